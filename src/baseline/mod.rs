@@ -1,0 +1,209 @@
+//! The `snapshots/` folder: approved baselines and pending captures, one pair per checkpoint.
+//!
+//! `snapshots/<session>/<checkpoint>.dom` is the normalized DOM behind a small versioned
+//! header; `.png` is the screenshot. A run that finds a difference locally writes
+//! `.dom.new`/`.png.new` beside them (never in CI); accepting is a separate, explicit step.
+//! Every write goes to a temporary file in the same folder and is renamed into place, so a
+//! crash never leaves a half-written baseline.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Version of the snapshot header format.
+pub const FORMAT_VERSION: u32 = 1;
+const MAGIC: &str = "# reprise snapshot";
+const END_OF_HEADER: &str = "---";
+
+/// Metadata stored with each DOM snapshot.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SnapshotHeader {
+    pub session: String,
+    pub checkpoint: String,
+    pub step: usize,
+    pub url: String,
+    pub viewport: String,
+    pub normalizer: String,
+}
+
+/// A DOM snapshot as stored on disk.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DomSnapshot {
+    pub header: SnapshotHeader,
+    pub body: String,
+}
+
+impl DomSnapshot {
+    pub fn render(&self) -> String {
+        let h = &self.header;
+        format!(
+            "{MAGIC} v{FORMAT_VERSION}\n# session: {}\n# checkpoint: {}\n# step: {}\n# url: {}\n# viewport: {}\n# normalizer: {}\n{END_OF_HEADER}\n{}",
+            h.session, h.checkpoint, h.step, h.url, h.viewport, h.normalizer, self.body
+        )
+    }
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut lines = text.split_inclusive('\n');
+        let first = lines.next().unwrap_or("").trim_end();
+        let version = first
+            .strip_prefix(MAGIC)
+            .and_then(|v| v.trim().strip_prefix('v'))
+            .and_then(|v| v.parse::<u32>().ok())
+            .ok_or("not a reprise snapshot (missing `# reprise snapshot v1` header)")?;
+        if version != FORMAT_VERSION {
+            return Err(format!("snapshot format v{version} is not supported (this reprise reads v{FORMAT_VERSION})"));
+        }
+        let mut header = SnapshotHeader::default();
+        let mut consumed = first.len() + 1;
+        for line in lines.by_ref() {
+            consumed += line.len();
+            let line = line.trim_end_matches('\n');
+            if line == END_OF_HEADER {
+                return Ok(Self {
+                    header,
+                    body: text.get(consumed..).unwrap_or("").to_string(),
+                });
+            }
+            let Some((key, value)) = line.strip_prefix("# ").and_then(|l| l.split_once(": ")) else {
+                continue;
+            };
+            match key {
+                "session" => header.session = value.into(),
+                "checkpoint" => header.checkpoint = value.into(),
+                "step" => header.step = value.parse().unwrap_or(0),
+                "url" => header.url = value.into(),
+                "viewport" => header.viewport = value.into(),
+                "normalizer" => header.normalizer = value.into(),
+                _ => {}
+            }
+        }
+        Err("snapshot header is not terminated by `---`".into())
+    }
+}
+
+/// The snapshot folder of one session.
+#[derive(Debug, Clone)]
+pub struct SessionSnapshots {
+    dir: PathBuf,
+}
+
+/// A stored baseline pair.
+pub struct Baseline {
+    pub dom: DomSnapshot,
+    pub png: Option<Vec<u8>>,
+}
+
+impl SessionSnapshots {
+    pub fn new(snapshots_root: &Path, session: &str) -> Self {
+        Self {
+            dir: snapshots_root.join(session),
+        }
+    }
+
+    pub fn dom_path(&self, checkpoint: &str) -> PathBuf {
+        self.dir.join(format!("{checkpoint}.dom"))
+    }
+
+    pub fn png_path(&self, checkpoint: &str) -> PathBuf {
+        self.dir.join(format!("{checkpoint}.png"))
+    }
+
+    fn pending(path: PathBuf) -> PathBuf {
+        let mut s = path.into_os_string();
+        s.push(".new");
+        PathBuf::from(s)
+    }
+
+    /// Reads the baseline of a checkpoint; `Ok(None)` when there is none yet.
+    pub fn load(&self, checkpoint: &str) -> Result<Option<Baseline>, String> {
+        let dom_path = self.dom_path(checkpoint);
+        let text = match std::fs::read_to_string(&dom_path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("cannot read `{}`: {e}", dom_path.display())),
+        };
+        let dom = DomSnapshot::parse(&text).map_err(|e| format!("`{}`: {e}", dom_path.display()))?;
+        let png = std::fs::read(self.png_path(checkpoint)).ok();
+        Ok(Some(Baseline { dom, png }))
+    }
+
+    /// Writes a baseline pair, replacing the old one, and removes pending files.
+    pub fn approve(&self, checkpoint: &str, dom: &DomSnapshot, png: &[u8]) -> std::io::Result<()> {
+        write_atomic(&self.png_path(checkpoint), png)?;
+        write_atomic(&self.dom_path(checkpoint), dom.render().as_bytes())?;
+        self.remove_pending(checkpoint);
+        Ok(())
+    }
+
+    /// Writes a pending pair beside the baseline, for review.
+    pub fn write_pending(&self, checkpoint: &str, dom: &DomSnapshot, png: &[u8]) -> std::io::Result<()> {
+        write_atomic(&Self::pending(self.png_path(checkpoint)), png)?;
+        write_atomic(&Self::pending(self.dom_path(checkpoint)), dom.render().as_bytes())
+    }
+
+    pub fn remove_pending(&self, checkpoint: &str) {
+        let _ = std::fs::remove_file(Self::pending(self.dom_path(checkpoint)));
+        let _ = std::fs::remove_file(Self::pending(self.png_path(checkpoint)));
+    }
+}
+
+/// Writes a file so that readers see the old content or the new one, never a mix.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::Builder::new().prefix(".reprise-tmp-").tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snap(body: &str) -> DomSnapshot {
+        DomSnapshot {
+            header: SnapshotHeader {
+                session: "checkout".into(),
+                checkpoint: "03-payment".into(),
+                step: 3,
+                url: "https://shop.test/pay".into(),
+                viewport: "1280x800@1".into(),
+                normalizer: "sha256:abc".into(),
+            },
+            body: body.into(),
+        }
+    }
+
+    #[test]
+    fn header_round_trips_and_body_is_verbatim() {
+        let s = snap("<html>\n  \"--- not a header\"\n");
+        assert_eq!(DomSnapshot::parse(&s.render()), Ok(s));
+    }
+
+    #[test]
+    fn rejects_other_files_and_versions() {
+        assert!(DomSnapshot::parse("<html>").is_err());
+        assert!(DomSnapshot::parse("# reprise snapshot v9\n---\n").is_err());
+    }
+
+    #[test]
+    fn approve_replaces_and_clears_pending() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = SessionSnapshots::new(dir.path(), "checkout");
+        assert!(s.load("03-payment").expect("no error").is_none());
+        s.write_pending("03-payment", &snap("a\n"), b"png").expect("pending");
+        assert!(dir.path().join("checkout/03-payment.dom.new").exists());
+        s.approve("03-payment", &snap("b\n"), b"png2").expect("approve");
+        let b = s.load("03-payment").expect("ok").expect("exists");
+        assert_eq!(b.dom.body, "b\n");
+        assert_eq!(b.png.as_deref(), Some(&b"png2"[..]));
+        assert!(!dir.path().join("checkout/03-payment.dom.new").exists());
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("checkout"))
+            .expect("dir")
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().starts_with(".reprise-tmp"))
+            .collect();
+        assert!(leftovers.is_empty());
+    }
+}

@@ -1,0 +1,245 @@
+//! The chromedriver process and the WebDriver sessions reprise opens on it.
+//!
+//! chromedriver runs in its own process group so that killing the group also ends the
+//! Chromium processes it spawned: an orphaned Chromium otherwise survives reprise, which CI
+//! runners notice as a hung job.
+
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+/// Why the browser side could not start; always an infrastructure failure (exit 3).
+#[derive(Debug, thiserror::Error)]
+pub enum DriverError {
+    #[error("cannot find `{what}`")]
+    NotFound { what: &'static str, hint: String },
+    #[error("cannot start chromedriver `{}`: {message}", path.display())]
+    Spawn { path: PathBuf, message: String },
+    #[error("cannot open a browser session on `{url}`: {message}")]
+    Session { url: String, message: String },
+}
+
+impl DriverError {
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Self::NotFound { hint, .. } => Some(hint.clone()),
+            Self::Spawn { .. } => Some("check that `chromedriver --version` runs and matches the installed Chromium".into()),
+            Self::Session { .. } => Some("chromedriver and Chromium must have the same major version; on Debian install both: `apt-get install chromium chromium-driver`".into()),
+        }
+    }
+}
+
+/// Locates an executable from an environment variable, then the usual names on `PATH`.
+fn locate(env_var: &str, names: &[&str]) -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os(env_var).filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    let path = std::env::var_os("PATH")?;
+    for dir in std::env::split_paths(&path) {
+        for name in names {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+        }
+    }
+    None
+}
+
+pub fn find_chromium() -> Result<PathBuf, DriverError> {
+    locate("REPRISE_CHROMIUM", &["chromium", "chromium-browser", "google-chrome", "chrome"]).ok_or(
+        DriverError::NotFound {
+            what: "chromium",
+            hint: "install it with `sudo apt-get install chromium chromium-driver`, or set REPRISE_CHROMIUM to the browser binary".into(),
+        },
+    )
+}
+
+fn find_chromedriver() -> Result<PathBuf, DriverError> {
+    locate("REPRISE_CHROMEDRIVER", &["chromedriver"]).ok_or(DriverError::NotFound {
+        what: "chromedriver",
+        hint: "install it with `sudo apt-get install chromium-driver`, or set REPRISE_CHROMEDRIVER".into(),
+    })
+}
+
+/// Asks the OS for a free loopback port.
+pub fn free_port() -> std::io::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// A chromedriver process owned by this run.
+pub struct Chromedriver {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Chromedriver {
+    pub async fn start() -> Result<Self, DriverError> {
+        let path = find_chromedriver()?;
+        let spawn_err = |message: String| DriverError::Spawn {
+            path: path.clone(),
+            message,
+        };
+        let mut last = String::new();
+        // A port can be taken between asking for it and chromedriver binding it: try a few.
+        for _ in 0..3 {
+            let port = free_port().map_err(|e| spawn_err(e.to_string()))?;
+            let mut cmd = std::process::Command::new(&path);
+            cmd.arg(format!("--port={port}"))
+                .arg("--allowed-ips=127.0.0.1")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+            let child = cmd.spawn().map_err(|e| spawn_err(e.to_string()))?;
+            let mut driver = Self {
+                child,
+                url: format!("http://127.0.0.1:{port}"),
+            };
+            match driver.wait_ready().await {
+                Ok(()) => return Ok(driver),
+                Err(e) => last = e,
+            }
+        }
+        Err(spawn_err(last))
+    }
+
+    async fn wait_ready(&mut self) -> Result<(), String> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let status = format!("{}/status", self.url);
+        while Instant::now() < deadline {
+            if let Ok(Some(code)) = self.child.try_wait() {
+                return Err(format!("chromedriver exited with {code}"));
+            }
+            if let Ok(resp) = reqwest::get(&status).await {
+                if let Ok(v) = resp.json_text().await {
+                    if v["value"]["ready"].as_bool() == Some(true) {
+                        return Ok(());
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Err("chromedriver did not become ready within 15 s".into())
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+impl Drop for Chromedriver {
+    fn drop(&mut self) {
+        let pgid = self.child.id() as i32;
+        // SAFETY: killpg only sends a signal; the group is the one created at spawn.
+        unsafe {
+            libc::killpg(pgid, libc::SIGKILL);
+        }
+        let _ = self.child.wait();
+    }
+}
+
+trait JsonText {
+    async fn json_text(self) -> Result<Value, ()>;
+}
+
+impl JsonText for reqwest::Response {
+    async fn json_text(self) -> Result<Value, ()> {
+        let bytes = self.bytes().await.map_err(|_| ())?;
+        serde_json::from_slice(&bytes).map_err(|_| ())
+    }
+}
+
+/// Launch options for one browser.
+pub struct LaunchOptions<'a> {
+    pub chromium: &'a Path,
+    pub profile_dir: &'a Path,
+    pub sink_port: u16,
+    pub headed: bool,
+    pub window: (u32, u32),
+}
+
+/// The capabilities of a session: flags from DESIGN.md ("Launch flags" and "Backstop").
+pub fn capabilities(opts: &LaunchOptions<'_>) -> serde_json::Map<String, Value> {
+    let mut args = vec![
+        "--no-sandbox".to_string(),
+        "--disable-gpu".into(),
+        "--disable-quic".into(),
+        "--no-first-run".into(),
+        "--no-default-browser-check".into(),
+        "--disable-background-networking".into(),
+        "--disable-component-update".into(),
+        "--disable-sync".into(),
+        "--disable-default-apps".into(),
+        "--disable-domain-reliability".into(),
+        "--disable-client-side-phishing-detection".into(),
+        "--no-pings".into(),
+        "--disable-search-engine-choice-screen".into(),
+        "--disable-extensions".into(),
+        "--mute-audio".into(),
+        "--hide-scrollbars".into(),
+        "--font-render-hinting=none".into(),
+        "--force-color-profile=srgb".into(),
+        "--disable-features=NetworkTimeServiceQuerying,OptimizationHints,MediaRouter,Translate,AutofillServerCommunication,PaintHolding".into(),
+        // Backstop: whatever escapes interception resolves to a loopback sink that counts it.
+        format!(
+            "--host-resolver-rules=MAP * 127.0.0.1:{}, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+            opts.sink_port
+        ),
+        format!("--user-data-dir={}", opts.profile_dir.display()),
+        format!("--window-size={},{}", opts.window.0, opts.window.1),
+    ];
+    if !opts.headed {
+        args.insert(0, "--headless=new".into());
+    }
+    let caps = json!({
+        "browserName": "chrome",
+        "pageLoadStrategy": "normal",
+        "unhandledPromptBehavior": "accept",
+        "goog:chromeOptions": {
+            "binary": opts.chromium.display().to_string(),
+            "args": args,
+            "excludeSwitches": ["enable-automation"],
+            // No preconnects or DNS prefetches: they open sockets outside request interception.
+            "prefs": {
+                "net": { "network_prediction_options": 2 },
+                "search": { "suggest_enabled": false },
+                "signin": { "allowed": false },
+            },
+        }
+    });
+    match caps {
+        Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    }
+}
+
+/// Opens a WebDriver session; returns the client and the DevTools `host:port`.
+pub async fn open_session(
+    webdriver_url: &str,
+    caps: serde_json::Map<String, Value>,
+) -> Result<(fantoccini::Client, String), DriverError> {
+    let err = |message: String| DriverError::Session {
+        url: webdriver_url.to_string(),
+        message,
+    };
+    let client = fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(webdriver_url)
+        .await
+        .map_err(|e| err(e.to_string()))?;
+    let addr = client
+        .capabilities()
+        .and_then(|c| c.get("goog:chromeOptions"))
+        .and_then(|o| o.get("debuggerAddress"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    match addr {
+        Some(a) => Ok((client, a)),
+        None => {
+            let _ = client.close().await;
+            Err(err("the session did not report `goog:chromeOptions.debuggerAddress`".into()))
+        }
+    }
+}

@@ -1,0 +1,445 @@
+//! Request interception: every request of every target (page, iframes, workers, popups) is
+//! paused by CDP `Fetch` and answered by reprise, so nothing reaches the real network.
+//!
+//! App assets (the app's origin, document/script/style/image/font/media) come from the build
+//! under test; everything else is forwarded to the session's wiremock backend, which answers
+//! from the HAR or says it has no match, in which case the request fails in the page. Each
+//! paused request is handled in its own task: answering inline would stall the event loop
+//! behind one slow asset.
+
+use super::cdp::{Cdp, CdpEvent};
+use crate::mock::{ORIGINAL_URL_HEADER, UNMATCHED_HEADER};
+use base64::Engine as _;
+use serde_json::{json, Value};
+use std::path::{Component, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc;
+
+/// Where the build under test comes from.
+#[derive(Debug, Clone)]
+pub enum AppSource {
+    /// A folder served at the app's origin.
+    Dir(PathBuf),
+    /// A running server whose assets are fetched and served at the app's origin.
+    Url(url::Url),
+}
+
+/// Counters and journals the runner reads to settle pages and to score the session.
+#[derive(Default)]
+pub struct NetworkLog {
+    in_flight: AtomicUsize,
+    pub app_served: AtomicUsize,
+    pub console_errors: Mutex<Vec<String>>,
+    /// Sessions of attached page/iframe targets, with the id of their determinism script.
+    documents: Mutex<Vec<(String, Option<String>)>>,
+}
+
+impl NetworkLog {
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::SeqCst)
+    }
+}
+
+pub struct Interceptor {
+    pub cdp: Cdp,
+    pub app_origin: String,
+    pub app: AppSource,
+    pub backend: String,
+    pub http: reqwest::Client,
+    pub log: Arc<NetworkLog>,
+    /// The determinism script, as it stands now (its clock moves per step).
+    pub script: Mutex<String>,
+}
+
+const ASSET_TYPES: &[&str] = &["Document", "Stylesheet", "Image", "Media", "Font", "Script", "TextTrack", "Manifest", "Other"];
+
+impl Interceptor {
+    /// Starts handling events; auto-attach must be enabled by the caller afterwards.
+    pub fn spawn(self: Arc<Self>, mut events: mpsc::UnboundedReceiver<CdpEvent>) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            while let Some(ev) = events.recv().await {
+                let me = self.clone();
+                match ev.method.as_str() {
+                    "Fetch.requestPaused" => {
+                        me.log.in_flight.fetch_add(1, Ordering::SeqCst);
+                        tokio::spawn(async move {
+                            me.handle_request(ev.params, ev.session_id).await;
+                            me.log.in_flight.fetch_sub(1, Ordering::SeqCst);
+                        });
+                    }
+                    "Target.attachedToTarget" => {
+                        tokio::spawn(async move { me.setup_target(ev.params).await });
+                    }
+                    "Target.detachedFromTarget" => {
+                        if let Some(s) = ev.params["sessionId"].as_str() {
+                            me.log
+                                .documents
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .retain(|(id, _)| id != s);
+                        }
+                    }
+                    "Runtime.exceptionThrown" => {
+                        let d = &ev.params["exceptionDetails"];
+                        let text = d["exception"]["description"]
+                            .as_str()
+                            .or_else(|| d["text"].as_str())
+                            .unwrap_or("uncaught exception");
+                        me.push_console(format!("uncaught: {}", first_line(text)));
+                    }
+                    "Runtime.consoleAPICalled" if ev.params["type"] == "error" => {
+                        let args: Vec<String> = ev.params["args"]
+                            .as_array()
+                            .map(|a| {
+                                a.iter()
+                                    .map(|x| {
+                                        x["value"]
+                                            .as_str()
+                                            .map(str::to_string)
+                                            .or_else(|| x["description"].as_str().map(str::to_string))
+                                            .unwrap_or_else(|| x["value"].to_string())
+                                    })
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        me.push_console(first_line(&args.join(" ")).to_string());
+                    }
+                    _ => {}
+                }
+            }
+        })
+    }
+
+    fn push_console(&self, s: String) {
+        self.log.console_errors.lock().unwrap_or_else(|p| p.into_inner()).push(s);
+    }
+
+    /// Attaches to the page chromedriver drives (its window handle is the CDP target id) and
+    /// intercepts it; its iframes and workers follow through auto-attach.
+    pub async fn attach_page(&self, target_id: &str) -> Result<(), super::cdp::CdpError> {
+        let v = self
+            .cdp
+            .send("Target.attachToTarget", json!({ "targetId": target_id, "flatten": true }), None)
+            .await?;
+        let session = v["sessionId"].as_str().unwrap_or_default().to_string();
+        self.setup_target(json!({ "sessionId": session, "targetInfo": { "type": "page", "targetId": target_id } }))
+            .await;
+        // The attach event may have started the same set-up first: wait until it is done.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::time::Instant::now() < deadline {
+            let ready = self
+                .log
+                .documents
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .iter()
+                .any(|(s, id)| *s == session && id.is_some());
+            if ready {
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        Err(super::cdp::CdpError::Timeout("Page.addScriptToEvaluateOnNewDocument".into()))
+    }
+
+    /// Intercepts a newly attached target before it runs (it waits for the debugger).
+    async fn setup_target(&self, params: Value) {
+        let Some(session) = params["sessionId"].as_str() else { return };
+        let kind = params["targetInfo"]["type"].as_str().unwrap_or("");
+        let s = Some(session);
+        let _ = self
+            .cdp
+            .send(
+                "Fetch.enable",
+                json!({ "patterns": [{ "urlPattern": "*", "requestStage": "Request" }] }),
+                s,
+            )
+            .await;
+        if kind == "page" || kind == "iframe" {
+            {
+                // The event for an explicit attach repeats the set-up `attach_page` does.
+                let mut docs = self.log.documents.lock().unwrap_or_else(|p| p.into_inner());
+                if docs.iter().any(|(s, _)| s == session) {
+                    return;
+                }
+                docs.push((session.to_string(), None));
+            }
+            let _ = self.cdp.send("Page.enable", json!({}), s).await;
+            let source = self.script.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            let id = self
+                .cdp
+                .send("Page.addScriptToEvaluateOnNewDocument", json!({ "source": source }), s)
+                .await
+                .ok()
+                .and_then(|v| v["identifier"].as_str().map(str::to_string));
+            let _ = self.cdp.send("Runtime.enable", json!({}), s).await;
+            let _ = self
+                .cdp
+                .send("Emulation.setEmulatedMedia", json!({ "features": [{ "name": "prefers-reduced-motion", "value": "reduce" }] }), s)
+                .await;
+            if let Some(entry) = self
+                .log
+                .documents
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .iter_mut()
+                .find(|(s, _)| s == session)
+            {
+                entry.1 = id;
+            }
+        }
+        let _ = self
+            .cdp
+            .send(
+                "Target.setAutoAttach",
+                json!({ "autoAttach": true, "waitForDebuggerOnStart": true, "flatten": true }),
+                s,
+            )
+            .await;
+        let _ = self.cdp.send("Runtime.runIfWaitingForDebugger", json!({}), s).await;
+    }
+
+    /// Replaces the determinism script in every attached document target, for documents
+    /// created from now on (the clock moved).
+    pub async fn update_script(&self, source: String) {
+        *self.script.lock().unwrap_or_else(|p| p.into_inner()) = source.clone();
+        let docs = self.log.documents.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        for (session, old) in docs {
+            let s = Some(session.as_str());
+            if let Some(old) = old {
+                let _ = self
+                    .cdp
+                    .send("Page.removeScriptToEvaluateOnNewDocument", json!({ "identifier": old }), s)
+                    .await;
+            }
+            let id = self
+                .cdp
+                .send("Page.addScriptToEvaluateOnNewDocument", json!({ "source": source }), s)
+                .await
+                .ok()
+                .and_then(|v| v["identifier"].as_str().map(str::to_string));
+            let mut docs = self.log.documents.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(entry) = docs.iter_mut().find(|(id, _)| *id == session) {
+                entry.1 = id;
+            }
+        }
+    }
+
+    /// Sends a command to the main page target (the first document attached).
+    pub async fn page_command(&self, method: &str, params: Value) -> Result<Value, super::cdp::CdpError> {
+        let page = self
+            .log
+            .documents
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .first()
+            .map(|(s, _)| s.clone());
+        self.cdp.send(method, params, page.as_deref()).await
+    }
+
+    async fn handle_request(&self, params: Value, session: Option<String>) {
+        let id = params["requestId"].as_str().unwrap_or_default().to_string();
+        let s = session.as_deref();
+        let req = &params["request"];
+        let url_text = req["url"].as_str().unwrap_or_default();
+        let method = req["method"].as_str().unwrap_or("GET");
+        let kind = params["resourceType"].as_str().unwrap_or("Other");
+        let Ok(url) = url::Url::parse(url_text) else {
+            self.fail(&id, s).await;
+            return;
+        };
+        let is_app = url.origin().ascii_serialization() == self.app_origin
+            && ASSET_TYPES.contains(&kind)
+            && (method == "GET" || method == "HEAD");
+        let answer = if is_app {
+            self.log.app_served.fetch_add(1, Ordering::Relaxed);
+            self.from_app(&url, method).await
+        } else {
+            self.from_backend(&url, method, req).await
+        };
+        match answer {
+            Some((status, headers, body)) => {
+                let headers: Vec<Value> = headers
+                    .into_iter()
+                    .map(|(n, v)| json!({ "name": n, "value": v }))
+                    .collect();
+                let body = base64::engine::general_purpose::STANDARD.encode(body);
+                let r = self
+                    .cdp
+                    .send(
+                        "Fetch.fulfillRequest",
+                        json!({ "requestId": id, "responseCode": status, "responseHeaders": headers, "body": body }),
+                        s,
+                    )
+                    .await;
+                if r.is_err() {
+                    self.fail(&id, s).await;
+                }
+            }
+            None => self.fail(&id, s).await,
+        }
+    }
+
+    async fn fail(&self, id: &str, session: Option<&str>) {
+        let _ = self
+            .cdp
+            .send(
+                "Fetch.failRequest",
+                json!({ "requestId": id, "errorReason": "BlockedByClient" }),
+                session,
+            )
+            .await;
+    }
+
+    async fn from_app(&self, url: &url::Url, method: &str) -> Option<Answer> {
+        match &self.app {
+            AppSource::Dir(dir) => Some(serve_file(dir, url.path())),
+            AppSource::Url(base) => {
+                let mut target = base.clone();
+                target.set_path(url.path());
+                target.set_query(url.query());
+                let m = reqwest::Method::from_bytes(method.as_bytes()).ok()?;
+                let resp = self.http.request(m, target).send().await.ok()?;
+                Some(to_answer(resp).await)
+            }
+        }
+    }
+
+    async fn from_backend(&self, url: &url::Url, method: &str, req: &Value) -> Option<Answer> {
+        let mut target = format!("{}{}", self.backend, url.path());
+        if let Some(q) = url.query() {
+            target.push('?');
+            target.push_str(q);
+        }
+        let m = reqwest::Method::from_bytes(method.as_bytes()).ok()?;
+        let mut builder = self.http.request(m, target).header(ORIGINAL_URL_HEADER, url.as_str());
+        if let Some(h) = req["headers"].as_object() {
+            for (name, value) in h {
+                let lower = name.to_ascii_lowercase();
+                if matches!(lower.as_str(), "host" | "content-length" | "connection") {
+                    continue;
+                }
+                if let Some(v) = value.as_str() {
+                    builder = builder.header(name.as_str(), v);
+                }
+            }
+        }
+        if let Some(body) = request_body(req) {
+            builder = builder.body(body);
+        }
+        let resp = builder.send().await.ok()?;
+        if resp.headers().contains_key(UNMATCHED_HEADER) {
+            return None;
+        }
+        Some(to_answer(resp).await)
+    }
+}
+
+type Answer = (u16, Vec<(String, String)>, Vec<u8>);
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or("")
+}
+
+/// The request body as Chrome reports it: `postDataEntries` (base64 parts) when present,
+/// which carries binary bodies intact, else `postData`.
+fn request_body(req: &Value) -> Option<Vec<u8>> {
+    if let Some(entries) = req["postDataEntries"].as_array() {
+        let mut out = Vec::new();
+        for e in entries {
+            if let Some(b) = e["bytes"].as_str() {
+                out.extend(base64::engine::general_purpose::STANDARD.decode(b).ok()?);
+            }
+        }
+        return Some(out);
+    }
+    req["postData"].as_str().map(|s| s.as_bytes().to_vec())
+}
+
+async fn to_answer(resp: reqwest::Response) -> Answer {
+    let status = resp.status().as_u16();
+    let headers = resp
+        .headers()
+        .iter()
+        .filter(|(n, _)| {
+            !matches!(
+                n.as_str(),
+                "content-length" | "transfer-encoding" | "connection" | "content-encoding" | "keep-alive"
+            )
+        })
+        .filter_map(|(n, v)| Some((n.as_str().to_string(), v.to_str().ok()?.to_string())))
+        .collect();
+    let body = resp.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+    (status, headers, body)
+}
+
+/// Serves a file of the app folder the way a static server would; never outside the folder.
+pub fn serve_file(dir: &std::path::Path, url_path: &str) -> Answer {
+    let decoded = url::form_urlencoded::parse(format!("p={}", url_path.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let rel = PathBuf::from(decoded.trim_start_matches('/'));
+    if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+        return not_found();
+    }
+    let mut path = dir.join(&rel);
+    if path.is_dir() {
+        path = path.join("index.html");
+    }
+    match std::fs::read(&path) {
+        Ok(body) => (
+            200,
+            vec![
+                ("content-type".into(), content_type(&path).into()),
+                ("cache-control".into(), "no-store".into()),
+            ],
+            body,
+        ),
+        Err(_) => not_found(),
+    }
+}
+
+fn not_found() -> Answer {
+    (404, vec![("content-type".into(), "text/plain; charset=utf-8".into())], b"not found".to_vec())
+}
+
+fn content_type(path: &std::path::Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        Some("html" | "htm") => "text/html; charset=utf-8",
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("json") => "application/json",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("gif") => "image/gif",
+        Some("webp") => "image/webp",
+        Some("ico") => "image/x-icon",
+        Some("woff") => "font/woff",
+        Some("woff2") => "font/woff2",
+        Some("ttf") => "font/ttf",
+        Some("txt") => "text/plain; charset=utf-8",
+        Some("wasm") => "application/wasm",
+        Some("mp4") => "video/mp4",
+        Some("webm") => "video/webm",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn static_files_stay_inside_the_folder() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("index.html"), "<p>hi</p>").expect("write");
+        assert_eq!(serve_file(dir.path(), "/").0, 200);
+        assert_eq!(serve_file(dir.path(), "/index.html").1[0].1, "text/html; charset=utf-8");
+        assert_eq!(serve_file(dir.path(), "/../etc/passwd").0, 404);
+        assert_eq!(serve_file(dir.path(), "/%2e%2e/etc/passwd").0, 404);
+        assert_eq!(serve_file(dir.path(), "/missing.js").0, 404);
+    }
+}

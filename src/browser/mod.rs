@@ -1,0 +1,258 @@
+//! One browser per session: a WebDriver session on chromedriver (fantoccini) for the user's
+//! steps, plus a CDP connection to the same browser for interception and emulation.
+
+pub mod cdp;
+pub mod driver;
+pub mod intercept;
+mod sink;
+pub mod steps;
+
+use crate::determinism::Determinism;
+use cdp::Cdp;
+use driver::{DriverError, LaunchOptions};
+use intercept::{AppSource, Interceptor, NetworkLog};
+use serde_json::{json, Value};
+use sink::Sink;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// In-page helpers, evaluated before scripts that need them.
+const PAGE_JS: &str = include_str!("page.js");
+
+/// What a session's browser needs to know.
+pub struct SessionConfig<'a> {
+    pub webdriver_url: &'a str,
+    pub chromium: &'a std::path::Path,
+    pub headed: bool,
+    pub app_origin: String,
+    pub app: AppSource,
+    pub backend_uri: String,
+    pub determinism: Determinism,
+}
+
+/// A live browser for one session.
+pub struct Browser {
+    pub client: fantoccini::Client,
+    intercept: Arc<Interceptor>,
+    determinism: Mutex<Determinism>,
+    sink: Sink,
+    _profile: tempfile::TempDir,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Browser {
+    pub async fn open(cfg: SessionConfig<'_>) -> Result<Self, DriverError> {
+        let infra = |message: String| DriverError::Session {
+            url: cfg.webdriver_url.to_string(),
+            message,
+        };
+        let profile = tempfile::Builder::new()
+            .prefix("reprise-profile-")
+            .tempdir()
+            .map_err(|e| infra(e.to_string()))?;
+        let sink = Sink::start().await.map_err(|e| infra(e.to_string()))?;
+        let caps = driver::capabilities(&LaunchOptions {
+            chromium: cfg.chromium,
+            profile_dir: profile.path(),
+            sink_port: sink.port,
+            headed: cfg.headed,
+            window: (1280, 800),
+        });
+        let (client, debugger) = driver::open_session(cfg.webdriver_url, caps).await?;
+        let setup = async {
+            let ws = cdp::browser_ws_url(&debugger).await.map_err(|e| infra(e.to_string()))?;
+            let (cdp, events) = Cdp::connect(&ws).await.map_err(|e| infra(e.to_string()))?;
+            let http = reqwest::Client::builder()
+                .no_proxy()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(|e| infra(e.to_string()))?;
+            let intercept = Arc::new(Interceptor {
+                cdp: cdp.clone(),
+                app_origin: cfg.app_origin.clone(),
+                app: cfg.app.clone(),
+                backend: cfg.backend_uri.clone(),
+                http,
+                log: Arc::new(NetworkLog::default()),
+                script: Mutex::new(cfg.determinism.script()),
+            });
+            let task = intercept.clone().spawn(events);
+            let handle = client.window().await.map_err(|e| infra(e.to_string()))?;
+            let target: String = handle.into();
+            intercept.attach_page(&target).await.map_err(|e| infra(e.to_string()))?;
+            Ok::<_, DriverError>((intercept, task))
+        };
+        let (intercept, task) = match setup.await {
+            Ok(x) => x,
+            Err(e) => {
+                let _ = client.close().await;
+                return Err(e);
+            }
+        };
+        let browser = Self {
+            client,
+            intercept,
+            determinism: Mutex::new(cfg.determinism),
+            sink,
+            _profile: profile,
+            tasks: vec![task],
+        };
+        browser.apply_environment().await;
+        Ok(browser)
+    }
+
+    /// Timezone, locale and the default viewport, before the first navigation.
+    async fn apply_environment(&self) {
+        let (tz, locale) = {
+            let d = self.determinism.lock().unwrap_or_else(|p| p.into_inner());
+            (d.timezone.clone(), d.locale.clone())
+        };
+        let _ = self
+            .intercept
+            .page_command("Emulation.setTimezoneOverride", json!({ "timezoneId": tz }))
+            .await;
+        let _ = self
+            .intercept
+            .page_command("Emulation.setLocaleOverride", json!({ "locale": locale }))
+            .await;
+        let _ = self.set_viewport(1280, 800, 1.0, false, false).await;
+    }
+
+    pub async fn set_viewport(&self, width: u32, height: u32, scale: f64, mobile: bool, touch: bool) -> Result<(), cdp::CdpError> {
+        self.intercept
+            .page_command(
+                "Emulation.setDeviceMetricsOverride",
+                json!({ "width": width, "height": height, "deviceScaleFactor": scale, "mobile": mobile }),
+            )
+            .await?;
+        self.intercept
+            .page_command("Emulation.setTouchEmulationEnabled", json!({ "enabled": touch }))
+            .await?;
+        Ok(())
+    }
+
+    pub async fn emulate_network(&self, offline: bool, latency: f64, download: f64, upload: f64) {
+        let _ = self
+            .intercept
+            .page_command(
+                "Network.emulateNetworkConditions",
+                json!({ "offline": offline, "latency": latency, "downloadThroughput": download, "uploadThroughput": upload }),
+            )
+            .await;
+    }
+
+    /// Moves the virtual clock: in the current document now, and for documents to come.
+    pub async fn set_clock(&self, now_ms: i64) {
+        let script = {
+            let mut d = self.determinism.lock().unwrap_or_else(|p| p.into_inner());
+            if d.now_ms == now_ms {
+                return;
+            }
+            d.now_ms = now_ms;
+            d.script()
+        };
+        self.intercept.update_script(script).await;
+        let _ = self
+            .client
+            .execute(
+                "if (window.__repriseShim) window.__repriseShim.setNow(arguments[0]);",
+                vec![json!(now_ms)],
+            )
+            .await;
+    }
+
+    /// Runs a script with the page helpers defined.
+    pub async fn js(&self, body: &str, args: Vec<Value>) -> Result<Value, fantoccini::error::CmdError> {
+        let script = format!("{PAGE_JS}\n{body}");
+        self.client.execute(&script, args).await
+    }
+
+    /// Waits until the page is quiet: no request in flight (in the browser or in the page),
+    /// the document loaded, fonts ready, no short timer pending, and no DOM change for
+    /// `quiet_ms`. Gives up after `max`, leaving the page as it is.
+    pub async fn settle(&self, quiet_ms: u64, max: Duration) -> bool {
+        let deadline = Instant::now() + max;
+        let probe = "const s = window.__repriseShim; \
+            return { ready: document.readyState, \
+                     fonts: document.fonts ? document.fonts.status : 'loaded', \
+                     pending: s ? s.state.pending + s.state.timers : 0, \
+                     quiet: s ? s.realNow() - s.state.lastMutation : 1e9 };";
+        while Instant::now() < deadline {
+            if self.intercept.log.in_flight() == 0 {
+                if let Ok(v) = self.client.execute(probe, vec![]).await {
+                    let ok = v["ready"] == "complete"
+                        && v["fonts"] == "loaded"
+                        && v["pending"].as_f64() == Some(0.0)
+                        && v["quiet"].as_f64().unwrap_or(0.0) >= quiet_ms as f64;
+                    if ok && self.intercept.log.in_flight() == 0 {
+                        return true;
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        false
+    }
+
+    /// Ends running animations and waits for fonts and images, right before a snapshot.
+    pub async fn prepare_snapshot(&self) {
+        let _ = self
+            .client
+            .execute(
+                "document.getAnimations && document.getAnimations().forEach(a => { try { a.finish(); } catch (_) { a.cancel(); } });\
+                 const imgs = Array.from(document.images).filter(i => !i.complete).map(i => i.decode().catch(() => 0));\
+                 return Promise.all([document.fonts ? document.fonts.ready : 0, ...imgs]).then(() => true);",
+                vec![],
+            )
+            .await;
+    }
+
+    /// A PNG of the viewport, through CDP so the emulated metrics are exact.
+    pub async fn screenshot(&self) -> Result<Vec<u8>, String> {
+        use base64::Engine as _;
+        let v = self
+            .intercept
+            .page_command("Page.captureScreenshot", json!({ "format": "png", "captureBeyondViewport": false }))
+            .await
+            .map_err(|e| e.to_string())?;
+        let data = v["data"].as_str().ok_or("no screenshot data")?;
+        base64::engine::general_purpose::STANDARD
+            .decode(data)
+            .map_err(|e| e.to_string())
+    }
+
+    pub async fn current_url(&self) -> String {
+        self.client
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_default()
+    }
+
+    pub fn app_assets_served(&self) -> usize {
+        self.intercept.log.app_served.load(Ordering::Relaxed)
+    }
+
+    /// Hosts of connections that reached the loopback sink: they escaped interception.
+    pub fn escaped(&self) -> Vec<String> {
+        self.sink.escaped()
+    }
+
+    pub fn console_errors(&self) -> Vec<String> {
+        self.intercept
+            .log
+            .console_errors
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub async fn close(self) {
+        let _ = self.client.clone().close().await;
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+

@@ -1,0 +1,257 @@
+//! The command line: parses arguments, resolves the suite and the build under test, runs, and
+//! maps the outcome to the documented exit status. Only `main` exits.
+
+mod app_command;
+
+use crate::browser::intercept::AppSource;
+use crate::config::Config;
+use crate::report::model::{ErrorKind, RunReport, SessionStatus};
+use crate::report::terminal::TerminalReporter;
+use crate::runner::{self, RunError, RunOptions};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Exit statuses (DESIGN.md): 0 every session passed, 1 a regression, 2 usage, config or
+/// recording error, 3 infrastructure failure.
+pub mod exit {
+    pub const PASSED: i32 = 0;
+    pub const REGRESSION: i32 = 1;
+    pub const USAGE: i32 = 2;
+    pub const INFRASTRUCTURE: i32 = 3;
+}
+
+#[derive(Parser, Debug)]
+#[command(name = "reprise", version, about = "Replay recorded user sessions of a web app in a real browser, with the backend answered from captured payloads, and gate CI on what changed.")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Replay the suite in the current folder (or --suite) and compare with the baselines.
+    Run(RunArgs),
+    /// List the sessions of the suite.
+    List {
+        /// The suite folder.
+        #[arg(long, short = 'C', default_value = ".")]
+        suite: PathBuf,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+struct RunArgs {
+    /// Replay only sessions whose name equals or contains one of these.
+    filters: Vec<String>,
+    /// The suite folder (holding reprise.toml, recordings/, mocks/, snapshots/).
+    #[arg(long, short = 'C', default_value = ".")]
+    suite: PathBuf,
+    /// Serve the build under test from this folder at the recorded app origin.
+    #[arg(long, conflicts_with = "app_url")]
+    app_dir: Option<PathBuf>,
+    /// Take the app's assets from this running server.
+    #[arg(long)]
+    app_url: Option<String>,
+    /// Sessions replayed at once (default: the number of cores).
+    #[arg(long, short = 'j')]
+    jobs: Option<usize>,
+    /// Times an infrastructure failure (browser or driver) is retried.
+    #[arg(long, default_value_t = 1)]
+    retries: u32,
+    /// A remote WebDriver endpoint (Selenium Grid) instead of a local chromedriver.
+    #[arg(long)]
+    webdriver: Option<String>,
+    /// Write missing and differing snapshots as the new baselines.
+    #[arg(long, short = 'u')]
+    update_snapshots: bool,
+    /// Show the browser window.
+    #[arg(long)]
+    headed: bool,
+    /// Write a report: `json=PATH` (repeatable).
+    #[arg(long = "report", value_name = "KIND=PATH")]
+    reports: Vec<String>,
+    /// Where this run's captures and diff images go (default: .reprise/out in the suite).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+/// A user-facing error: message, optional hint, exit status.
+struct Failure {
+    message: String,
+    hint: Option<String>,
+    code: i32,
+}
+
+impl Failure {
+    fn usage(message: String, hint: Option<&str>) -> Self {
+        Self {
+            message,
+            hint: hint.map(str::to_string),
+            code: exit::USAGE,
+        }
+    }
+}
+
+/// Runs the CLI; returns the process exit status.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return exit::INFRASTRUCTURE;
+        }
+    };
+    let result = rt.block_on(async {
+        match cli.command {
+            Command::Run(args) => run(args).await,
+            Command::List { suite } => list(&suite),
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(f) => {
+            eprintln!("error: {}", f.message);
+            if let Some(h) = f.hint {
+                eprintln!("\nhint: {h}");
+            }
+            f.code
+        }
+    }
+}
+
+fn list(suite: &std::path::Path) -> Result<i32, Failure> {
+    let specs = crate::suite::discover(suite, &[]).map_err(|e| Failure::usage(e.to_string(), e.hint()))?;
+    for s in specs {
+        let mocks = if s.mocks.is_some() { "with mocks" } else { "no mocks" };
+        println!("{}  ({mocks})", s.id);
+    }
+    Ok(exit::PASSED)
+}
+
+fn is_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+fn parse_reports(specs: &[String]) -> Result<Vec<(String, PathBuf)>, Failure> {
+    specs
+        .iter()
+        .map(|s| match s.split_once('=') {
+            Some((kind @ "json", path)) if !path.is_empty() => Ok((kind.to_string(), PathBuf::from(path))),
+            _ => Err(Failure::usage(
+                format!("invalid `--report {s}`"),
+                Some("use `--report json=PATH`"),
+            )),
+        })
+        .collect()
+}
+
+async fn run(args: RunArgs) -> Result<i32, Failure> {
+    let reports = parse_reports(&args.reports)?;
+    let suite = args.suite.clone();
+    let config = Config::load(&suite).map_err(|e| {
+        Failure::usage(e.to_string(), Some("see the `reprise.toml` section of the README for the keys"))
+    })?;
+    let (app, _server) = resolve_app(&args, &config, &suite).await?;
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    let opts = RunOptions {
+        suite_dir: suite.clone(),
+        filters: args.filters.clone(),
+        app,
+        config,
+        update_snapshots: args.update_snapshots,
+        ci: is_ci(),
+        jobs,
+        retries: args.retries,
+        headed: args.headed,
+        webdriver: args.webdriver.clone(),
+        out_dir: args.out.clone().unwrap_or_else(|| suite.join(".reprise/out")),
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let printer = tokio::spawn(async move {
+        let mut reporter = TerminalReporter::stdout();
+        while let Some(ev) = rx.recv().await {
+            reporter.on_event(&ev);
+        }
+        reporter
+    });
+    let result = runner::run(opts.clone(), tx).await;
+    let mut reporter = printer.await.unwrap_or_else(|_| TerminalReporter::stdout());
+    let report = result.map_err(|e| match &e {
+        RunError::Suite(s) => Failure::usage(s.to_string(), s.hint()),
+        RunError::Driver(d) => Failure {
+            message: d.to_string(),
+            hint: d.hint(),
+            code: exit::INFRASTRUCTURE,
+        },
+        RunError::Output(..) => Failure::usage(e.to_string(), None),
+    })?;
+    reporter.summary(&report);
+    for (kind, path) in &reports {
+        if kind == "json" {
+            crate::report::json::write(&report, path).map_err(|e| Failure {
+                message: format!("cannot write the JSON report `{}`: {e}", path.display()),
+                hint: None,
+                code: exit::INFRASTRUCTURE,
+            })?;
+        }
+    }
+    Ok(exit_status(&report, &opts))
+}
+
+/// Infrastructure failures outrank input errors, which outrank regressions: each asks for a
+/// different person to act.
+pub fn exit_status(report: &RunReport, opts: &RunOptions) -> i32 {
+    let kinds: Vec<ErrorKind> = report
+        .sessions
+        .iter()
+        .filter(|s| s.status == SessionStatus::Error)
+        .filter_map(|s| s.error_kind)
+        .collect();
+    if kinds.contains(&ErrorKind::Infrastructure) {
+        exit::INFRASTRUCTURE
+    } else if kinds.contains(&ErrorKind::Input) {
+        exit::USAGE
+    } else if report.sessions.iter().any(|s| runner::is_regression(s, opts)) {
+        exit::REGRESSION
+    } else {
+        exit::PASSED
+    }
+}
+
+async fn resolve_app(args: &RunArgs, config: &Config, suite: &std::path::Path) -> Result<(AppSource, Option<app_command::AppServer>), Failure> {
+    let dir_err = |d: &std::path::Path| {
+        Failure::usage(
+            format!("the app folder `{}` does not exist", d.display()),
+            Some("point `--app-dir` (or `[app] dir` in reprise.toml) at the folder holding the built app"),
+        )
+    };
+    if let Some(d) = &args.app_dir {
+        return if d.is_dir() { Ok((AppSource::Dir(d.clone()), None)) } else { Err(dir_err(d)) };
+    }
+    let url = args.app_url.clone().or_else(|| config.app.url.clone());
+    if let Some(u) = url {
+        let parsed = url::Url::parse(&u).map_err(|e| {
+            Failure::usage(format!("invalid app URL `{u}`: {e}"), Some("give a full URL such as `http://127.0.0.1:4173`"))
+        })?;
+        let server = match (&config.app.command, args.app_url.is_none()) {
+            (Some(cmd), true) => Some(app_command::AppServer::start(cmd, suite, &parsed).await.map_err(|m| Failure {
+                message: m,
+                hint: Some("check `[app] command` in reprise.toml".into()),
+                code: exit::INFRASTRUCTURE,
+            })?),
+            _ => None,
+        };
+        return Ok((AppSource::Url(parsed), server));
+    }
+    if let Some(d) = &config.app.dir {
+        let d = suite.join(d);
+        return if d.is_dir() { Ok((AppSource::Dir(d), None)) } else { Err(dir_err(&d)) };
+    }
+    Err(Failure::usage(
+        "no build under test: reprise does not know where the app is".into(),
+        Some("pass `--app-dir DIR` or `--app-url URL`, or set `[app] dir = \"…\"` in reprise.toml"),
+    ))
+}

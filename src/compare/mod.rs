@@ -1,0 +1,6 @@
+//! Comparators: plain functions from two captures to a verdict and a diff.
+
+pub mod dom;
+pub mod image;
+
+pub use dom::{compare_dom, DomDiff};

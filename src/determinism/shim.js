@@ -1,0 +1,135 @@
+// reprise determinism shim: runs before the page's own scripts in every document
+// (Page.addScriptToEvaluateOnNewDocument). `__REPRISE_CONFIG__` is replaced by reprise with
+// {"now": epoch ms, "seed": u32}. Everything here must be idempotent and must never throw.
+(() => {
+  if (window.__repriseShim) return;
+  const cfg = __REPRISE_CONFIG__;
+  const realPerfNow = performance.now.bind(performance);
+  const OrigDate = Date;
+  let now = cfg.now;
+  // performance.now() counts from the document's start: derive it from the frozen clock so
+  // that durations computed from it are as deterministic as Date.
+  const docStart = cfg.now;
+
+  // --- clock -------------------------------------------------------------------------
+  function FrozenDate(...args) {
+    if (!new.target) return new OrigDate(now).toString();
+    if (args.length === 0) return new OrigDate(now);
+    return new OrigDate(...args);
+  }
+  FrozenDate.prototype = OrigDate.prototype;
+  Object.defineProperty(FrozenDate.prototype, 'constructor', { value: FrozenDate, writable: true, configurable: true });
+  FrozenDate.now = () => now;
+  FrozenDate.parse = OrigDate.parse;
+  FrozenDate.UTC = OrigDate.UTC;
+  Object.defineProperty(FrozenDate, 'name', { value: 'Date' });
+  FrozenDate.toString = () => 'function Date() { [native code] }';
+  window.Date = FrozenDate;
+  try {
+    Object.defineProperty(performance, 'now', { value: () => now - docStart, configurable: true });
+  } catch (_) { /* non-configurable in some contexts: leave it */ }
+
+  // --- randomness: a seeded stream per document (sfc32) ---------------------------------
+  let a = cfg.seed >>> 0, b = 0x9e3779b9, c = 0x243f6a88, d = (cfg.seed ^ 0x85a308d3) >>> 0;
+  function next() {
+    a >>>= 0; b >>>= 0; c >>>= 0; d >>>= 0;
+    const t = (a + b | 0) + d | 0;
+    d = d + 1 | 0;
+    a = b ^ b >>> 9;
+    b = c + (c << 3) | 0;
+    c = (c << 21 | c >>> 11);
+    c = c + t | 0;
+    return (t >>> 0) / 4294967296;
+  }
+  for (let i = 0; i < 16; i++) next();
+  Math.random = next;
+  if (window.crypto) {
+    const fill = (arr) => {
+      const bytes = new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength);
+      for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(next() * 256);
+      return arr;
+    };
+    try { Object.defineProperty(Crypto.prototype, 'getRandomValues', { value: fill, configurable: true, writable: true }); } catch (_) {}
+    try {
+      Object.defineProperty(Crypto.prototype, 'randomUUID', {
+        configurable: true, writable: true,
+        value: () => {
+          const b = fill(new Uint8Array(16));
+          b[6] = (b[6] & 0x0f) | 0x40;
+          b[8] = (b[8] & 0x3f) | 0x80;
+          const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+          return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+        },
+      });
+    } catch (_) {}
+  }
+
+  // --- activity tracking for "settled" ------------------------------------------------
+  const state = { pending: 0, timers: 0, lastMutation: realPerfNow() };
+  // Short one-shot timers (debounces, deferred renders) count as pending work, so a page is
+  // not snapshotted between a keystroke and the update it schedules. Long timers and
+  // intervals (clocks, polling) do not: the page would never look settled.
+  const origSetTimeout = window.setTimeout.bind(window);
+  const origClearTimeout = window.clearTimeout.bind(window);
+  const live = new Set();
+  window.setTimeout = function (fn, delay, ...rest) {
+    const short = !(Number(delay) > 1000);
+    let id;
+    const wrapped = function () {
+      if (live.delete(id)) state.timers--;
+      return typeof fn === 'function' ? fn.apply(this, rest) : (0, eval)(String(fn));
+    };
+    id = origSetTimeout(wrapped, delay);
+    if (short) { live.add(id); state.timers++; }
+    return id;
+  };
+  window.clearTimeout = function (id) {
+    if (live.delete(id)) state.timers--;
+    return origClearTimeout(id);
+  };
+  const origFetch = window.fetch;
+  if (origFetch) {
+    window.fetch = function (...args) {
+      state.pending++;
+      let p;
+      try { p = origFetch.apply(this, args); } catch (e) { state.pending--; throw e; }
+      return p.finally(() => { state.pending--; state.lastMutation = realPerfNow(); });
+    };
+  }
+  const origSend = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.send = function (...args) {
+    state.pending++;
+    this.addEventListener('loadend', () => { state.pending--; state.lastMutation = realPerfNow(); }, { once: true });
+    try { return origSend.apply(this, args); } catch (e) { state.pending--; throw e; }
+  };
+  const observe = () => {
+    new MutationObserver(() => { state.lastMutation = realPerfNow(); })
+      .observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+  };
+  observe();
+
+  // --- no animations, no caret ---------------------------------------------------------
+  const css = `*, *::before, *::after {
+    animation-delay: 0s !important; animation-duration: 0s !important;
+    animation-iteration-count: 1 !important; animation-play-state: paused !important;
+    transition-duration: 0s !important; transition-delay: 0s !important;
+    caret-color: transparent !important; scroll-behavior: auto !important; }`;
+  const addStyle = () => {
+    if (document.getElementById('__reprise-style')) return;
+    const style = document.createElement('style');
+    style.id = '__reprise-style';
+    style.textContent = css;
+    (document.head || document.documentElement).appendChild(style);
+  };
+  if (document.documentElement) addStyle();
+  document.addEventListener('DOMContentLoaded', addStyle);
+
+  Object.defineProperty(window, '__repriseShim', {
+    value: {
+      setNow(t) { now = t; },
+      state,
+      realNow: realPerfNow,
+    },
+    enumerable: false,
+  });
+})();

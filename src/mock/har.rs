@@ -1,0 +1,207 @@
+//! The HAR 1.2 model reprise reads from `mocks/`, reduced to what answering a request needs.
+//!
+//! Exporters disagree on optional fields (Charles omits `redirectURL`, Firefox omits `text` for
+//! empty bodies, Chrome base64-encodes binary bodies), so everything that is not needed to
+//! answer a request is optional here and unknown fields are ignored.
+
+use base64::Engine as _;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// One recorded request/response pair, flattened from a HAR entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exchange {
+    pub method: String,
+    pub url: url::Url,
+    pub request_headers: Vec<(String, String)>,
+    pub request_body: Option<Vec<u8>>,
+    pub request_mime: Option<String>,
+    pub status: u16,
+    pub response_headers: Vec<(String, String)>,
+    pub response_body: Vec<u8>,
+}
+
+/// Why a HAR file could not be used; names the file and the entry.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read HAR file `{}`{}: {message}", path.display(), entry.map(|e| format!(", entry {e}")).unwrap_or_default())]
+pub struct HarError {
+    pub path: PathBuf,
+    pub entry: Option<usize>,
+    pub message: String,
+}
+
+#[derive(Deserialize)]
+struct HarFile {
+    log: HarLog,
+}
+
+#[derive(Deserialize)]
+struct HarLog {
+    #[serde(default)]
+    entries: Vec<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct HarEntry {
+    request: HarRequest,
+    response: HarResponse,
+}
+
+#[derive(Deserialize)]
+struct HarRequest {
+    method: String,
+    url: String,
+    #[serde(default)]
+    headers: Vec<HarHeader>,
+    #[serde(default, rename = "postData")]
+    post_data: Option<HarPostData>,
+}
+
+#[derive(Deserialize)]
+struct HarPostData {
+    #[serde(default, rename = "mimeType")]
+    mime_type: Option<String>,
+    #[serde(default)]
+    text: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct HarResponse {
+    status: i64,
+    #[serde(default)]
+    headers: Vec<HarHeader>,
+    #[serde(default)]
+    content: Option<HarContent>,
+}
+
+#[derive(Deserialize)]
+struct HarContent {
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    encoding: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct HarHeader {
+    name: String,
+    value: String,
+}
+
+/// Reads a HAR file into exchanges, in recorded order.
+pub fn load_har(path: &Path) -> Result<Vec<Exchange>, HarError> {
+    let err = |entry: Option<usize>, message: String| HarError {
+        path: path.to_path_buf(),
+        entry,
+        message,
+    };
+    let bytes = std::fs::read(path).map_err(|e| err(None, e.to_string()))?;
+    parse_har(&bytes).map_err(|(entry, message)| err(entry, message))
+}
+
+/// Parses HAR bytes; errors carry the 1-based entry number where one applies.
+pub fn parse_har(bytes: &[u8]) -> Result<Vec<Exchange>, (Option<usize>, String)> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let file: HarFile = serde_json::from_slice(bytes).map_err(|e| (None, e.to_string()))?;
+    let mut out = Vec::with_capacity(file.log.entries.len());
+    for (i, raw) in file.log.entries.into_iter().enumerate() {
+        let n = Some(i + 1);
+        let entry: HarEntry = serde_json::from_value(raw).map_err(|e| (n, e.to_string()))?;
+        let url = url::Url::parse(&entry.request.url)
+            .map_err(|e| (n, format!("invalid request url `{}`: {e}", entry.request.url)))?;
+        // Status 0 marks a request that never got an answer (Chrome's `_error` entries); the
+        // browser saw a network failure, so replay cannot answer it either.
+        if entry.response.status <= 0 {
+            continue;
+        }
+        let status = u16::try_from(entry.response.status)
+            .map_err(|_| (n, format!("invalid status `{}`", entry.response.status)))?;
+        let content = entry.response.content.unwrap_or(HarContent {
+            text: None,
+            encoding: None,
+        });
+        let response_body = match (content.text, content.encoding.as_deref()) {
+            (Some(text), Some("base64")) => base64::engine::general_purpose::STANDARD
+                .decode(text.trim())
+                .map_err(|e| (n, format!("`response.content.text` is not valid base64: {e}")))?,
+            (Some(text), _) => text.into_bytes(),
+            (None, _) => Vec::new(),
+        };
+        let (request_body, request_mime) = match entry.request.post_data {
+            Some(pd) => (pd.text.map(String::into_bytes), pd.mime_type),
+            None => (None, None),
+        };
+        out.push(Exchange {
+            method: entry.request.method.to_ascii_uppercase(),
+            url,
+            request_headers: headers(entry.request.headers),
+            request_body,
+            request_mime,
+            status,
+            response_headers: headers(entry.response.headers),
+            response_body,
+        });
+    }
+    Ok(out)
+}
+
+fn headers(list: Vec<HarHeader>) -> Vec<(String, String)> {
+    list.into_iter()
+        // HTTP/2 pseudo-headers (`:authority`) are transport details, not response headers.
+        .filter(|h| !h.name.starts_with(':'))
+        .map(|h| (h.name, h.value))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/har")
+            .join(name)
+    }
+
+    #[test]
+    fn reads_every_fixture() {
+        for name in [
+            "mitmproxy-chrome.har",
+            "mitmproxy-charles.har",
+            "mitmproxy-postdata.har",
+            "mitmproxy-with-bom.har",
+            "mitmproxy-insomnia.har",
+            "mitmproxy-head-content-length.har",
+            "mitmproxy-event_stream.har",
+            "playwright-har-fulfill.har",
+        ] {
+            let ex = load_har(&fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(!ex.is_empty(), "{name} has exchanges");
+        }
+    }
+
+    #[test]
+    fn bom_and_post_data() {
+        let ex = load_har(&fixture("mitmproxy-with-bom.har")).expect("loads");
+        let post = ex.iter().find(|e| e.method == "POST").expect("a POST");
+        assert!(post.request_body.as_ref().is_some_and(|b| !b.is_empty()));
+    }
+
+    #[test]
+    fn chrome_export_skips_status_zero_and_decodes_base64() {
+        let text = std::fs::read_to_string(fixture("mitmproxy-chrome.har")).expect("read");
+        let raw: serde_json::Value = serde_json::from_str(&text).expect("json");
+        let total = raw["log"]["entries"].as_array().map_or(0, Vec::len);
+        let ex = load_har(&fixture("mitmproxy-chrome.har")).expect("loads");
+        assert!(ex.len() < total, "status-0 entries are skipped");
+        assert!(ex.iter().any(|e| e.status == 304));
+    }
+
+    #[test]
+    fn names_the_broken_entry() {
+        let bad = br#"{"log":{"entries":[{"request":{"method":"GET","url":"https://a.test/"},"response":{"status":200}},{"request":{"url":"x"},"response":{"status":200}}]}}"#;
+        let (entry, msg) = parse_har(bad).expect_err("entry 2 lacks a method");
+        assert_eq!(entry, Some(2));
+        assert!(msg.contains("method"), "{msg}");
+    }
+}

@@ -1,0 +1,21 @@
+//! Loading recorded browser sessions: Chrome DevTools Recorder JSON (the
+//! `@puppeteer/replay` "UserFlow" format) plus reprise's optional extensions
+//! (`reprise` metadata, step `timestamp`s, `checkpoint` custom steps). This
+//! module owns turning a file into a validated [`Recording`] and back, so the
+//! replayer and importers share one definition of what a recording is and
+//! one set of error messages for what is wrong with it.
+
+mod model;
+mod parse;
+mod selector;
+mod time;
+
+pub use model::{
+    AssertedEvent, ClickStep, CountOperator, MouseButton, Recording, RepriseMeta, Step, StepKind,
+};
+pub use parse::{
+    load_recording, parse_recording, parse_recording_value, to_recorder_json, ErrorLocation,
+    RecordingError, SUPPORTED_STEP_TYPES,
+};
+pub use selector::{Selector, SelectorPart};
+pub use time::{format_rfc3339_ms, parse_rfc3339_ms};

@@ -1,0 +1,6 @@
+//! Reporters: consumers of runner events and of the final run report. None of them decides
+//! the exit status; `cli` does.
+
+pub mod json;
+pub mod model;
+pub mod terminal;

@@ -1,0 +1,172 @@
+//! The outcome of a run, as the runner produces it and the JSON report (format version 1,
+//! DESIGN.md) writes it. Fields may be added; existing ones keep their meaning.
+
+use crate::mock::UnmatchedRequest;
+use serde::Serialize;
+
+pub const REPORT_FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionStatus {
+    Passed,
+    Changed,
+    Broken,
+    New,
+    Flaky,
+    Error,
+}
+
+impl SessionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Passed => "passed",
+            Self::Changed => "changed",
+            Self::Broken => "broken",
+            Self::New => "new",
+            Self::Flaky => "flaky",
+            Self::Error => "error",
+        }
+    }
+}
+
+/// What kind of error made a session `error`: decides the exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ErrorKind {
+    /// A bad recording, HAR or suite layout: exit 2.
+    Input,
+    /// The browser or driver failed: exit 3.
+    Infrastructure,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckpointStatus {
+    Match,
+    Changed,
+    New,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckpointReport {
+    pub name: String,
+    pub status: CheckpointStatus,
+    pub dom_similarity: f64,
+    pub visual_similarity: f64,
+    pub diff_pixels: u64,
+    /// 1-based step after which it was taken (0: before any step).
+    pub step: usize,
+    pub url: String,
+    pub baseline_dom: Option<String>,
+    pub baseline_png: Option<String>,
+    /// Where this run's capture and diffs were written, when they differ or are new.
+    pub actual_dom: Option<String>,
+    pub actual_png: Option<String>,
+    pub diff_png: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dom_diff: Option<String>,
+    /// Set when the baseline was written by a different set of normalization rules.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct NetworkReport {
+    /// Exchanges in the session's HAR.
+    pub recorded: usize,
+    /// Requests answered from the HAR.
+    pub served: usize,
+    /// Requests answered from the build under test.
+    pub app_assets: usize,
+    pub unmatched: Vec<UnmatchedRequest>,
+    /// Hosts of connections that escaped interception and were stopped by the loopback
+    /// backstop (the browser's own background traffic is not counted).
+    pub escaped: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BrokenStep {
+    /// 1-based step number.
+    pub step: usize,
+    pub step_type: String,
+    pub message: String,
+    pub selectors: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionReport {
+    pub id: String,
+    pub title: String,
+    pub status: SessionStatus,
+    pub fidelity: f64,
+    pub duration_ms: u64,
+    pub attempts: u32,
+    pub steps_total: usize,
+    pub steps_completed: usize,
+    pub checkpoints: Vec<CheckpointReport>,
+    pub network: NetworkReport,
+    pub console_errors: Vec<String>,
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_kind: Option<ErrorKind>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub broken_step: Option<BrokenStep>,
+    pub tags: Vec<String>,
+    pub recording: String,
+}
+
+impl SessionReport {
+    /// A session that could not be replayed at all.
+    pub fn error(id: &str, recording: &str, kind: ErrorKind, message: String) -> Self {
+        Self {
+            id: id.into(),
+            title: String::new(),
+            status: SessionStatus::Error,
+            fidelity: 0.0,
+            duration_ms: 0,
+            attempts: 1,
+            steps_total: 0,
+            steps_completed: 0,
+            checkpoints: Vec::new(),
+            network: NetworkReport::default(),
+            console_errors: Vec::new(),
+            error: Some(message),
+            error_kind: Some(kind),
+            broken_step: None,
+            tags: Vec::new(),
+            recording: recording.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Passed,
+    Regressed,
+    Error,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub sessions: usize,
+    pub passed: usize,
+    pub changed: usize,
+    pub broken: usize,
+    pub new: usize,
+    pub flaky: usize,
+    pub error: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    pub format_version: u32,
+    pub verdict: Verdict,
+    pub duration_ms: u64,
+    pub summary: Summary,
+    pub sessions: Vec<SessionReport>,
+    /// Baselines written by this run (`--update-snapshots`), or left pending for review.
+    pub snapshots_written: usize,
+    pub snapshots_pending: usize,
+}

@@ -1,0 +1,205 @@
+//! Terminal output in the manner of cargo-nextest: a status line per session with its time
+//! and fidelity, details under failures, progress while running (only on a terminal), and a
+//! summary. Colour by meaning; none under `NO_COLOR` or when not a terminal.
+
+use super::model::{CheckpointStatus, RunReport, SessionReport, SessionStatus};
+use crate::runner::Event;
+use std::io::{IsTerminal as _, Write};
+
+pub struct TerminalReporter<W: Write> {
+    out: W,
+    color: bool,
+    progress: bool,
+    progress_shown: bool,
+    running: Vec<String>,
+}
+
+impl TerminalReporter<std::io::Stdout> {
+    pub fn stdout() -> Self {
+        let tty = std::io::stdout().is_terminal();
+        let color = tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        Self::new(std::io::stdout(), color, tty && std::io::stderr().is_terminal())
+    }
+}
+
+const GREEN: &str = "32";
+const RED: &str = "31";
+const YELLOW: &str = "33";
+const CYAN: &str = "36";
+const MAGENTA: &str = "35";
+
+impl<W: Write> TerminalReporter<W> {
+    pub fn new(out: W, color: bool, progress: bool) -> Self {
+        Self {
+            out,
+            color,
+            progress,
+            progress_shown: false,
+            running: Vec::new(),
+        }
+    }
+
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.color {
+            format!("\x1b[1;{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+
+    fn clear_progress(&mut self) {
+        if self.progress_shown {
+            eprint!("\r\x1b[2K");
+            self.progress_shown = false;
+        }
+    }
+
+    pub fn on_event(&mut self, ev: &Event) {
+        match ev {
+            Event::RunStarted { sessions, jobs } => {
+                let line = format!(
+                    "{} {sessions} session{} ({jobs} at a time)",
+                    self.paint(GREEN, "    Starting"),
+                    if *sessions == 1 { "" } else { "s" }
+                );
+                let _ = writeln!(self.out, "{line}");
+            }
+            Event::SessionStarted { id } => self.running.push(id.clone()),
+            Event::StepStarted { id, step, total } => {
+                if self.progress {
+                    eprint!("\r\x1b[2K     Running {id}: step {step}/{total}  ({} running)", self.running.len());
+                    self.progress_shown = true;
+                }
+            }
+            Event::SessionFinished(report) => {
+                self.running.retain(|r| r != &report.id);
+                self.clear_progress();
+                self.session_line(report);
+            }
+        }
+    }
+
+    fn session_line(&mut self, s: &SessionReport) {
+        let (label, code) = match s.status {
+            SessionStatus::Passed => ("PASS", GREEN),
+            SessionStatus::Changed => ("CHANGED", RED),
+            SessionStatus::Broken => ("BROKEN", RED),
+            SessionStatus::New => ("NEW", CYAN),
+            SessionStatus::Flaky => ("FLAKY", YELLOW),
+            SessionStatus::Error => ("ERROR", MAGENTA),
+        };
+        let head = self.paint(code, &format!("{label:>12}"));
+        let secs = s.duration_ms as f64 / 1000.0;
+        let mut line = format!("{head} [{secs:>7.3}s] {:<28} fidelity {:.3}", s.id, s.fidelity);
+        let changed = s.checkpoints.iter().filter(|c| c.status == CheckpointStatus::Changed).count();
+        let new = s.checkpoints.iter().filter(|c| c.status == CheckpointStatus::New).count();
+        if changed > 0 {
+            line.push_str(&format!("  {changed} of {} checkpoints changed", s.checkpoints.len()));
+        }
+        if new > 0 {
+            line.push_str(&format!("  {new} new checkpoint{}", if new == 1 { "" } else { "s" }));
+        }
+        let _ = writeln!(self.out, "{line}");
+        let indent = "               ";
+        if let Some(e) = &s.error {
+            for (i, l) in e.lines().enumerate() {
+                let l = if i == 0 { l.to_string() } else { l.to_string() };
+                let _ = writeln!(self.out, "{indent}{l}");
+            }
+        }
+        if let Some(b) = &s.broken_step {
+            if !b.selectors.is_empty() {
+                let _ = writeln!(self.out, "{indent}selectors tried: {}", b.selectors.join(", "));
+            }
+        }
+        for c in s.checkpoints.iter().filter(|c| c.status == CheckpointStatus::Changed) {
+            let mut what = Vec::new();
+            if c.dom_similarity < 1.0 {
+                what.push(format!("DOM {:.1}% similar", c.dom_similarity * 100.0));
+            }
+            if c.diff_pixels > 0 && c.diff_pixels != u64::MAX {
+                what.push(format!("{} pixels differ", c.diff_pixels));
+            }
+            let where_ = c.diff_png.as_deref().or(c.actual_dom.as_deref()).unwrap_or("");
+            let _ = writeln!(self.out, "{indent}checkpoint {}: {} {}", c.name, what.join(", "), self.paint(CYAN, where_));
+            if let Some(n) = &c.note {
+                let _ = writeln!(self.out, "{indent}  note: {n}");
+            }
+        }
+        for u in &s.network.unmatched {
+            let near = u
+                .closest
+                .as_ref()
+                .map(|c| format!(" (closest recorded: {} {}; {})", c.method, c.url, c.difference))
+                .unwrap_or_else(|| " (nothing similar was recorded)".into());
+            let _ = writeln!(self.out, "{indent}unmatched request: {} {}{near}", u.method, u.url);
+        }
+        if !s.network.escaped.is_empty() {
+            let _ = writeln!(
+                self.out,
+                "{indent}{} connection(s) escaped interception and were stopped by the backstop: {}",
+                s.network.escaped.len(),
+                s.network.escaped.join(", ")
+            );
+        }
+    }
+
+    pub fn summary(&mut self, r: &RunReport) {
+        self.clear_progress();
+        let s = &r.summary;
+        let mut parts = vec![format!("{} passed", s.passed)];
+        for (n, label) in [(s.changed, "changed"), (s.broken, "broken"), (s.new, "new"), (s.flaky, "flaky"), (s.error, "error")] {
+            if n > 0 {
+                parts.push(format!("{n} {label}"));
+            }
+        }
+        let code = match r.verdict {
+            super::model::Verdict::Passed => GREEN,
+            _ => RED,
+        };
+        let _ = writeln!(self.out, "------------");
+        let _ = writeln!(
+            self.out,
+            "{} [{:>7.3}s] {} session{} run: {}",
+            self.paint(code, "     Summary"),
+            r.duration_ms as f64 / 1000.0,
+            s.sessions,
+            if s.sessions == 1 { "" } else { "s" },
+            parts.join(", ")
+        );
+        if r.snapshots_written > 0 {
+            let _ = writeln!(self.out, "             {} snapshot(s) written to snapshots/", r.snapshots_written);
+        }
+        if r.snapshots_pending > 0 {
+            let _ = writeln!(
+                self.out,
+                "             {} snapshot(s) pending review: accept them with `reprise run --update-snapshots` after checking the diffs",
+                r.snapshots_pending
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::model::{ErrorKind, SessionReport};
+
+    #[test]
+    fn error_session_prints_its_message_without_colour() {
+        let mut buf = Vec::new();
+        {
+            let mut r = TerminalReporter::new(&mut buf, false, false);
+            r.on_event(&Event::SessionFinished(Box::new(SessionReport::error(
+                "bad",
+                "recordings/bad.json",
+                ErrorKind::Input,
+                "`recordings/bad.json`: step 2 (`click`): missing field `selectors`".into(),
+            ))));
+        }
+        let text = String::from_utf8(buf).expect("utf8");
+        assert!(text.contains("ERROR"), "{text}");
+        assert!(text.contains("step 2 (`click`)"), "{text}");
+        assert!(!text.contains("\x1b["), "{text}");
+    }
+}

@@ -1,0 +1,249 @@
+//! One checkpoint: capture the page, compare with the approved baseline, and store what a
+//! reviewer needs (this run's capture, the diffs) without ever touching an approved baseline
+//! unless asked to (`--update-snapshots`).
+
+use super::session::Context;
+use crate::baseline::{write_atomic, DomSnapshot, SessionSnapshots, SnapshotHeader};
+use crate::browser::Browser;
+use crate::capture::{Normalizer, SERIALIZE_JS};
+use crate::compare::image::{self, ImageDiffOptions};
+use crate::compare::{compare_dom, DomDiff};
+use crate::report::model::{CheckpointReport, CheckpointStatus};
+use serde_json::json;
+use std::path::Path;
+
+/// What the page showed at a checkpoint.
+pub(super) struct Capture {
+    pub dom: String,
+    pub png: Vec<u8>,
+    pub url: String,
+    pub viewport: String,
+    pub normalizer: String,
+    /// Set when the page could not be captured.
+    pub problem: Option<String>,
+}
+
+impl Capture {
+    pub async fn take(browser: &Browser, normalizer: &Normalizer, viewport: &str) -> Self {
+        let mut problem = None;
+        let dom = match browser
+            .client
+            .execute(SERIALIZE_JS, vec![json!({ "mask": normalizer.mask })])
+            .await
+        {
+            Ok(v) => normalizer.apply(v.as_str().unwrap_or_default()),
+            Err(e) => {
+                problem = Some(format!("cannot serialize the DOM: {e}"));
+                String::new()
+            }
+        };
+        if !normalizer.mask.is_empty() {
+            let _ = browser
+                .client
+                .execute(
+                    "for (const s of arguments[0]) { try { document.querySelectorAll(s).forEach(e => { e.style.setProperty('background', '#ff00ff', 'important'); e.style.setProperty('color', 'transparent', 'important'); e.style.setProperty('border-color', 'transparent', 'important'); e.querySelectorAll('*').forEach(c => c.style.setProperty('visibility', 'hidden', 'important')); }); } catch (_) {} }",
+                    vec![json!(normalizer.mask)],
+                )
+                .await;
+        }
+        let png = match browser.screenshot().await {
+            Ok(p) => p,
+            Err(e) => {
+                problem.get_or_insert(format!("cannot take a screenshot: {e}"));
+                Vec::new()
+            }
+        };
+        Self {
+            dom,
+            png,
+            url: browser.current_url().await,
+            viewport: viewport.to_string(),
+            normalizer: normalizer.digest().to_string(),
+            problem,
+        }
+    }
+}
+
+/// Pixel comparison outcome, in the form the report needs.
+struct Visual {
+    similarity: f64,
+    diff_pixels: u64,
+    within_tolerance: bool,
+    diff_png: Option<Vec<u8>>,
+}
+
+fn compare_pngs(baseline: Option<&[u8]>, actual: &[u8], cfg: &crate::config::CompareConfig) -> Visual {
+    let failed = Visual {
+        similarity: 0.0,
+        diff_pixels: u64::MAX,
+        within_tolerance: false,
+        diff_png: None,
+    };
+    let (Some(baseline), false) = (baseline, actual.is_empty()) else {
+        return failed;
+    };
+    if baseline == actual {
+        return Visual {
+            similarity: 1.0,
+            diff_pixels: 0,
+            within_tolerance: true,
+            diff_png: None,
+        };
+    }
+    let (Ok(a), Ok(b)) = (image::decode_png(baseline), image::decode_png(actual)) else {
+        return failed;
+    };
+    let opts = ImageDiffOptions {
+        threshold: cfg.threshold,
+        include_aa: cfg.include_antialiasing,
+        ..ImageDiffOptions::default()
+    };
+    let d = image::compare_images(&a, &b, &opts);
+    let tolerated = cfg
+        .max_diff_pixels
+        .max((cfg.max_diff_ratio * d.total_pixels as f64) as u64);
+    let within = d.size_mismatch.is_none() && d.diff_pixels <= tolerated;
+    Visual {
+        similarity: d.similarity(),
+        diff_pixels: d.diff_pixels,
+        within_tolerance: within,
+        diff_png: (d.diff_pixels > 0).then(|| image::encode_png(&d.diff_image).ok()).flatten(),
+    }
+}
+
+pub(super) async fn compare_and_store(ctx: &Context, session: &str, name: &str, step: usize, capture: Capture) -> CheckpointReport {
+    let opts = &ctx.opts;
+    let suite = &opts.suite_dir;
+    let rel = |p: &Path| p.strip_prefix(suite).unwrap_or(p).display().to_string();
+    let snaps = SessionSnapshots::new(&suite.join(crate::suite::SNAPSHOTS_DIR), session);
+    let actual = DomSnapshot {
+        header: SnapshotHeader {
+            session: session.to_string(),
+            checkpoint: name.to_string(),
+            step,
+            url: capture.url.clone(),
+            viewport: capture.viewport.clone(),
+            normalizer: capture.normalizer.clone(),
+        },
+        body: capture.dom.clone(),
+    };
+    let mut report = CheckpointReport {
+        name: name.to_string(),
+        status: CheckpointStatus::New,
+        dom_similarity: 0.0,
+        visual_similarity: 0.0,
+        diff_pixels: 0,
+        step,
+        url: capture.url.clone(),
+        baseline_dom: None,
+        baseline_png: None,
+        actual_dom: None,
+        actual_png: None,
+        diff_png: None,
+        dom_diff: None,
+        note: capture.problem.clone(),
+    };
+    let baseline = match snaps.load(name) {
+        Ok(b) => b,
+        Err(msg) => {
+            // An unreadable baseline is a difference to review, never something to overwrite
+            // silently.
+            report.note = Some(msg);
+            report.status = CheckpointStatus::Changed;
+            store_artifacts(ctx, session, name, &actual, &capture.png, None, None, &mut report);
+            return report;
+        }
+    };
+    let Some(baseline) = baseline else {
+        store_artifacts(ctx, session, name, &actual, &capture.png, None, None, &mut report);
+        persist(ctx, &snaps, name, &actual, &capture.png, &mut report);
+        return report;
+    };
+    report.baseline_dom = Some(rel(&snaps.dom_path(name)));
+    report.baseline_png = baseline.png.as_ref().map(|_| rel(&snaps.png_path(name)));
+    if baseline.dom.header.normalizer != capture.normalizer {
+        report.note = Some("baseline made with other normalization rules: re-approve it after checking the diff".into());
+    }
+    let dom: DomDiff = compare_dom(&baseline.dom.body, &actual.body);
+    let cfg = opts.config.compare.clone();
+    let png = capture.png.clone();
+    let base_png = baseline.png.clone();
+    // Pixel work is CPU-bound: keep it off the async workers that drive the browsers.
+    let visual = tokio::task::spawn_blocking(move || compare_pngs(base_png.as_deref(), &png, &cfg))
+        .await
+        .unwrap_or(Visual {
+            similarity: 0.0,
+            diff_pixels: u64::MAX,
+            within_tolerance: false,
+            diff_png: None,
+        });
+    report.dom_similarity = dom.similarity;
+    report.visual_similarity = visual.similarity;
+    report.diff_pixels = visual.diff_pixels;
+    if dom.equal && visual.within_tolerance && capture.problem.is_none() {
+        report.status = CheckpointStatus::Match;
+        if !opts.ci {
+            snaps.remove_pending(name);
+        }
+        return report;
+    }
+    report.status = CheckpointStatus::Changed;
+    let dom_diff = (!dom.equal).then_some(dom.unified);
+    store_artifacts(ctx, session, name, &actual, &capture.png, visual.diff_png.as_deref(), dom_diff.as_deref(), &mut report);
+    report.dom_diff = dom_diff;
+    persist(ctx, &snaps, name, &actual, &capture.png, &mut report);
+    report
+}
+
+/// Approves (`--update-snapshots`) or leaves a pending pair for review (local runs only).
+fn persist(ctx: &Context, snaps: &SessionSnapshots, name: &str, actual: &DomSnapshot, png: &[u8], report: &mut CheckpointReport) {
+    if actual.body.is_empty() || png.is_empty() {
+        return;
+    }
+    let result = if ctx.opts.update_snapshots {
+        snaps.approve(name, actual, png)
+    } else if !ctx.opts.ci {
+        snaps.write_pending(name, actual, png)
+    } else {
+        Ok(())
+    };
+    if let Err(e) = result {
+        report.note = Some(format!("cannot write the snapshot: {e}"));
+    }
+}
+
+/// Writes this run's capture and diffs under the output folder, for reports and CI artifacts.
+#[expect(clippy::too_many_arguments, reason = "one call site per outcome; a struct would only rename them")]
+fn store_artifacts(
+    ctx: &Context,
+    session: &str,
+    name: &str,
+    actual: &DomSnapshot,
+    png: &[u8],
+    diff_png: Option<&[u8]>,
+    dom_diff: Option<&str>,
+    report: &mut CheckpointReport,
+) {
+    let dir = ctx.opts.out_dir.join(session);
+    let suite = &ctx.opts.suite_dir;
+    let rel = |p: &Path| p.strip_prefix(suite).unwrap_or(p).display().to_string();
+    let dom_path = dir.join(format!("{name}.actual.dom"));
+    if write_atomic(&dom_path, actual.render().as_bytes()).is_ok() {
+        report.actual_dom = Some(rel(&dom_path));
+    }
+    if !png.is_empty() {
+        let p = dir.join(format!("{name}.actual.png"));
+        if write_atomic(&p, png).is_ok() {
+            report.actual_png = Some(rel(&p));
+        }
+    }
+    if let Some(d) = diff_png {
+        let p = dir.join(format!("{name}.diff.png"));
+        if write_atomic(&p, d).is_ok() {
+            report.diff_png = Some(rel(&p));
+        }
+    }
+    if let Some(d) = dom_diff {
+        let _ = write_atomic(&dir.join(format!("{name}.dom.diff")), d.as_bytes());
+    }
+}

@@ -1,0 +1,187 @@
+//! Scheduling sessions and turning their replays into a run report. The runner never
+//! prints: it emits [`Event`]s that reporters consume.
+
+mod checkpoint;
+mod session;
+
+use crate::browser::driver::{self, Chromedriver, DriverError};
+use crate::browser::intercept::AppSource;
+use crate::config::Config;
+use crate::report::model::{ErrorKind, RunReport, SessionReport, SessionStatus, Summary, Verdict, REPORT_FORMAT_VERSION};
+use crate::suite::{self, SessionSpec, SuiteError};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::mpsc;
+
+/// Everything a run needs, resolved from the CLI and `reprise.toml`.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub suite_dir: PathBuf,
+    pub filters: Vec<String>,
+    pub app: AppSource,
+    pub config: Config,
+    pub update_snapshots: bool,
+    /// In CI nothing is written under `snapshots/` unless asked, and a missing baseline fails.
+    pub ci: bool,
+    pub jobs: usize,
+    pub retries: u32,
+    pub headed: bool,
+    /// A remote WebDriver endpoint instead of a local chromedriver.
+    pub webdriver: Option<String>,
+    /// Where captures and diff images of this run go.
+    pub out_dir: PathBuf,
+}
+
+/// What the runner reports while it works.
+#[derive(Debug, Clone)]
+pub enum Event {
+    RunStarted { sessions: usize, jobs: usize },
+    SessionStarted { id: String },
+    StepStarted { id: String, step: usize, total: usize },
+    SessionFinished(Box<SessionReport>),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Suite(#[from] SuiteError),
+    #[error(transparent)]
+    Driver(#[from] DriverError),
+    #[error("cannot prepare the output folder `{}`: {}", .0.display(), .1)]
+    Output(PathBuf, std::io::Error),
+}
+
+pub async fn run(opts: RunOptions, events: mpsc::UnboundedSender<Event>) -> Result<RunReport, RunError> {
+    let started = Instant::now();
+    let specs = suite::discover(&opts.suite_dir, &opts.filters)?;
+    // The output folder holds only this run's artifacts; stale diffs would mislead.
+    if opts.out_dir.exists() {
+        std::fs::remove_dir_all(&opts.out_dir).map_err(|e| RunError::Output(opts.out_dir.clone(), e))?;
+    }
+    std::fs::create_dir_all(&opts.out_dir).map_err(|e| RunError::Output(opts.out_dir.clone(), e))?;
+    let jobs = opts.jobs.max(1).min(specs.len().max(1));
+    let _ = events.send(Event::RunStarted {
+        sessions: specs.len(),
+        jobs,
+    });
+    let mut reports = Vec::new();
+    if !specs.is_empty() {
+        let chromium = driver::find_chromium()?;
+        // A local chromedriver lives as long as the run; dropping it kills its process group.
+        let (local, url) = match &opts.webdriver {
+            Some(url) => (None, url.clone()),
+            None => {
+                let d = Chromedriver::start().await?;
+                let url = d.url().to_string();
+                (Some(d), url)
+            }
+        };
+        let ctx = Arc::new(session::Context {
+            opts: opts.clone(),
+            webdriver_url: url,
+            chromium,
+            normalizer: crate::capture::Normalizer::new(&opts.config.normalize),
+            events: events.clone(),
+        });
+        let semaphore = Arc::new(tokio::sync::Semaphore::new(jobs));
+        let mut set = tokio::task::JoinSet::new();
+        for (i, spec) in specs.into_iter().enumerate() {
+            let ctx = ctx.clone();
+            let semaphore = semaphore.clone();
+            set.spawn(async move {
+                let _permit = semaphore.acquire_owned().await;
+                let _ = ctx.events.send(Event::SessionStarted { id: spec.id.clone() });
+                let report = replay_with_retries(&ctx, &spec).await;
+                let _ = ctx.events.send(Event::SessionFinished(Box::new(report.clone())));
+                (i, report)
+            });
+        }
+        while let Some(joined) = set.join_next().await {
+            match joined {
+                Ok(r) => reports.push(r),
+                Err(e) => reports.push((
+                    usize::MAX,
+                    SessionReport::error("<unknown>", "", ErrorKind::Infrastructure, format!("session task failed: {e}")),
+                )),
+            }
+        }
+        reports.sort_by_key(|(i, _)| *i);
+        drop(local);
+    }
+    let sessions: Vec<SessionReport> = reports.into_iter().map(|(_, r)| r).collect();
+    Ok(finish(sessions, started.elapsed().as_millis() as u64, &opts))
+}
+
+/// Infrastructure failures (the browser would not start, the driver died) are retried; a
+/// recording that replays badly is not: retrying would hide a real difference.
+async fn replay_with_retries(ctx: &session::Context, spec: &SessionSpec) -> SessionReport {
+    let mut attempt = 1;
+    loop {
+        let mut report = session::replay(ctx, spec).await;
+        report.attempts = attempt;
+        let infra = report.error_kind == Some(ErrorKind::Infrastructure);
+        if !infra || attempt > ctx.opts.retries {
+            return report;
+        }
+        attempt += 1;
+    }
+}
+
+fn finish(sessions: Vec<SessionReport>, duration_ms: u64, opts: &RunOptions) -> RunReport {
+    let mut summary = Summary {
+        sessions: sessions.len(),
+        ..Summary::default()
+    };
+    let mut written = 0;
+    let mut pending = 0;
+    for s in &sessions {
+        match s.status {
+            SessionStatus::Passed => summary.passed += 1,
+            SessionStatus::Changed => summary.changed += 1,
+            SessionStatus::Broken => summary.broken += 1,
+            SessionStatus::New => summary.new += 1,
+            SessionStatus::Flaky => summary.flaky += 1,
+            SessionStatus::Error => summary.error += 1,
+        }
+        for c in &s.checkpoints {
+            if c.status != crate::report::model::CheckpointStatus::Match {
+                if opts.update_snapshots {
+                    written += 1;
+                } else if !opts.ci {
+                    pending += 1;
+                }
+            }
+        }
+    }
+    let verdict = if summary.error > 0 {
+        Verdict::Error
+    } else if sessions.iter().any(|s| is_regression(s, opts)) {
+        Verdict::Regressed
+    } else {
+        Verdict::Passed
+    };
+    RunReport {
+        format_version: REPORT_FORMAT_VERSION,
+        verdict,
+        duration_ms,
+        summary,
+        sessions,
+        snapshots_written: written,
+        snapshots_pending: pending,
+    }
+}
+
+/// Whether a session fails the run: changed, broken, a baseline missing in CI, or a
+/// fidelity under the configured floor.
+pub fn is_regression(s: &SessionReport, opts: &RunOptions) -> bool {
+    match s.status {
+        // With --update-snapshots differing checkpoints became the new baselines; requests
+        // that matched nothing still fail.
+        SessionStatus::Changed => !(opts.update_snapshots && s.network.unmatched.is_empty()),
+        SessionStatus::Broken => true,
+        SessionStatus::New => opts.ci && !opts.update_snapshots,
+        SessionStatus::Passed | SessionStatus::Flaky => s.fidelity < opts.config.run.min_fidelity,
+        SessionStatus::Error => false,
+    }
+}

@@ -1,0 +1,307 @@
+//! Replaying one session: load its recording and HAR, start its backend and browser, perform
+//! the steps in order with the clock moving as recorded, take checkpoints, and score it.
+
+use super::checkpoint::{self, Capture};
+use super::{Event, RunOptions};
+use crate::browser::{Browser, SessionConfig};
+use crate::capture::Normalizer;
+use crate::determinism::Determinism;
+use crate::mock::MockBackend;
+use crate::recording::{self, Recording, StepKind};
+use crate::report::model::{BrokenStep, CheckpointStatus, ErrorKind, NetworkReport, SessionReport, SessionStatus};
+use crate::suite::SessionSpec;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+pub(super) struct Context {
+    pub opts: RunOptions,
+    pub webdriver_url: String,
+    pub chromium: PathBuf,
+    pub normalizer: Normalizer,
+    pub events: mpsc::UnboundedSender<Event>,
+}
+
+/// Quiet time required between steps and before a snapshot.
+const STEP_QUIET_MS: u64 = 50;
+const SNAPSHOT_QUIET_MS: u64 = 150;
+const SETTLE_MAX: Duration = Duration::from_secs(5);
+
+pub(super) async fn replay(ctx: &Context, spec: &SessionSpec) -> SessionReport {
+    let started = Instant::now();
+    let rel = |p: &std::path::Path| {
+        p.strip_prefix(&ctx.opts.suite_dir)
+            .unwrap_or(p)
+            .display()
+            .to_string()
+    };
+    let recording_path = rel(&spec.recording);
+    let input_error = |msg: String| SessionReport::error(&spec.id, &recording_path, ErrorKind::Input, msg);
+    let rec = match recording::load_recording(&spec.recording) {
+        Ok(r) => r,
+        Err(e) => {
+            let e = e.with_path(&recording_path);
+            let msg = match e.hint() {
+                Some(h) => format!("{e}\nhint: {h}"),
+                None => e.to_string(),
+            };
+            return input_error(msg);
+        }
+    };
+    let exchanges = match &spec.mocks {
+        Some(path) => match crate::mock::load_har(path) {
+            Ok(x) => x,
+            Err(mut e) => {
+                e.path = PathBuf::from(rel(path));
+                return input_error(e.to_string());
+            }
+        },
+        None => Vec::new(),
+    };
+    let Some(app_origin) = app_origin(&rec, ctx.opts.config.app.origin.as_deref()) else {
+        return input_error(format!(
+            "`{recording_path}`: cannot tell the app's origin: the recording has no `navigate` step\nhint: add a `navigate` step, or set `\"reprise\": {{\"origin\": \"https://…\"}}` in the recording"
+        ));
+    };
+    let backend = MockBackend::start(exchanges).await;
+    let determinism = Determinism::for_recording(&rec);
+    let browser = match Browser::open(SessionConfig {
+        webdriver_url: &ctx.webdriver_url,
+        chromium: &ctx.chromium,
+        headed: ctx.opts.headed,
+        app_origin,
+        app: ctx.opts.app.clone(),
+        backend_uri: backend.uri(),
+        determinism: determinism.clone(),
+    })
+    .await
+    {
+        Ok(b) => b,
+        Err(e) => {
+            let mut msg = e.to_string();
+            if let Some(h) = e.hint() {
+                msg.push_str(&format!("\nhint: {h}"));
+            }
+            return SessionReport::error(&spec.id, &recording_path, ErrorKind::Infrastructure, msg);
+        }
+    };
+
+    let mut run = Replay {
+        ctx,
+        spec,
+        browser: &browser,
+        checkpoints: Vec::new(),
+        viewport: "1280x800@1".into(),
+    };
+    let outcome = run.steps(&rec, &determinism).await;
+    let checkpoints = std::mem::take(&mut run.checkpoints);
+
+    let network = NetworkReport {
+        recorded: backend.recorded(),
+        served: backend.served(),
+        app_assets: browser.app_assets_served(),
+        unmatched: backend.unmatched(),
+        escaped: browser.escaped(),
+    };
+    let console_errors = browser.console_errors();
+    browser.close().await;
+
+    let (completed, broken) = match outcome {
+        Ok(n) => (n, None),
+        Err((n, b)) => (n, Some(b)),
+    };
+    let fidelity = crate::score::fidelity(rec.steps.len(), completed, network.served, network.unmatched.len(), &checkpoints);
+    let status = if broken.is_some() {
+        SessionStatus::Broken
+    } else if checkpoints.iter().any(|c| c.status == CheckpointStatus::Changed) || !network.unmatched.is_empty() {
+        SessionStatus::Changed
+    } else if checkpoints.iter().any(|c| c.status == CheckpointStatus::New) {
+        SessionStatus::New
+    } else {
+        SessionStatus::Passed
+    };
+    let error = broken.as_ref().map(|b| {
+        format!("step {} (`{}`) could not be performed: {}", b.step, b.step_type, b.message)
+    });
+    SessionReport {
+        id: spec.id.clone(),
+        title: rec.title.clone(),
+        status,
+        fidelity,
+        duration_ms: started.elapsed().as_millis() as u64,
+        attempts: 1,
+        steps_total: rec.steps.len(),
+        steps_completed: completed,
+        checkpoints,
+        network,
+        console_errors,
+        error,
+        error_kind: None,
+        broken_step: broken,
+        tags: rec.meta.tags.clone(),
+        recording: recording_path,
+    }
+}
+
+/// The origin the app is served at: the suite's override, the recording's, else the origin of
+/// its first navigation.
+fn app_origin(rec: &Recording, configured: Option<&str>) -> Option<String> {
+    let from = |s: &str| url::Url::parse(s).ok().map(|u| u.origin().ascii_serialization());
+    if let Some(o) = configured.and_then(from) {
+        return Some(o);
+    }
+    if let Some(o) = rec.meta.origin.as_deref().and_then(from) {
+        return Some(o);
+    }
+    rec.steps.iter().find_map(|s| match &s.kind {
+        StepKind::Navigate { url } => from(url),
+        _ => None,
+    })
+}
+
+struct Replay<'a> {
+    ctx: &'a Context,
+    spec: &'a SessionSpec,
+    browser: &'a Browser,
+    checkpoints: Vec<crate::report::model::CheckpointReport>,
+    viewport: String,
+}
+
+impl Replay<'_> {
+    /// Performs every step; returns how many completed, or where it broke.
+    async fn steps(&mut self, rec: &Recording, det: &Determinism) -> Result<usize, (usize, BrokenStep)> {
+        let default_timeout = rec.timeout_ms.unwrap_or(self.ctx.opts.config.run.step_timeout_ms);
+        let total = rec.steps.len();
+        let mut last_had_checkpoint = false;
+        for (i, step) in rec.steps.iter().enumerate() {
+            let n = i + 1;
+            let _ = self.ctx.events.send(Event::StepStarted {
+                id: self.spec.id.clone(),
+                step: n,
+                total,
+            });
+            self.browser.set_clock(det.time_of_step(i, step.timestamp_ms)).await;
+            let _ = self.browser.client.execute("window.__repriseMarker = true;", vec![]).await;
+            let timeout = Duration::from_millis(step.timeout_ms.unwrap_or(default_timeout));
+            if let StepKind::SetViewport { width, height, device_scale_factor, .. } = &step.kind {
+                self.viewport = format!("{width}x{height}@{device_scale_factor}");
+            }
+            let broken = |message: String, selectors: Vec<String>| {
+                (
+                    i,
+                    BrokenStep {
+                        step: n,
+                        step_type: step.kind.type_name().to_string(),
+                        message,
+                        selectors,
+                    },
+                )
+            };
+            if let Err(e) = self.browser.perform(step, timeout).await {
+                return Err(broken(e.message, e.selectors));
+            }
+            if matches!(step.kind, StepKind::Close) {
+                return Ok(n);
+            }
+            self.browser.settle(STEP_QUIET_MS, SETTLE_MAX).await;
+            for ev in &step.asserted_events {
+                if let Err(msg) = self.check_navigation(ev).await {
+                    return Err(broken(msg, Vec::new()));
+                }
+            }
+            let navigated = matches!(step.kind, StepKind::Navigate { .. })
+                || self
+                    .browser
+                    .client
+                    .execute("return window.__repriseMarker === true;", vec![])
+                    .await
+                    .ok()
+                    .and_then(|v| v.as_bool())
+                    == Some(false);
+            last_had_checkpoint = false;
+            if let StepKind::Checkpoint { name } = &step.kind {
+                let label = name.clone().unwrap_or_else(|| "checkpoint".into());
+                self.checkpoint(n, &label).await;
+                last_had_checkpoint = true;
+            } else if navigated {
+                let url = self.browser.current_url().await;
+                self.checkpoint(n, &page_label(&url)).await;
+                last_had_checkpoint = true;
+            }
+        }
+        if !last_had_checkpoint {
+            self.checkpoint(total, "end").await;
+        }
+        Ok(total)
+    }
+
+    async fn check_navigation(&self, ev: &recording::AssertedEvent) -> Result<(), String> {
+        if let Some(want) = &ev.url {
+            let got = self.browser.current_url().await;
+            if &got != want {
+                return Err(format!("expected navigation to `{want}`, the page is at `{got}`"));
+            }
+        }
+        if let Some(want) = &ev.title {
+            let got = self.browser.client.title().await.unwrap_or_default();
+            if &got != want {
+                return Err(format!("expected the page title `{want}`, found `{got}`"));
+            }
+        }
+        Ok(())
+    }
+
+    async fn checkpoint(&mut self, step: usize, label: &str) {
+        let name = format!("{step:02}-{}", slug(label));
+        self.browser.settle(SNAPSHOT_QUIET_MS, SETTLE_MAX).await;
+        self.browser.prepare_snapshot().await;
+        let capture = Capture::take(self.browser, &self.ctx.normalizer, &self.viewport).await;
+        let report = checkpoint::compare_and_store(self.ctx, &self.spec.id, &name, step, capture).await;
+        self.checkpoints.push(report);
+    }
+}
+
+/// A checkpoint label for a page: the last path segment without extension, `index` for `/`.
+fn page_label(url: &str) -> String {
+    let path = url::Url::parse(url).map(|u| u.path().to_string()).unwrap_or_default();
+    let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    let stem = last.split('.').next().unwrap_or("");
+    if stem.is_empty() {
+        "index".into()
+    } else {
+        stem.into()
+    }
+}
+
+/// File-name-safe, lowercase, dash-separated.
+fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    if out.is_empty() {
+        "checkpoint".into()
+    } else {
+        out.chars().take(60).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_and_slugs() {
+        assert_eq!(page_label("https://shop.test/"), "index");
+        assert_eq!(page_label("https://shop.test/checkout.html?x=1"), "checkout");
+        assert_eq!(page_label("https://shop.test/a/b/"), "b");
+        assert_eq!(slug("Results filtered!"), "results-filtered");
+        assert_eq!(slug("../../etc"), "etc");
+        assert_eq!(slug("***"), "checkpoint");
+    }
+}
