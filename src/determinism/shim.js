@@ -87,6 +87,27 @@
     if (live.delete(id)) state.timers--;
     return origClearTimeout(id);
   };
+  // Intervals (clocks, pollers) keep running in real time, but they read the frozen clock:
+  // what they render depends on whether they ticked since the clock last moved. Running each
+  // once whenever the clock moves makes that deterministic: the page shows the current
+  // virtual time, as it would after a real tick.
+  const intervals = new Map();
+  const origSetInterval = window.setInterval.bind(window);
+  const origClearInterval = window.clearInterval.bind(window);
+  window.setInterval = function (fn, delay, ...rest) {
+    const id = origSetInterval(fn, delay, ...rest);
+    if (typeof fn === 'function') intervals.set(id, () => fn.apply(window, rest));
+    return id;
+  };
+  window.clearInterval = function (id) {
+    intervals.delete(id);
+    return origClearInterval(id);
+  };
+  const tickIntervals = () => {
+    for (const run of Array.from(intervals.values())) {
+      try { run(); } catch (e) { setTimeout(() => { throw e; }); }
+    }
+  };
   const origFetch = window.fetch;
   if (origFetch) {
     window.fetch = function (...args) {
@@ -111,7 +132,7 @@
   // --- no animations, no caret ---------------------------------------------------------
   const css = `*, *::before, *::after {
     animation-delay: 0s !important; animation-duration: 0s !important;
-    animation-iteration-count: 1 !important; animation-play-state: paused !important;
+    animation-iteration-count: 1 !important;
     transition-duration: 0s !important; transition-delay: 0s !important;
     caret-color: transparent !important; scroll-behavior: auto !important; }`;
   const addStyle = () => {
@@ -126,7 +147,11 @@
 
   Object.defineProperty(window, '__repriseShim', {
     value: {
-      setNow(t) { now = t; },
+      setNow(t) {
+        if (t === now) return;
+        now = t;
+        tickIntervals();
+      },
       state,
       realNow: realPerfNow,
     },
