@@ -184,7 +184,7 @@ pub fn capabilities(opts: &LaunchOptions<'_>) -> serde_json::Map<String, Value> 
         "--disable-features=NetworkTimeServiceQuerying,OptimizationHints,MediaRouter,Translate,AutofillServerCommunication,PaintHolding".into(),
         // Backstop: whatever escapes interception resolves to a loopback sink that counts it.
         format!(
-            "--host-resolver-rules=MAP * 127.0.0.1:{}, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+            "--host-resolver-rules=MAP * 127.0.0.1:{}",
             opts.sink_port
         ),
         format!("--user-data-dir={}", opts.profile_dir.display()),

@@ -174,10 +174,6 @@ impl Interceptor {
                 .ok()
                 .and_then(|v| v["identifier"].as_str().map(str::to_string));
             let _ = self.cdp.send("Runtime.enable", json!({}), s).await;
-            let _ = self
-                .cdp
-                .send("Emulation.setEmulatedMedia", json!({ "features": [{ "name": "prefers-reduced-motion", "value": "reduce" }] }), s)
-                .await;
             if let Some(entry) = self
                 .log
                 .documents

@@ -129,6 +129,31 @@
   };
   observe();
 
+  // --- WebSockets: they bypass CDP `Fetch` and HAR files cannot answer them, so a socket
+  // is refused in the page (error, then close) instead of leaving it to the backstop.
+  if (window.WebSocket) {
+    const Refused = class extends EventTarget {
+      constructor(url) {
+        super();
+        this.url = String(url); this.readyState = 3; this.protocol = ''; this.extensions = ''; this.bufferedAmount = 0; this.binaryType = 'blob';
+        this.onopen = null; this.onmessage = null; this.onerror = null; this.onclose = null;
+        console.error(`reprise: WebSocket to ${this.url} refused during replay`);
+        setTimeout(() => {
+          const err = new Event('error');
+          if (typeof this.onerror === 'function') this.onerror(err);
+          this.dispatchEvent(err);
+          const close = new CloseEvent('close', { code: 1006, reason: 'refused by reprise', wasClean: false });
+          if (typeof this.onclose === 'function') this.onclose(close);
+          this.dispatchEvent(close);
+        }, 0);
+      }
+      send() {}
+      close() {}
+    };
+    Object.assign(Refused, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+    window.WebSocket = Refused;
+  }
+
   // --- no animations, no caret ---------------------------------------------------------
   const css = `*, *::before, *::after {
     animation-delay: 0s !important; animation-duration: 0s !important;

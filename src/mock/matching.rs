@@ -133,7 +133,10 @@ impl ExchangeIndex {
             if same_query(&ex.url, &req.url) {
                 score += 1;
             }
-            if score > 0 && best.is_none_or(|(s, _)| score > s) {
+            // Only an entry on the same origin or the same path is "close"; anything else
+            // would send the reader after an unrelated request.
+            let related = origin_of(&ex.url) == origin_of(&req.url) || ex.url.path() == req.url.path();
+            if related && best.is_none_or(|(s, _)| score > s) {
                 best = Some((score, i));
             }
         }

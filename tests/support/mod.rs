@@ -1,0 +1,151 @@
+//! A readable builder for end-to-end runs of the real `reprise` binary: a suite copied into a
+//! temporary folder, edited the way a change to the app would, and replayed with the real
+//! Chromium, chromedriver and wiremock.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+/// Replays run one at a time: they drive real browsers, and a machine with two cores replays
+/// faster and more predictably one suite at a time.
+static BROWSER_LOCK: Mutex<()> = Mutex::new(());
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub struct TestSuite {
+    dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+}
+
+pub struct Outcome {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub report: Value,
+}
+
+impl Outcome {
+    pub fn session(&self, id: &str) -> &Value {
+        self.report["sessions"]
+            .as_array()
+            .and_then(|a| a.iter().find(|s| s["id"] == id))
+            .unwrap_or_else(|| panic!("no session `{id}` in the report:\n{}", self.stdout))
+    }
+
+    pub fn status(&self, id: &str) -> String {
+        self.session(id)["status"].as_str().unwrap_or_default().to_string()
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+impl TestSuite {
+    /// An empty suite.
+    pub fn empty() -> Self {
+        Self {
+            dir: tempfile::tempdir().expect("tempdir"),
+            env: vec![("CI".into(), "true".into()), ("NO_COLOR".into(), "1".into())],
+        }
+    }
+
+    /// A copy of the bundled demo suite, with its approved baselines.
+    pub fn demo() -> Self {
+        let suite = Self::empty();
+        let root = repo_root();
+        for d in ["demo", "recordings", "mocks", "snapshots"] {
+            copy_dir(&root.join(d), &suite.path().join(d));
+        }
+        std::fs::copy(root.join("reprise.toml"), suite.path().join("reprise.toml")).expect("copy config");
+        suite
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn file(self, rel: &str, content: &str) -> Self {
+        let p = self.path().join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, content).expect("write");
+        self
+    }
+
+    /// Edits a file of the suite; panics when the edit changes nothing, so a test never
+    /// silently tests the unchanged app.
+    pub fn edit(self, rel: &str, f: impl FnOnce(&str) -> String) -> Self {
+        let p = self.path().join(rel);
+        let before = std::fs::read_to_string(&p).expect("read");
+        let after = f(&before);
+        assert_ne!(before, after, "the edit of {rel} changed nothing");
+        std::fs::write(p, after).expect("write");
+        self
+    }
+
+    pub fn env(mut self, k: &str, v: &str) -> Self {
+        self.env.push((k.into(), v.into()));
+        self
+    }
+
+    /// Runs `reprise` in the suite folder with a JSON report.
+    pub fn run(&self, args: &[&str]) -> Outcome {
+        let report_path = self.path().join("report.json");
+        let _ = std::fs::remove_file(&report_path);
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_reprise"));
+        cmd.args(args).current_dir(self.path());
+        if args.first() == Some(&"run") {
+            cmd.arg("--report").arg(format!("json={}", report_path.display()));
+        }
+        cmd.env_remove("CI");
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        let out = {
+            let _guard = BROWSER_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+            cmd.output().expect("run reprise")
+        };
+        let report = std::fs::read_to_string(&report_path)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or(Value::Null);
+        Outcome {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            report,
+        }
+    }
+}
+
+/// The report without what legitimately varies between runs: durations and attempt counts.
+pub fn stable(report: &Value) -> Value {
+    let mut v = report.clone();
+    strip(&mut v);
+    v
+}
+
+fn strip(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.remove("duration_ms");
+            for (_, x) in m.iter_mut() {
+                strip(x);
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(strip),
+        _ => {}
+    }
+}
