@@ -12,7 +12,13 @@
 
 use crate::report::model::{CheckpointReport, CheckpointStatus};
 
-pub fn fidelity(steps_total: usize, steps_completed: usize, served: usize, unmatched: usize, checkpoints: &[CheckpointReport]) -> f64 {
+pub fn fidelity(
+    steps_total: usize,
+    steps_completed: usize,
+    served: usize,
+    unmatched: usize,
+    checkpoints: &[CheckpointReport],
+) -> f64 {
     let steps = if steps_total == 0 {
         1.0
     } else {
@@ -70,8 +76,14 @@ mod tests {
 
     #[test]
     fn one_exactly_when_everything_matches() {
-        assert_eq!(fidelity(5, 5, 3, 0, &[cp(CheckpointStatus::Match, 1.0, 1.0)]), 1.0);
-        assert_eq!(fidelity(5, 5, 0, 0, &[cp(CheckpointStatus::New, 0.0, 0.0)]), 1.0);
+        assert_eq!(
+            fidelity(5, 5, 3, 0, &[cp(CheckpointStatus::Match, 1.0, 1.0)]),
+            1.0
+        );
+        assert_eq!(
+            fidelity(5, 5, 0, 0, &[cp(CheckpointStatus::New, 0.0, 0.0)]),
+            1.0
+        );
     }
 
     #[test]
@@ -81,7 +93,10 @@ mod tests {
         assert!((fidelity(4, 4, 3, 1, &ok) - 0.75).abs() < 1e-12);
         let changed = [cp(CheckpointStatus::Changed, 1.0, 1.0)];
         assert!(fidelity(4, 4, 0, 0, &changed) < 1.0);
-        let half = [cp(CheckpointStatus::Changed, 0.5, 1.0), cp(CheckpointStatus::Match, 1.0, 1.0)];
+        let half = [
+            cp(CheckpointStatus::Changed, 0.5, 1.0),
+            cp(CheckpointStatus::Match, 1.0, 1.0),
+        ];
         assert!((fidelity(4, 4, 0, 0, &half) - 0.75).abs() < 1e-6);
     }
 }

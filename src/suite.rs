@@ -47,7 +47,11 @@ pub fn discover(suite: &Path, filters: &[String]) -> Result<Vec<SessionSpec>, Su
         if path.extension().and_then(|e| e.to_str()) != Some("json") {
             continue;
         }
-        let Some(id) = path.file_stem().and_then(|s| s.to_str()).map(str::to_string) else {
+        let Some(id) = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .map(str::to_string)
+        else {
             continue;
         };
         if !filters.is_empty() && !filters.iter().any(|f| id == *f || id.contains(f.as_str())) {
@@ -79,10 +83,16 @@ mod tests {
         std::fs::write(dir.path().join("recordings/notes.txt"), "").expect("write");
         std::fs::write(dir.path().join("mocks/a.har"), "{}").expect("write");
         let all = discover(dir.path(), &[]).expect("discover");
-        assert_eq!(all.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(), ["a", "b", "checkout"]);
+        assert_eq!(
+            all.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
+            ["a", "b", "checkout"]
+        );
         assert!(all[0].mocks.is_some() && all[1].mocks.is_none());
         let some = discover(dir.path(), &["check".into()]).expect("discover");
         assert_eq!(some.len(), 1);
-        assert!(matches!(discover(&dir.path().join("nope"), &[]), Err(SuiteError::NoRecordings(_))));
+        assert!(matches!(
+            discover(&dir.path().join("nope"), &[]),
+            Err(SuiteError::NoRecordings(_))
+        ));
     }
 }

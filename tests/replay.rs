@@ -7,7 +7,9 @@ use serde_json::Value;
 use support::{stable, TestSuite};
 
 fn sessions(o: &support::Outcome) -> &Vec<Value> {
-    o.report["sessions"].as_array().unwrap_or_else(|| panic!("no report:\n{}\n{}", o.stdout, o.stderr))
+    o.report["sessions"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no report:\n{}\n{}", o.stdout, o.stderr))
 }
 
 #[test]
@@ -31,7 +33,10 @@ fn demo_suite_passes_three_times_in_a_row_with_identical_reports() {
     assert_eq!(reports[0], reports[1]);
     assert_eq!(reports[1], reports[2]);
     // In CI nothing is written under snapshots/.
-    let pending = walk(&suite.path().join("snapshots")).into_iter().filter(|p| p.ends_with(".new")).count();
+    let pending = walk(&suite.path().join("snapshots"))
+        .into_iter()
+        .filter(|p| p.ends_with(".new"))
+        .count();
     assert_eq!(pending, 0);
 }
 
@@ -51,19 +56,28 @@ fn walk(dir: &std::path::Path) -> Vec<String> {
 
 #[test]
 fn a_visual_change_makes_sessions_changed_with_a_diff_image() {
-    let suite = TestSuite::demo().edit("demo/styles.css", |css| format!("{css}\n.hero h1 {{ color: #c0392b; }}\n"));
+    let suite = TestSuite::demo().edit("demo/styles.css", |css| {
+        format!("{css}\n.hero h1 {{ color: #c0392b; }}\n")
+    });
     let o = suite.run(&["run", "browse", "search"]);
     assert_eq!(o.code, 1, "{}", o.stdout);
     for id in ["browse", "search"] {
         let s = o.session(id);
         assert_eq!(s["status"], "changed", "{}", o.stdout);
         assert!(s["fidelity"].as_f64().is_some_and(|f| f < 1.0));
-        let changed: Vec<&Value> = s["checkpoints"].as_array().into_iter().flatten().filter(|c| c["status"] == "changed").collect();
+        let changed: Vec<&Value> = s["checkpoints"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|c| c["status"] == "changed")
+            .collect();
         assert!(!changed.is_empty());
         for c in changed {
             assert!(c["diff_pixels"].as_u64().is_some_and(|n| n > 0));
             assert!(c["visual_similarity"].as_f64().is_some_and(|v| v < 1.0));
-            let diff = suite.path().join(c["diff_png"].as_str().expect("a diff image path"));
+            let diff = suite
+                .path()
+                .join(c["diff_png"].as_str().expect("a diff image path"));
             let bytes = std::fs::read(&diff).expect("the diff image exists");
             assert!(bytes.starts_with(b"\x89PNG"));
         }
@@ -86,7 +100,10 @@ fn a_removed_button_breaks_the_flow_naming_the_step() {
     let s = o.session("retry");
     assert_eq!(s["status"], "broken", "{}", o.stdout);
     // The first step of the recording that needs the button is the one that breaks.
-    let rec: Value = serde_json::from_str(&std::fs::read_to_string(suite.path().join("recordings/retry.json")).expect("read")).expect("json");
+    let rec: Value = serde_json::from_str(
+        &std::fs::read_to_string(suite.path().join("recordings/retry.json")).expect("read"),
+    )
+    .expect("json");
     let (index, step) = rec["steps"]
         .as_array()
         .expect("steps")
@@ -98,36 +115,64 @@ fn a_removed_button_breaks_the_flow_naming_the_step() {
     let b = &s["broken_step"];
     assert_eq!(b["step"], n);
     assert_eq!(b["step_type"], kind);
-    assert!(s["error"].as_str().is_some_and(|e| e.contains(&format!("step {n} (`{kind}`)"))), "{}", s["error"]);
-    assert!(b["selectors"].as_array().is_some_and(|a| a.iter().any(|x| x.as_str().is_some_and(|x| x.contains("retry")))));
+    assert!(
+        s["error"]
+            .as_str()
+            .is_some_and(|e| e.contains(&format!("step {n} (`{kind}`)"))),
+        "{}",
+        s["error"]
+    );
+    assert!(b["selectors"].as_array().is_some_and(|a| a
+        .iter()
+        .any(|x| x.as_str().is_some_and(|x| x.contains("retry")))));
     assert!(s["fidelity"].as_f64().is_some_and(|f| f < 1.0));
-    assert!(o.stdout.contains("BROKEN") && o.stdout.contains(&format!("step {n} (`{kind}`)")), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("BROKEN") && o.stdout.contains(&format!("step {n} (`{kind}`)")),
+        "{}",
+        o.stdout
+    );
 }
 
 #[test]
 fn a_renamed_json_field_is_an_unmatched_request_with_the_closest_entry() {
-    let suite = TestSuite::demo().edit("demo/checkout.js", |js| js.replacen("customer: {", "buyer: {", 1));
+    let suite = TestSuite::demo().edit("demo/checkout.js", |js| {
+        js.replacen("customer: {", "buyer: {", 1)
+    });
     let o = suite.run(&["run", "checkout"]);
     assert_eq!(o.code, 1, "{}", o.stdout);
     let s = o.session("checkout");
     assert_ne!(s["status"], "passed");
-    let unmatched = s["network"]["unmatched"].as_array().expect("unmatched list");
+    let unmatched = s["network"]["unmatched"]
+        .as_array()
+        .expect("unmatched list");
     let order = unmatched
         .iter()
         .find(|u| u["url"] == "https://api.reprise.test/api/orders")
         .unwrap_or_else(|| panic!("the order POST is reported: {unmatched:?}"));
     assert_eq!(order["method"], "POST");
-    assert_eq!(order["closest"]["url"], "https://api.reprise.test/api/orders");
+    assert_eq!(
+        order["closest"]["url"],
+        "https://api.reprise.test/api/orders"
+    );
     let why = order["closest"]["difference"].as_str().unwrap_or_default();
     assert!(why.contains("customer") || why.contains("buyer"), "{why}");
-    assert!(o.stdout.contains("unmatched request: POST https://api.reprise.test/api/orders"), "{}", o.stdout);
+    assert!(
+        o.stdout
+            .contains("unmatched request: POST https://api.reprise.test/api/orders"),
+        "{}",
+        o.stdout
+    );
 }
 
 #[test]
 fn a_harmless_change_keeps_every_session_passed() {
     let suite = TestSuite::demo()
-        .edit("demo/styles.css", |css| format!("/* refactor: nothing visible */\n{css}"))
-        .edit("demo/index.html", |html| html.replacen("<body", "<!-- build 2026-11-29 -->\n<body", 1));
+        .edit("demo/styles.css", |css| {
+            format!("/* refactor: nothing visible */\n{css}")
+        })
+        .edit("demo/index.html", |html| {
+            html.replacen("<body", "<!-- build 2026-11-29 -->\n<body", 1)
+        });
     let o = suite.run(&["run"]);
     assert_eq!(o.code, 0, "{}", o.stdout);
     for s in sessions(&o) {
@@ -151,7 +196,11 @@ fn a_malformed_recording_exits_2_naming_file_and_step_and_the_rest_still_runs() 
     assert!(msg.contains("step 2"), "{msg}");
     assert!(msg.contains("selectors"), "{msg}");
     assert_eq!(o.status("retry"), "passed");
-    assert!(o.stdout.contains("recordings/bad-click.json"), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("recordings/bad-click.json"),
+        "{}",
+        o.stdout
+    );
 }
 
 #[test]
@@ -161,19 +210,32 @@ fn a_missing_baseline_fails_in_ci_and_is_left_pending_locally() {
     let ci = suite.run(&["run", "retry"]);
     assert_eq!(ci.code, 1, "{}", ci.stdout);
     assert_eq!(ci.status("retry"), "new");
-    assert!(!suite.path().join("snapshots/retry").exists(), "nothing written in CI");
+    assert!(
+        !suite.path().join("snapshots/retry").exists(),
+        "nothing written in CI"
+    );
 
     let local = suite.env("CI", "");
     let o = local.run(&["run", "retry"]);
     assert_eq!(o.code, 0, "{}", o.stdout);
     let files = walk(&local.path().join("snapshots/retry"));
-    assert!(files.iter().any(|f| f.ends_with(".dom.new")) && files.iter().any(|f| f.ends_with(".png.new")), "{files:?}");
-    assert!(!files.iter().any(|f| f.ends_with(".dom")), "pending only: {files:?}");
+    assert!(
+        files.iter().any(|f| f.ends_with(".dom.new"))
+            && files.iter().any(|f| f.ends_with(".png.new")),
+        "{files:?}"
+    );
+    assert!(
+        !files.iter().any(|f| f.ends_with(".dom")),
+        "pending only: {files:?}"
+    );
 
     let o = local.run(&["run", "retry", "--update-snapshots"]);
     assert_eq!(o.code, 0, "{}", o.stdout);
     let files = walk(&local.path().join("snapshots/retry"));
-    assert!(files.iter().any(|f| f.ends_with(".dom")) && !files.iter().any(|f| f.ends_with(".new")), "{files:?}");
+    assert!(
+        files.iter().any(|f| f.ends_with(".dom")) && !files.iter().any(|f| f.ends_with(".new")),
+        "{files:?}"
+    );
     let o = local.run(&["run", "retry"]);
     assert_eq!(o.status("retry"), "passed", "{}", o.stdout);
 }
@@ -205,7 +267,10 @@ impl Canary {
                 let mut s = stream;
                 let mut buf = [0u8; 512];
                 let n = s.read(&mut buf).unwrap_or(0);
-                eprintln!("canary reached: {:?}", String::from_utf8_lossy(&buf[..n]).lines().next());
+                eprintln!(
+                    "canary reached: {:?}",
+                    String::from_utf8_lossy(&buf[..n]).lines().next()
+                );
                 let _ = s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 6\r\n\r\nLEAKED");
             }
         });
@@ -282,10 +347,24 @@ fn nothing_reaches_the_real_network_canary() {
         format!("http://127.0.0.1:{c}/pixel.gif"),
         format!("http://127.0.0.1:{c}/from-frame"),
     ] {
-        assert!(unmatched.contains(&want), "{want} is reported unmatched: {unmatched:?}");
+        assert!(
+            unmatched.contains(&want),
+            "{want} is reported unmatched: {unmatched:?}"
+        );
     }
-    assert_eq!(s["network"]["served"], 2, "the HAR answered the API call and the frame");
+    assert_eq!(
+        s["network"]["served"], 2,
+        "the HAR answered the API call and the frame"
+    );
     let console = s["console_errors"].to_string();
-    assert!(console.contains(&format!("WebSocket to ws://127.0.0.1:{c}/socket refused")), "{console}");
-    assert_eq!(s["network"]["escaped"], serde_json::json!([]), "{}", o.stdout);
+    assert!(
+        console.contains(&format!("WebSocket to ws://127.0.0.1:{c}/socket refused")),
+        "{console}"
+    );
+    assert_eq!(
+        s["network"]["escaped"],
+        serde_json::json!([]),
+        "{}",
+        o.stdout
+    );
 }

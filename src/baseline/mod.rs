@@ -63,7 +63,8 @@ impl DomSnapshot {
                     body: text.get(consumed..).unwrap_or("").to_string(),
                 });
             }
-            let Some((key, value)) = line.strip_prefix("# ").and_then(|l| l.split_once(": ")) else {
+            let Some((key, value)) = line.strip_prefix("# ").and_then(|l| l.split_once(": "))
+            else {
                 continue;
             };
             match key {
@@ -121,7 +122,8 @@ impl SessionSnapshots {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(format!("cannot read `{}`: {e}", dom_path.display())),
         };
-        let dom = DomSnapshot::parse(&text).map_err(|e| format!("`{}`: {e}", dom_path.display()))?;
+        let dom =
+            DomSnapshot::parse(&text).map_err(|e| format!("`{}`: {e}", dom_path.display()))?;
         let png = std::fs::read(self.png_path(checkpoint)).ok();
         Ok(Some(Baseline { dom, png }))
     }
@@ -135,9 +137,17 @@ impl SessionSnapshots {
     }
 
     /// Writes a pending pair beside the baseline, for review.
-    pub fn write_pending(&self, checkpoint: &str, dom: &DomSnapshot, png: &[u8]) -> std::io::Result<()> {
+    pub fn write_pending(
+        &self,
+        checkpoint: &str,
+        dom: &DomSnapshot,
+        png: &[u8],
+    ) -> std::io::Result<()> {
         write_atomic(&Self::pending(self.png_path(checkpoint)), png)?;
-        write_atomic(&Self::pending(self.dom_path(checkpoint)), dom.render().as_bytes())
+        write_atomic(
+            &Self::pending(self.dom_path(checkpoint)),
+            dom.render().as_bytes(),
+        )
     }
 
     pub fn remove_pending(&self, checkpoint: &str) {
@@ -150,7 +160,9 @@ impl SessionSnapshots {
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::Builder::new().prefix(".reprise-tmp-").tempfile_in(dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".reprise-tmp-")
+        .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
@@ -192,9 +204,11 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let s = SessionSnapshots::new(dir.path(), "checkout");
         assert!(s.load("03-payment").expect("no error").is_none());
-        s.write_pending("03-payment", &snap("a\n"), b"png").expect("pending");
+        s.write_pending("03-payment", &snap("a\n"), b"png")
+            .expect("pending");
         assert!(dir.path().join("checkout/03-payment.dom.new").exists());
-        s.approve("03-payment", &snap("b\n"), b"png2").expect("approve");
+        s.approve("03-payment", &snap("b\n"), b"png2")
+            .expect("approve");
         let b = s.load("03-payment").expect("ok").expect("exists");
         assert_eq!(b.dom.body, "b\n");
         assert_eq!(b.png.as_deref(), Some(&b"png2"[..]));

@@ -47,7 +47,9 @@ pub struct Cdp {
 
 impl Cdp {
     /// Connects to a browser websocket URL and returns the handle and the event stream.
-    pub async fn connect(ws_url: &str) -> Result<(Self, mpsc::UnboundedReceiver<CdpEvent>), CdpError> {
+    pub async fn connect(
+        ws_url: &str,
+    ) -> Result<(Self, mpsc::UnboundedReceiver<CdpEvent>), CdpError> {
         let mut config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default();
         // Screenshots and request bodies arrive as large base64 strings.
         config.max_message_size = Some(512 << 20);
@@ -117,7 +119,12 @@ impl Cdp {
     }
 
     /// Sends a command to the browser (no session) or to one target's session.
-    pub async fn send(&self, method: &str, params: Value, session: Option<&str>) -> Result<Value, CdpError> {
+    pub async fn send(
+        &self,
+        method: &str,
+        params: Value,
+        session: Option<&str>,
+    ) -> Result<Value, CdpError> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let mut msg = json!({ "id": id, "method": method, "params": params });
         if let Some(s) = session {

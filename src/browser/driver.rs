@@ -59,13 +59,16 @@ pub fn find_chromium() -> Result<PathBuf, DriverError> {
 fn find_chromedriver() -> Result<PathBuf, DriverError> {
     locate("REPRISE_CHROMEDRIVER", &["chromedriver"]).ok_or(DriverError::NotFound {
         what: "chromedriver",
-        hint: "install it with `sudo apt-get install chromium-driver`, or set REPRISE_CHROMEDRIVER".into(),
+        hint: "install it with `sudo apt-get install chromium-driver`, or set REPRISE_CHROMEDRIVER"
+            .into(),
     })
 }
 
 /// Asks the OS for a free loopback port.
 pub fn free_port() -> std::io::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 /// A chromedriver process owned by this run.
@@ -224,11 +227,12 @@ pub async fn open_session(
         url: webdriver_url.to_string(),
         message,
     };
-    let client = fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(webdriver_url)
-        .await
-        .map_err(|e| err(e.to_string()))?;
+    let client =
+        fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(webdriver_url)
+            .await
+            .map_err(|e| err(e.to_string()))?;
     let addr = client
         .capabilities()
         .and_then(|c| c.get("goog:chromeOptions"))
@@ -239,7 +243,9 @@ pub async fn open_session(
         Some(a) => Ok((client, a)),
         None => {
             let _ = client.close().await;
-            Err(err("the session did not report `goog:chromeOptions.debuggerAddress`".into()))
+            Err(err(
+                "the session did not report `goog:chromeOptions.debuggerAddress`".into(),
+            ))
         }
     }
 }

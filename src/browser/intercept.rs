@@ -52,11 +52,24 @@ pub struct Interceptor {
     pub script: Mutex<String>,
 }
 
-const ASSET_TYPES: &[&str] = &["Document", "Stylesheet", "Image", "Media", "Font", "Script", "TextTrack", "Manifest", "Other"];
+const ASSET_TYPES: &[&str] = &[
+    "Document",
+    "Stylesheet",
+    "Image",
+    "Media",
+    "Font",
+    "Script",
+    "TextTrack",
+    "Manifest",
+    "Other",
+];
 
 impl Interceptor {
     /// Starts handling events; auto-attach must be enabled by the caller afterwards.
-    pub fn spawn(self: Arc<Self>, mut events: mpsc::UnboundedReceiver<CdpEvent>) -> tokio::task::JoinHandle<()> {
+    pub fn spawn(
+        self: Arc<Self>,
+        mut events: mpsc::UnboundedReceiver<CdpEvent>,
+    ) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
             while let Some(ev) = events.recv().await {
                 let me = self.clone();
@@ -97,7 +110,9 @@ impl Interceptor {
                                         x["value"]
                                             .as_str()
                                             .map(str::to_string)
-                                            .or_else(|| x["description"].as_str().map(str::to_string))
+                                            .or_else(|| {
+                                                x["description"].as_str().map(str::to_string)
+                                            })
                                             .unwrap_or_else(|| x["value"].to_string())
                                     })
                                     .collect()
@@ -112,7 +127,11 @@ impl Interceptor {
     }
 
     fn push_console(&self, s: String) {
-        self.log.console_errors.lock().unwrap_or_else(|p| p.into_inner()).push(s);
+        self.log
+            .console_errors
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(s);
     }
 
     /// Attaches to the page chromedriver drives (its window handle is the CDP target id) and
@@ -120,7 +139,11 @@ impl Interceptor {
     pub async fn attach_page(&self, target_id: &str) -> Result<(), super::cdp::CdpError> {
         let v = self
             .cdp
-            .send("Target.attachToTarget", json!({ "targetId": target_id, "flatten": true }), None)
+            .send(
+                "Target.attachToTarget",
+                json!({ "targetId": target_id, "flatten": true }),
+                None,
+            )
             .await?;
         let session = v["sessionId"].as_str().unwrap_or_default().to_string();
         self.setup_target(json!({ "sessionId": session, "targetInfo": { "type": "page", "targetId": target_id } }))
@@ -140,12 +163,16 @@ impl Interceptor {
             }
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
-        Err(super::cdp::CdpError::Timeout("Page.addScriptToEvaluateOnNewDocument".into()))
+        Err(super::cdp::CdpError::Timeout(
+            "Page.addScriptToEvaluateOnNewDocument".into(),
+        ))
     }
 
     /// Intercepts a newly attached target before it runs (it waits for the debugger).
     async fn setup_target(&self, params: Value) {
-        let Some(session) = params["sessionId"].as_str() else { return };
+        let Some(session) = params["sessionId"].as_str() else {
+            return;
+        };
         let kind = params["targetInfo"]["type"].as_str().unwrap_or("");
         let s = Some(session);
         let _ = self
@@ -166,10 +193,18 @@ impl Interceptor {
                 docs.push((session.to_string(), None));
             }
             let _ = self.cdp.send("Page.enable", json!({}), s).await;
-            let source = self.script.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            let source = self
+                .script
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
             let id = self
                 .cdp
-                .send("Page.addScriptToEvaluateOnNewDocument", json!({ "source": source }), s)
+                .send(
+                    "Page.addScriptToEvaluateOnNewDocument",
+                    json!({ "source": source }),
+                    s,
+                )
                 .await
                 .ok()
                 .and_then(|v| v["identifier"].as_str().map(str::to_string));
@@ -193,25 +228,41 @@ impl Interceptor {
                 s,
             )
             .await;
-        let _ = self.cdp.send("Runtime.runIfWaitingForDebugger", json!({}), s).await;
+        let _ = self
+            .cdp
+            .send("Runtime.runIfWaitingForDebugger", json!({}), s)
+            .await;
     }
 
     /// Replaces the determinism script in every attached document target, for documents
     /// created from now on (the clock moved).
     pub async fn update_script(&self, source: String) {
         *self.script.lock().unwrap_or_else(|p| p.into_inner()) = source.clone();
-        let docs = self.log.documents.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let docs = self
+            .log
+            .documents
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         for (session, old) in docs {
             let s = Some(session.as_str());
             if let Some(old) = old {
                 let _ = self
                     .cdp
-                    .send("Page.removeScriptToEvaluateOnNewDocument", json!({ "identifier": old }), s)
+                    .send(
+                        "Page.removeScriptToEvaluateOnNewDocument",
+                        json!({ "identifier": old }),
+                        s,
+                    )
                     .await;
             }
             let id = self
                 .cdp
-                .send("Page.addScriptToEvaluateOnNewDocument", json!({ "source": source }), s)
+                .send(
+                    "Page.addScriptToEvaluateOnNewDocument",
+                    json!({ "source": source }),
+                    s,
+                )
                 .await
                 .ok()
                 .and_then(|v| v["identifier"].as_str().map(str::to_string));
@@ -223,7 +274,11 @@ impl Interceptor {
     }
 
     /// Sends a command to the main page target (the first document attached).
-    pub async fn page_command(&self, method: &str, params: Value) -> Result<Value, super::cdp::CdpError> {
+    pub async fn page_command(
+        &self,
+        method: &str,
+        params: Value,
+    ) -> Result<Value, super::cdp::CdpError> {
         let page = self
             .log
             .documents
@@ -250,9 +305,9 @@ impl Interceptor {
             && (method == "GET" || method == "HEAD");
         let answer = if is_app {
             self.log.app_served.fetch_add(1, Ordering::Relaxed);
-            self.from_app(&url, method).await
+            self.serve_app(&url, method).await
         } else {
-            self.from_backend(&url, method, req).await
+            self.serve_backend(&url, method, req).await
         };
         match answer {
             Some((status, headers, body)) => {
@@ -288,7 +343,7 @@ impl Interceptor {
             .await;
     }
 
-    async fn from_app(&self, url: &url::Url, method: &str) -> Option<Answer> {
+    async fn serve_app(&self, url: &url::Url, method: &str) -> Option<Answer> {
         match &self.app {
             AppSource::Dir(dir) => Some(serve_file(dir, url.path())),
             AppSource::Url(base) => {
@@ -302,14 +357,17 @@ impl Interceptor {
         }
     }
 
-    async fn from_backend(&self, url: &url::Url, method: &str, req: &Value) -> Option<Answer> {
+    async fn serve_backend(&self, url: &url::Url, method: &str, req: &Value) -> Option<Answer> {
         let mut target = format!("{}{}", self.backend, url.path());
         if let Some(q) = url.query() {
             target.push('?');
             target.push_str(q);
         }
         let m = reqwest::Method::from_bytes(method.as_bytes()).ok()?;
-        let mut builder = self.http.request(m, target).header(ORIGINAL_URL_HEADER, url.as_str());
+        let mut builder = self
+            .http
+            .request(m, target)
+            .header(ORIGINAL_URL_HEADER, url.as_str());
         if let Some(h) = req["headers"].as_object() {
             for (name, value) in h {
                 let lower = name.to_ascii_lowercase();
@@ -361,7 +419,11 @@ async fn to_answer(resp: reqwest::Response) -> Answer {
         .filter(|(n, _)| {
             !matches!(
                 n.as_str(),
-                "content-length" | "transfer-encoding" | "connection" | "content-encoding" | "keep-alive"
+                "content-length"
+                    | "transfer-encoding"
+                    | "connection"
+                    | "content-encoding"
+                    | "keep-alive"
             )
         })
         .filter_map(|(n, v)| Some((n.as_str().to_string(), v.to_str().ok()?.to_string())))
@@ -372,10 +434,11 @@ async fn to_answer(resp: reqwest::Response) -> Answer {
 
 /// Serves a file of the app folder the way a static server would; never outside the folder.
 pub fn serve_file(dir: &std::path::Path, url_path: &str) -> Answer {
-    let decoded = url::form_urlencoded::parse(format!("p={}", url_path.replace('+', "%2B")).as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
+    let decoded =
+        url::form_urlencoded::parse(format!("p={}", url_path.replace('+', "%2B")).as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
     let rel = PathBuf::from(decoded.trim_start_matches('/'));
     if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
         return not_found();
@@ -398,11 +461,20 @@ pub fn serve_file(dir: &std::path::Path, url_path: &str) -> Answer {
 }
 
 fn not_found() -> Answer {
-    (404, vec![("content-type".into(), "text/plain; charset=utf-8".into())], b"not found".to_vec())
+    (
+        404,
+        vec![("content-type".into(), "text/plain; charset=utf-8".into())],
+        b"not found".to_vec(),
+    )
 }
 
 fn content_type(path: &std::path::Path) -> &'static str {
-    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         Some("html" | "htm") => "text/html; charset=utf-8",
         Some("js" | "mjs") => "text/javascript; charset=utf-8",
         Some("css") => "text/css; charset=utf-8",
@@ -433,7 +505,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join("index.html"), "<p>hi</p>").expect("write");
         assert_eq!(serve_file(dir.path(), "/").0, 200);
-        assert_eq!(serve_file(dir.path(), "/index.html").1[0].1, "text/html; charset=utf-8");
+        assert_eq!(
+            serve_file(dir.path(), "/index.html").1[0].1,
+            "text/html; charset=utf-8"
+        );
         assert_eq!(serve_file(dir.path(), "/../etc/passwd").0, 404);
         assert_eq!(serve_file(dir.path(), "/%2e%2e/etc/passwd").0, 404);
         assert_eq!(serve_file(dir.path(), "/missing.js").0, 404);

@@ -61,7 +61,9 @@ impl Browser {
         });
         let (client, debugger) = driver::open_session(cfg.webdriver_url, caps).await?;
         let setup = async {
-            let ws = cdp::browser_ws_url(&debugger).await.map_err(|e| infra(e.to_string()))?;
+            let ws = cdp::browser_ws_url(&debugger)
+                .await
+                .map_err(|e| infra(e.to_string()))?;
             let (cdp, events) = Cdp::connect(&ws).await.map_err(|e| infra(e.to_string()))?;
             let http = reqwest::Client::builder()
                 .no_proxy()
@@ -80,7 +82,10 @@ impl Browser {
             let task = intercept.clone().spawn(events);
             let handle = client.window().await.map_err(|e| infra(e.to_string()))?;
             let target: String = handle.into();
-            intercept.attach_page(&target).await.map_err(|e| infra(e.to_string()))?;
+            intercept
+                .attach_page(&target)
+                .await
+                .map_err(|e| infra(e.to_string()))?;
             Ok::<_, DriverError>((intercept, task))
         };
         let (intercept, task) = match setup.await {
@@ -119,7 +124,14 @@ impl Browser {
         let _ = self.set_viewport(1280, 800, 1.0, false, false).await;
     }
 
-    pub async fn set_viewport(&self, width: u32, height: u32, scale: f64, mobile: bool, touch: bool) -> Result<(), cdp::CdpError> {
+    pub async fn set_viewport(
+        &self,
+        width: u32,
+        height: u32,
+        scale: f64,
+        mobile: bool,
+        touch: bool,
+    ) -> Result<(), cdp::CdpError> {
         self.intercept
             .page_command(
                 "Emulation.setDeviceMetricsOverride",
@@ -127,7 +139,10 @@ impl Browser {
             )
             .await?;
         self.intercept
-            .page_command("Emulation.setTouchEmulationEnabled", json!({ "enabled": touch }))
+            .page_command(
+                "Emulation.setTouchEmulationEnabled",
+                json!({ "enabled": touch }),
+            )
             .await?;
         Ok(())
     }
@@ -163,7 +178,11 @@ impl Browser {
     }
 
     /// Runs a script with the page helpers defined.
-    pub async fn js(&self, body: &str, args: Vec<Value>) -> Result<Value, fantoccini::error::CmdError> {
+    pub async fn js(
+        &self,
+        body: &str,
+        args: Vec<Value>,
+    ) -> Result<Value, fantoccini::error::CmdError> {
         let script = format!("{PAGE_JS}\n{body}");
         self.client.execute(&script, args).await
     }
@@ -213,7 +232,10 @@ impl Browser {
         use base64::Engine as _;
         let v = self
             .intercept
-            .page_command("Page.captureScreenshot", json!({ "format": "png", "captureBeyondViewport": false }))
+            .page_command(
+                "Page.captureScreenshot",
+                json!({ "format": "png", "captureBeyondViewport": false }),
+            )
             .await
             .map_err(|e| e.to_string())?;
         let data = v["data"].as_str().ok_or("no screenshot data")?;
@@ -255,4 +277,3 @@ impl Browser {
         }
     }
 }
-

@@ -9,7 +9,15 @@ use tokio::io::AsyncReadExt;
 
 /// Hosts Chromium contacts on its own (updates, sign-in, search-engine warm-up) even with
 /// background networking disabled. A connection to them is not the page's doing.
-const BROWSER_SERVICE_DOMAINS: &[&str] = &["google.com", "googleapis.com", "gstatic.com", "gvt1.com", "gvt2.com", "duckduckgo.com", "bing.com"];
+const BROWSER_SERVICE_DOMAINS: &[&str] = &[
+    "google.com",
+    "googleapis.com",
+    "gstatic.com",
+    "gvt1.com",
+    "gvt2.com",
+    "duckduckgo.com",
+    "bing.com",
+];
 
 pub struct Sink {
     pub port: u16,
@@ -28,10 +36,13 @@ impl Sink {
                 let seen = seen.clone();
                 tokio::spawn(async move {
                     let mut buf = vec![0u8; 4096];
-                    let n = match tokio::time::timeout(Duration::from_secs(2), stream.read(&mut buf)).await {
-                        Ok(Ok(n)) => n,
-                        _ => 0,
-                    };
+                    let n =
+                        match tokio::time::timeout(Duration::from_secs(2), stream.read(&mut buf))
+                            .await
+                        {
+                            Ok(Ok(n)) => n,
+                            _ => 0,
+                        };
                     let host = host_of(&buf[..n]).unwrap_or_else(|| "<unknown>".into());
                     seen.lock().unwrap_or_else(|p| p.into_inner()).push(host);
                 });
@@ -71,13 +82,18 @@ fn host_of(data: &[u8]) -> Option<String> {
     }
     let text = std::str::from_utf8(data).ok()?;
     text.lines()
-        .find_map(|l| l.strip_prefix("Host: ").or_else(|| l.strip_prefix("host: ")))
+        .find_map(|l| {
+            l.strip_prefix("Host: ")
+                .or_else(|| l.strip_prefix("host: "))
+        })
         .map(|h| h.split(':').next().unwrap_or(h).trim().to_string())
 }
 
 /// The server name of a TLS ClientHello.
 fn sni(data: &[u8]) -> Option<String> {
-    let rd16 = |at: usize| -> Option<usize> { Some(usize::from(*data.get(at)?) << 8 | usize::from(*data.get(at + 1)?)) };
+    let rd16 = |at: usize| -> Option<usize> {
+        Some(usize::from(*data.get(at)?) << 8 | usize::from(*data.get(at + 1)?))
+    };
     // record header (5) + handshake header (4) + version (2) + random (32)
     let mut at = 5 + 4 + 2 + 32;
     at += 1 + usize::from(*data.get(at)?); // session id
@@ -91,7 +107,9 @@ fn sni(data: &[u8]) -> Option<String> {
             // server_name list: list length (2), name type (1), name length (2), name
             let name_len = rd16(at + 4 + 3)?;
             let start = at + 4 + 5;
-            return data.get(start..start + name_len).map(|b| String::from_utf8_lossy(b).into_owned());
+            return data
+                .get(start..start + name_len)
+                .map(|b| String::from_utf8_lossy(b).into_owned());
         }
         at += 4 + len;
     }
@@ -104,7 +122,10 @@ mod tests {
 
     #[test]
     fn host_from_http_and_service_domains() {
-        assert_eq!(host_of(b"GET / HTTP/1.1\r\nHost: evil.test:8080\r\n\r\n").as_deref(), Some("evil.test"));
+        assert_eq!(
+            host_of(b"GET / HTTP/1.1\r\nHost: evil.test:8080\r\n\r\n").as_deref(),
+            Some("evil.test")
+        );
         assert!(is_browser_service("update.googleapis.com"));
         assert!(!is_browser_service("notgoogle.com"));
         assert!(!is_browser_service("api.reprise.test"));
@@ -116,7 +137,15 @@ mod tests {
         let name = b"a.test";
         let mut ext = vec![0, 0];
         let list_len = 3 + name.len();
-        ext.extend([0, (list_len + 2) as u8, 0, list_len as u8, 0, 0, name.len() as u8]);
+        ext.extend([
+            0,
+            (list_len + 2) as u8,
+            0,
+            list_len as u8,
+            0,
+            0,
+            name.len() as u8,
+        ]);
         ext.extend(name);
         let mut body = vec![3, 3];
         body.extend([0u8; 32]);

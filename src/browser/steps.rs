@@ -62,7 +62,8 @@ impl Browser {
 
     async fn enter_frames(&self, frames: &[u32]) -> Result<(), StepError> {
         for &f in frames {
-            let index = u16::try_from(f).map_err(|_| StepError::new(format!("frame index {f} is too large")))?;
+            let index = u16::try_from(f)
+                .map_err(|_| StepError::new(format!("frame index {f} is too large")))?;
             self.client
                 .enter_frame(index)
                 .await
@@ -81,7 +82,13 @@ impl Browser {
                 has_touch,
                 ..
             } => self
-                .set_viewport(*width, *height, *device_scale_factor, *is_mobile, *has_touch)
+                .set_viewport(
+                    *width,
+                    *height,
+                    *device_scale_factor,
+                    *is_mobile,
+                    *has_touch,
+                )
                 .await
                 .map_err(|e| StepError::new(e.to_string())),
             StepKind::Navigate { url } => self
@@ -109,15 +116,22 @@ impl Browser {
             StepKind::KeyUp { key } => self.key(key, false).await,
             StepKind::Scroll { selectors, x, y } => {
                 if selectors.is_empty() {
-                    self.js("window.scrollTo(arguments[0], arguments[1]);", vec![json!(x), json!(y)])
-                        .await
-                        .map(|_| ())
-                        .map_err(|e| StepError::new(format!("scroll failed: {e}")))
+                    self.js(
+                        "window.scrollTo(arguments[0], arguments[1]);",
+                        vec![json!(x), json!(y)],
+                    )
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| StepError::new(format!("scroll failed: {e}")))
                 } else {
                     let t = self.present(selectors, timeout).await?;
                     self.js(
                         "arguments[0].scrollTo(arguments[1], arguments[2]);",
-                        vec![serde_json::to_value(&t.element).unwrap_or(Value::Null), json!(x), json!(y)],
+                        vec![
+                            serde_json::to_value(&t.element).unwrap_or(Value::Null),
+                            json!(x),
+                            json!(y),
+                        ],
                     )
                     .await
                     .map(|_| ())
@@ -132,7 +146,7 @@ impl Browser {
                 ..
             } => {
                 let deadline = Instant::now() + timeout;
-                let mut last = 0;
+                let mut last;
                 loop {
                     let v = self
                         .js(
@@ -192,8 +206,12 @@ impl Browser {
                 upload,
                 latency,
             } => {
-                self.emulate_network(*download == 0.0 && *upload == 0.0 && *latency == 0.0 && false, *latency, *download, *upload)
-                    .await;
+                self.emulate_network(false,
+                    *latency,
+                    *download,
+                    *upload,
+                )
+                .await;
                 Ok(())
             }
             // Checkpoints are taken by the runner; other custom steps need an extension
@@ -209,7 +227,10 @@ impl Browser {
         // An offset outside the element's current box (it was resized) falls back to the centre.
         let inside = c.offset_x >= 0.0 && c.offset_x < w && c.offset_y >= 0.0 && c.offset_y < h;
         let (dx, dy) = if inside {
-            ((c.offset_x - w / 2.0).trunc(), (c.offset_y - h / 2.0).trunc())
+            (
+                (c.offset_x - w / 2.0).trunc(),
+                (c.offset_y - h / 2.0).trunc(),
+            )
         } else {
             (0.0, 0.0)
         };
@@ -239,7 +260,12 @@ impl Browser {
         Ok(())
     }
 
-    async fn change(&self, selectors: &[Selector], value: &str, timeout: Duration) -> Result<(), StepError> {
+    async fn change(
+        &self,
+        selectors: &[Selector],
+        value: &str,
+        timeout: Duration,
+    ) -> Result<(), StepError> {
         let t = self.actionable(selectors, timeout).await?;
         let el = serde_json::to_value(&t.element).unwrap_or(Value::Null);
         // Selects, and inputs a keyboard cannot type into (date, color, range), get their value
@@ -259,7 +285,13 @@ impl Browser {
         let typed = match direct.as_str() {
             Some("done") => return Ok(()),
             Some("append") => {
-                let current = t.element.prop("value").await.ok().flatten().unwrap_or_default();
+                let current = t
+                    .element
+                    .prop("value")
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default();
                 value.get(current.len()..).unwrap_or(value).to_string()
             }
             _ => {
@@ -285,7 +317,8 @@ impl Browser {
     }
 
     async fn key(&self, key: &str, down: bool) -> Result<(), StepError> {
-        let value = webdriver_key(key).ok_or_else(|| StepError::new(format!("unknown key `{key}`")))?;
+        let value =
+            webdriver_key(key).ok_or_else(|| StepError::new(format!("unknown key `{key}`")))?;
         let action = if down {
             KeyAction::Down { value }
         } else {
@@ -298,16 +331,29 @@ impl Browser {
     }
 
     /// The first alternative that yields an element, present in the document.
-    async fn present(&self, selectors: &[Selector], timeout: Duration) -> Result<Target, StepError> {
+    async fn present(
+        &self,
+        selectors: &[Selector],
+        timeout: Duration,
+    ) -> Result<Target, StepError> {
         self.wait_for_target(selectors, timeout, false).await
     }
 
     /// The first alternative that yields an element that is visible, enabled and not moving.
-    async fn actionable(&self, selectors: &[Selector], timeout: Duration) -> Result<Target, StepError> {
+    async fn actionable(
+        &self,
+        selectors: &[Selector],
+        timeout: Duration,
+    ) -> Result<Target, StepError> {
         self.wait_for_target(selectors, timeout, true).await
     }
 
-    async fn wait_for_target(&self, selectors: &[Selector], timeout: Duration, actionable: bool) -> Result<Target, StepError> {
+    async fn wait_for_target(
+        &self,
+        selectors: &[Selector],
+        timeout: Duration,
+        actionable: bool,
+    ) -> Result<Target, StepError> {
         let deadline = Instant::now() + timeout;
         let script = "const r = __reprisePage.find(arguments[0]);\
             if (!r) return { state: 'missing' };\
@@ -316,16 +362,22 @@ impl Browser {
             r.element.scrollIntoView({ block: 'center', inline: 'center' });\
             return { state: 'ok', element: r.element, rect: __reprisePage.rect(r.element), index: r.index };";
         let mut last_rect: Option<[f64; 4]> = None;
-        let mut last_state = String::from("missing");
+        let mut last_state;
         loop {
-            match self.js(script, vec![alternatives_js(selectors), json!(actionable)]).await {
+            match self
+                .js(script, vec![alternatives_js(selectors), json!(actionable)])
+                .await
+            {
                 Ok(v) if v["state"] == "ok" => {
                     let rect = rect_of(&v["rect"]);
                     // Stable: the same box on two consecutive polls.
                     if !actionable || last_rect == Some(rect) {
                         if let Some(id) = element_id(&v["element"]) {
                             return Ok(Target {
-                                element: Element::from_element_id(self.client.clone(), ElementRef::from(id.to_string())),
+                                element: Element::from_element_id(
+                                    self.client.clone(),
+                                    ElementRef::from(id.to_string()),
+                                ),
                                 rect,
                             });
                         }

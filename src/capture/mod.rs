@@ -84,6 +84,9 @@ mod tests {
             n.apply("<p class=\"x\" data-id=\"17\">\n  \"on 2026-01-02\"\n"),
             "<p class=\"x\">\n  \"on DATE\"\n"
         );
-        assert_ne!(n.digest(), Normalizer::new(&NormalizeConfig::default()).digest());
+        assert_ne!(
+            n.digest(),
+            Normalizer::new(&NormalizeConfig::default()).digest()
+        );
     }
 }

@@ -21,7 +21,11 @@ pub mod exit {
 }
 
 #[derive(Parser, Debug)]
-#[command(name = "reprise", version, about = "Replay recorded user sessions of a web app in a real browser, with the backend answered from captured payloads, and gate CI on what changed.")]
+#[command(
+    name = "reprise",
+    version,
+    about = "Replay recorded user sessions of a web app in a real browser, with the backend answered from captured payloads, and gate CI on what changed."
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -95,7 +99,10 @@ impl Failure {
 /// Runs the CLI; returns the process exit status.
 pub fn main() -> i32 {
     let cli = Cli::parse();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -121,9 +128,14 @@ pub fn main() -> i32 {
 }
 
 fn list(suite: &std::path::Path) -> Result<i32, Failure> {
-    let specs = crate::suite::discover(suite, &[]).map_err(|e| Failure::usage(e.to_string(), e.hint()))?;
+    let specs =
+        crate::suite::discover(suite, &[]).map_err(|e| Failure::usage(e.to_string(), e.hint()))?;
     for s in specs {
-        let mocks = if s.mocks.is_some() { "with mocks" } else { "no mocks" };
+        let mocks = if s.mocks.is_some() {
+            "with mocks"
+        } else {
+            "no mocks"
+        };
         println!("{}  ({mocks})", s.id);
     }
     Ok(exit::PASSED)
@@ -137,7 +149,9 @@ fn parse_reports(specs: &[String]) -> Result<Vec<(String, PathBuf)>, Failure> {
     specs
         .iter()
         .map(|s| match s.split_once('=') {
-            Some((kind @ "json", path)) if !path.is_empty() => Ok((kind.to_string(), PathBuf::from(path))),
+            Some((kind @ "json", path)) if !path.is_empty() => {
+                Ok((kind.to_string(), PathBuf::from(path)))
+            }
             _ => Err(Failure::usage(
                 format!("invalid `--report {s}`"),
                 Some("use `--report json=PATH`"),
@@ -150,7 +164,10 @@ async fn run(args: RunArgs) -> Result<i32, Failure> {
     let reports = parse_reports(&args.reports)?;
     let suite = args.suite.clone();
     let config = Config::load(&suite).map_err(|e| {
-        Failure::usage(e.to_string(), Some("see the `reprise.toml` section of the README for the keys"))
+        Failure::usage(
+            e.to_string(),
+            Some("see the `reprise.toml` section of the README for the keys"),
+        )
     })?;
     let (app, _server) = resolve_app(&args, &config, &suite).await?;
     let jobs = args
@@ -167,7 +184,10 @@ async fn run(args: RunArgs) -> Result<i32, Failure> {
         retries: args.retries,
         headed: args.headed,
         webdriver: args.webdriver.clone(),
-        out_dir: args.out.clone().unwrap_or_else(|| suite.join(".reprise/out")),
+        out_dir: args
+            .out
+            .clone()
+            .unwrap_or_else(|| suite.join(".reprise/out")),
     };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let printer = tokio::spawn(async move {
@@ -214,14 +234,22 @@ pub fn exit_status(report: &RunReport, opts: &RunOptions) -> i32 {
         exit::INFRASTRUCTURE
     } else if kinds.contains(&ErrorKind::Input) {
         exit::USAGE
-    } else if report.sessions.iter().any(|s| runner::is_regression(s, opts)) {
+    } else if report
+        .sessions
+        .iter()
+        .any(|s| runner::is_regression(s, opts))
+    {
         exit::REGRESSION
     } else {
         exit::PASSED
     }
 }
 
-async fn resolve_app(args: &RunArgs, config: &Config, suite: &std::path::Path) -> Result<(AppSource, Option<app_command::AppServer>), Failure> {
+async fn resolve_app(
+    args: &RunArgs,
+    config: &Config,
+    suite: &std::path::Path,
+) -> Result<(AppSource, Option<app_command::AppServer>), Failure> {
     let dir_err = |d: &std::path::Path| {
         Failure::usage(
             format!("the app folder `{}` does not exist", d.display()),
@@ -229,26 +257,41 @@ async fn resolve_app(args: &RunArgs, config: &Config, suite: &std::path::Path) -
         )
     };
     if let Some(d) = &args.app_dir {
-        return if d.is_dir() { Ok((AppSource::Dir(d.clone()), None)) } else { Err(dir_err(d)) };
+        return if d.is_dir() {
+            Ok((AppSource::Dir(d.clone()), None))
+        } else {
+            Err(dir_err(d))
+        };
     }
     let url = args.app_url.clone().or_else(|| config.app.url.clone());
     if let Some(u) = url {
         let parsed = url::Url::parse(&u).map_err(|e| {
-            Failure::usage(format!("invalid app URL `{u}`: {e}"), Some("give a full URL such as `http://127.0.0.1:4173`"))
+            Failure::usage(
+                format!("invalid app URL `{u}`: {e}"),
+                Some("give a full URL such as `http://127.0.0.1:4173`"),
+            )
         })?;
         let server = match (&config.app.command, args.app_url.is_none()) {
-            (Some(cmd), true) => Some(app_command::AppServer::start(cmd, suite, &parsed).await.map_err(|m| Failure {
-                message: m,
-                hint: Some("check `[app] command` in reprise.toml".into()),
-                code: exit::INFRASTRUCTURE,
-            })?),
+            (Some(cmd), true) => Some(
+                app_command::AppServer::start(cmd, suite, &parsed)
+                    .await
+                    .map_err(|m| Failure {
+                        message: m,
+                        hint: Some("check `[app] command` in reprise.toml".into()),
+                        code: exit::INFRASTRUCTURE,
+                    })?,
+            ),
             _ => None,
         };
         return Ok((AppSource::Url(parsed), server));
     }
     if let Some(d) = &config.app.dir {
         let d = suite.join(d);
-        return if d.is_dir() { Ok((AppSource::Dir(d), None)) } else { Err(dir_err(&d)) };
+        return if d.is_dir() {
+            Ok((AppSource::Dir(d), None))
+        } else {
+            Err(dir_err(&d))
+        };
     }
     Err(Failure::usage(
         "no build under test: reprise does not know where the app is".into(),

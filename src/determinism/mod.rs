@@ -38,7 +38,9 @@ impl Determinism {
     /// interval per step.
     pub fn time_of_step(&self, index: usize, timestamp_ms: Option<u64>) -> i64 {
         match timestamp_ms {
-            Some(t) => self.start_ms.saturating_add(i64::try_from(t).unwrap_or(i64::MAX)),
+            Some(t) => self
+                .start_ms
+                .saturating_add(i64::try_from(t).unwrap_or(i64::MAX)),
             None => self.start_ms + DEFAULT_STEP_MS * index as i64,
         }
     }

@@ -107,8 +107,12 @@ pub fn parse_har(bytes: &[u8]) -> Result<Vec<Exchange>, (Option<usize>, String)>
     for (i, raw) in file.log.entries.into_iter().enumerate() {
         let n = Some(i + 1);
         let entry: HarEntry = serde_json::from_value(raw).map_err(|e| (n, e.to_string()))?;
-        let url = url::Url::parse(&entry.request.url)
-            .map_err(|e| (n, format!("invalid request url `{}`: {e}", entry.request.url)))?;
+        let url = url::Url::parse(&entry.request.url).map_err(|e| {
+            (
+                n,
+                format!("invalid request url `{}`: {e}", entry.request.url),
+            )
+        })?;
         // Status 0 marks a request that never got an answer (Chrome's `_error` entries); the
         // browser saw a network failure, so replay cannot answer it either.
         if entry.response.status <= 0 {
@@ -123,7 +127,12 @@ pub fn parse_har(bytes: &[u8]) -> Result<Vec<Exchange>, (Option<usize>, String)>
         let response_body = match (content.text, content.encoding.as_deref()) {
             (Some(text), Some("base64")) => base64::engine::general_purpose::STANDARD
                 .decode(text.trim())
-                .map_err(|e| (n, format!("`response.content.text` is not valid base64: {e}")))?,
+                .map_err(|e| {
+                    (
+                        n,
+                        format!("`response.content.text` is not valid base64: {e}"),
+                    )
+                })?,
             (Some(text), _) => text.into_bytes(),
             (None, _) => Vec::new(),
         };

@@ -135,7 +135,8 @@ impl ExchangeIndex {
             }
             // Only an entry on the same origin or the same path is "close"; anything else
             // would send the reader after an unrelated request.
-            let related = origin_of(&ex.url) == origin_of(&req.url) || ex.url.path() == req.url.path();
+            let related =
+                origin_of(&ex.url) == origin_of(&req.url) || ex.url.path() == req.url.path();
             if related && best.is_none_or(|(s, _)| score > s) {
                 best = Some((score, i));
             }
@@ -183,7 +184,7 @@ enum Body {
 fn body_of(bytes: Option<&[u8]>, mime: Option<&str>) -> Body {
     let bytes = match bytes {
         None => return Body::Empty,
-        Some(b) if b.is_empty() => return Body::Empty,
+        Some([]) => return Body::Empty,
         Some(b) => b,
     };
     let mime = mime.unwrap_or("").to_ascii_lowercase();
@@ -197,20 +198,33 @@ fn body_of(bytes: Option<&[u8]>, mime: Option<&str>) -> Body {
     // JSON is recognised by content rather than only by type: many apps post JSON as
     // `text/plain` to avoid CORS preflights.
     match serde_json::from_slice::<serde_json::Value>(bytes) {
-        Ok(v) if !matches!(v, serde_json::Value::String(_) | serde_json::Value::Number(_)) => {
+        Ok(v)
+            if !matches!(
+                v,
+                serde_json::Value::String(_) | serde_json::Value::Number(_)
+            ) =>
+        {
             Body::Json(v)
         }
         _ => Body::Bytes(bytes.to_vec()),
     }
 }
 
-fn same_body(a: Option<&[u8]>, a_mime: Option<&str>, b: Option<&[u8]>, b_mime: Option<&str>) -> bool {
+fn same_body(
+    a: Option<&[u8]>,
+    a_mime: Option<&str>,
+    b: Option<&[u8]>,
+    b_mime: Option<&str>,
+) -> bool {
     body_of(a, a_mime) == body_of(b, b_mime)
 }
 
 fn describe_difference(ex: &Exchange, req: &IncomingRequest) -> String {
     if !ex.method.eq_ignore_ascii_case(&req.method) {
-        return format!("method differs: recorded `{}`, sent `{}`", ex.method, req.method);
+        return format!(
+            "method differs: recorded `{}`, sent `{}`",
+            ex.method, req.method
+        );
     }
     if origin_of(&ex.url) != origin_of(&req.url) {
         return format!(
@@ -332,7 +346,10 @@ mod tests {
     #[test]
     fn query_order_does_not_matter() {
         let idx = ExchangeIndex::new(vec![ex("GET", "https://api.test/p?a=1&b=2", None, "x")]);
-        assert_eq!(idx.lookup(&req("GET", "https://api.test/p?b=2&a=1", None)), Lookup::Matched(0));
+        assert_eq!(
+            idx.lookup(&req("GET", "https://api.test/p?b=2&a=1", None)),
+            Lookup::Matched(0)
+        );
         assert!(matches!(
             idx.lookup(&req("GET", "https://api.test/p?a=1&b=3", None)),
             Lookup::Unmatched { .. }
@@ -348,15 +365,25 @@ mod tests {
             "x",
         )]);
         assert_eq!(
-            idx.lookup(&req("POST", "https://api.test/o", Some(r#"{ "b":[1,2], "a":1 }"#))),
+            idx.lookup(&req(
+                "POST",
+                "https://api.test/o",
+                Some(r#"{ "b":[1,2], "a":1 }"#)
+            )),
             Lookup::Matched(0)
         );
-        let Lookup::Unmatched { closest: Some(c) } =
-            idx.lookup(&req("POST", "https://api.test/o", Some(r#"{"b":[1,2],"c":1}"#)))
-        else {
+        let Lookup::Unmatched { closest: Some(c) } = idx.lookup(&req(
+            "POST",
+            "https://api.test/o",
+            Some(r#"{"b":[1,2],"c":1}"#),
+        )) else {
             panic!("renamed field must not match");
         };
-        assert!(c.difference.contains("field `a` is missing"), "{}", c.difference);
+        assert!(
+            c.difference.contains("field `a` is missing"),
+            "{}",
+            c.difference
+        );
     }
 
     #[test]

@@ -139,7 +139,10 @@ fn preflight(headers: &wiremock::http::HeaderMap, origin: Option<&str>) -> Respo
     let get = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("");
     let mut t = ResponseTemplate::new(204)
         .insert_header("access-control-allow-origin", origin.unwrap_or("*"))
-        .insert_header("access-control-allow-methods", get("access-control-request-method"))
+        .insert_header(
+            "access-control-allow-methods",
+            get("access-control-request-method"),
+        )
         .insert_header("access-control-max-age", "600")
         .insert_header("vary", "origin");
     let req_headers = get("access-control-request-headers");

@@ -24,19 +24,35 @@ mod tests {
                 error: 1,
                 ..Summary::default()
             },
-            sessions: vec![SessionReport::error("a", "recordings/a.json", ErrorKind::Input, "bad".into())],
+            sessions: vec![SessionReport::error(
+                "a",
+                "recordings/a.json",
+                ErrorKind::Input,
+                "bad".into(),
+            )],
             snapshots_written: 0,
             snapshots_pending: 0,
         };
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("r.json");
         write(&report, &path).expect("write");
-        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
         assert_eq!(v["format_version"], 1);
         assert_eq!(v["verdict"], "error");
         assert_eq!(v["summary"]["error"], 1);
         let s = &v["sessions"][0];
-        for key in ["id", "status", "fidelity", "duration_ms", "attempts", "checkpoints", "network", "console_errors", "error"] {
+        for key in [
+            "id",
+            "status",
+            "fidelity",
+            "duration_ms",
+            "attempts",
+            "checkpoints",
+            "network",
+            "console_errors",
+            "error",
+        ] {
             assert!(s.get(key).is_some(), "missing {key}");
         }
         assert_eq!(s["network"]["unmatched"], serde_json::json!([]));

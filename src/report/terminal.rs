@@ -18,7 +18,11 @@ impl TerminalReporter<std::io::Stdout> {
     pub fn stdout() -> Self {
         let tty = std::io::stdout().is_terminal();
         let color = tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-        Self::new(std::io::stdout(), color, tty && std::io::stderr().is_terminal())
+        Self::new(
+            std::io::stdout(),
+            color,
+            tty && std::io::stderr().is_terminal(),
+        )
     }
 }
 
@@ -67,7 +71,10 @@ impl<W: Write> TerminalReporter<W> {
             Event::SessionStarted { id } => self.running.push(id.clone()),
             Event::StepStarted { id, step, total } => {
                 if self.progress {
-                    eprint!("\r\x1b[2K     Running {id}: step {step}/{total}  ({} running)", self.running.len());
+                    eprint!(
+                        "\r\x1b[2K     Running {id}: step {step}/{total}  ({} running)",
+                        self.running.len()
+                    );
                     self.progress_shown = true;
                 }
             }
@@ -90,29 +97,53 @@ impl<W: Write> TerminalReporter<W> {
         };
         let head = self.paint(code, &format!("{label:>12}"));
         let secs = s.duration_ms as f64 / 1000.0;
-        let mut line = format!("{head} [{secs:>7.3}s] {:<28} fidelity {:.3}", s.id, s.fidelity);
-        let changed = s.checkpoints.iter().filter(|c| c.status == CheckpointStatus::Changed).count();
-        let new = s.checkpoints.iter().filter(|c| c.status == CheckpointStatus::New).count();
+        let mut line = format!(
+            "{head} [{secs:>7.3}s] {:<28} fidelity {:.3}",
+            s.id, s.fidelity
+        );
+        let changed = s
+            .checkpoints
+            .iter()
+            .filter(|c| c.status == CheckpointStatus::Changed)
+            .count();
+        let new = s
+            .checkpoints
+            .iter()
+            .filter(|c| c.status == CheckpointStatus::New)
+            .count();
         if changed > 0 {
-            line.push_str(&format!("  {changed} of {} checkpoints changed", s.checkpoints.len()));
+            line.push_str(&format!(
+                "  {changed} of {} checkpoints changed",
+                s.checkpoints.len()
+            ));
         }
         if new > 0 {
-            line.push_str(&format!("  {new} new checkpoint{}", if new == 1 { "" } else { "s" }));
+            line.push_str(&format!(
+                "  {new} new checkpoint{}",
+                if new == 1 { "" } else { "s" }
+            ));
         }
         let _ = writeln!(self.out, "{line}");
         let indent = "               ";
         if let Some(e) = &s.error {
-            for (i, l) in e.lines().enumerate() {
-                let l = if i == 0 { l.to_string() } else { l.to_string() };
+            for l in e.lines() {
                 let _ = writeln!(self.out, "{indent}{l}");
             }
         }
         if let Some(b) = &s.broken_step {
             if !b.selectors.is_empty() {
-                let _ = writeln!(self.out, "{indent}selectors tried: {}", b.selectors.join(", "));
+                let _ = writeln!(
+                    self.out,
+                    "{indent}selectors tried: {}",
+                    b.selectors.join(", ")
+                );
             }
         }
-        for c in s.checkpoints.iter().filter(|c| c.status == CheckpointStatus::Changed) {
+        for c in s
+            .checkpoints
+            .iter()
+            .filter(|c| c.status == CheckpointStatus::Changed)
+        {
             let mut what = Vec::new();
             if c.dom_similarity < 1.0 {
                 what.push(format!("DOM {:.1}% similar", c.dom_similarity * 100.0));
@@ -120,8 +151,18 @@ impl<W: Write> TerminalReporter<W> {
             if c.diff_pixels > 0 && c.diff_pixels != u64::MAX {
                 what.push(format!("{} pixels differ", c.diff_pixels));
             }
-            let where_ = c.diff_png.as_deref().or(c.actual_dom.as_deref()).unwrap_or("");
-            let _ = writeln!(self.out, "{indent}checkpoint {}: {} {}", c.name, what.join(", "), self.paint(CYAN, where_));
+            let where_ = c
+                .diff_png
+                .as_deref()
+                .or(c.actual_dom.as_deref())
+                .unwrap_or("");
+            let _ = writeln!(
+                self.out,
+                "{indent}checkpoint {}: {} {}",
+                c.name,
+                what.join(", "),
+                self.paint(CYAN, where_)
+            );
             if let Some(n) = &c.note {
                 let _ = writeln!(self.out, "{indent}  note: {n}");
             }
@@ -130,9 +171,18 @@ impl<W: Write> TerminalReporter<W> {
             let near = u
                 .closest
                 .as_ref()
-                .map(|c| format!(" (closest recorded: {} {}; {})", c.method, c.url, c.difference))
+                .map(|c| {
+                    format!(
+                        " (closest recorded: {} {}; {})",
+                        c.method, c.url, c.difference
+                    )
+                })
                 .unwrap_or_else(|| " (nothing similar was recorded)".into());
-            let _ = writeln!(self.out, "{indent}unmatched request: {} {}{near}", u.method, u.url);
+            let _ = writeln!(
+                self.out,
+                "{indent}unmatched request: {} {}{near}",
+                u.method, u.url
+            );
         }
         if !s.network.escaped.is_empty() {
             let _ = writeln!(
@@ -148,7 +198,13 @@ impl<W: Write> TerminalReporter<W> {
         self.clear_progress();
         let s = &r.summary;
         let mut parts = vec![format!("{} passed", s.passed)];
-        for (n, label) in [(s.changed, "changed"), (s.broken, "broken"), (s.new, "new"), (s.flaky, "flaky"), (s.error, "error")] {
+        for (n, label) in [
+            (s.changed, "changed"),
+            (s.broken, "broken"),
+            (s.new, "new"),
+            (s.flaky, "flaky"),
+            (s.error, "error"),
+        ] {
             if n > 0 {
                 parts.push(format!("{n} {label}"));
             }
@@ -168,7 +224,11 @@ impl<W: Write> TerminalReporter<W> {
             parts.join(", ")
         );
         if r.snapshots_written > 0 {
-            let _ = writeln!(self.out, "             {} snapshot(s) written to snapshots/", r.snapshots_written);
+            let _ = writeln!(
+                self.out,
+                "             {} snapshot(s) written to snapshots/",
+                r.snapshots_written
+            );
         }
         if r.snapshots_pending > 0 {
             let _ = writeln!(

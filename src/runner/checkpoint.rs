@@ -72,7 +72,11 @@ struct Visual {
     diff_png: Option<Vec<u8>>,
 }
 
-fn compare_pngs(baseline: Option<&[u8]>, actual: &[u8], cfg: &crate::config::CompareConfig) -> Visual {
+fn compare_pngs(
+    baseline: Option<&[u8]>,
+    actual: &[u8],
+    cfg: &crate::config::CompareConfig,
+) -> Visual {
     let failed = Visual {
         similarity: 0.0,
         diff_pixels: u64::MAX,
@@ -107,11 +111,19 @@ fn compare_pngs(baseline: Option<&[u8]>, actual: &[u8], cfg: &crate::config::Com
         similarity: d.similarity(),
         diff_pixels: d.diff_pixels,
         within_tolerance: within,
-        diff_png: (d.diff_pixels > 0).then(|| image::encode_png(&d.diff_image).ok()).flatten(),
+        diff_png: (d.diff_pixels > 0)
+            .then(|| image::encode_png(&d.diff_image).ok())
+            .flatten(),
     }
 }
 
-pub(super) async fn compare_and_store(ctx: &Context, session: &str, name: &str, step: usize, capture: Capture) -> CheckpointReport {
+pub(super) async fn compare_and_store(
+    ctx: &Context,
+    session: &str,
+    name: &str,
+    step: usize,
+    capture: Capture,
+) -> CheckpointReport {
     let opts = &ctx.opts;
     let suite = &opts.suite_dir;
     let rel = |p: &Path| p.strip_prefix(suite).unwrap_or(p).display().to_string();
@@ -150,19 +162,40 @@ pub(super) async fn compare_and_store(ctx: &Context, session: &str, name: &str, 
             // silently.
             report.note = Some(msg);
             report.status = CheckpointStatus::Changed;
-            store_artifacts(ctx, session, name, &actual, &capture.png, None, None, &mut report);
+            store_artifacts(
+                ctx,
+                session,
+                name,
+                &actual,
+                &capture.png,
+                None,
+                None,
+                &mut report,
+            );
             return report;
         }
     };
     let Some(baseline) = baseline else {
-        store_artifacts(ctx, session, name, &actual, &capture.png, None, None, &mut report);
+        store_artifacts(
+            ctx,
+            session,
+            name,
+            &actual,
+            &capture.png,
+            None,
+            None,
+            &mut report,
+        );
         persist(ctx, &snaps, name, &actual, &capture.png, &mut report);
         return report;
     };
     report.baseline_dom = Some(rel(&snaps.dom_path(name)));
     report.baseline_png = baseline.png.as_ref().map(|_| rel(&snaps.png_path(name)));
     if baseline.dom.header.normalizer != capture.normalizer {
-        report.note = Some("baseline made with other normalization rules: re-approve it after checking the diff".into());
+        report.note = Some(
+            "baseline made with other normalization rules: re-approve it after checking the diff"
+                .into(),
+        );
     }
     let dom: DomDiff = compare_dom(&baseline.dom.body, &actual.body);
     let cfg = opts.config.compare.clone();
@@ -189,14 +222,30 @@ pub(super) async fn compare_and_store(ctx: &Context, session: &str, name: &str, 
     }
     report.status = CheckpointStatus::Changed;
     let dom_diff = (!dom.equal).then_some(dom.unified);
-    store_artifacts(ctx, session, name, &actual, &capture.png, visual.diff_png.as_deref(), dom_diff.as_deref(), &mut report);
+    store_artifacts(
+        ctx,
+        session,
+        name,
+        &actual,
+        &capture.png,
+        visual.diff_png.as_deref(),
+        dom_diff.as_deref(),
+        &mut report,
+    );
     report.dom_diff = dom_diff;
     persist(ctx, &snaps, name, &actual, &capture.png, &mut report);
     report
 }
 
 /// Approves (`--update-snapshots`) or leaves a pending pair for review (local runs only).
-fn persist(ctx: &Context, snaps: &SessionSnapshots, name: &str, actual: &DomSnapshot, png: &[u8], report: &mut CheckpointReport) {
+fn persist(
+    ctx: &Context,
+    snaps: &SessionSnapshots,
+    name: &str,
+    actual: &DomSnapshot,
+    png: &[u8],
+    report: &mut CheckpointReport,
+) {
     if actual.body.is_empty() || png.is_empty() {
         return;
     }
@@ -213,7 +262,10 @@ fn persist(ctx: &Context, snaps: &SessionSnapshots, name: &str, actual: &DomSnap
 }
 
 /// Writes this run's capture and diffs under the output folder, for reports and CI artifacts.
-#[expect(clippy::too_many_arguments, reason = "one call site per outcome; a struct would only rename them")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site per outcome; a struct would only rename them"
+)]
 fn store_artifacts(
     ctx: &Context,
     session: &str,

@@ -7,7 +7,9 @@ mod session;
 use crate::browser::driver::{self, Chromedriver, DriverError};
 use crate::browser::intercept::AppSource;
 use crate::config::Config;
-use crate::report::model::{ErrorKind, RunReport, SessionReport, SessionStatus, Summary, Verdict, REPORT_FORMAT_VERSION};
+use crate::report::model::{
+    ErrorKind, RunReport, SessionReport, SessionStatus, Summary, Verdict, REPORT_FORMAT_VERSION,
+};
 use crate::suite::{self, SessionSpec, SuiteError};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -36,9 +38,18 @@ pub struct RunOptions {
 /// What the runner reports while it works.
 #[derive(Debug, Clone)]
 pub enum Event {
-    RunStarted { sessions: usize, jobs: usize },
-    SessionStarted { id: String },
-    StepStarted { id: String, step: usize, total: usize },
+    RunStarted {
+        sessions: usize,
+        jobs: usize,
+    },
+    SessionStarted {
+        id: String,
+    },
+    StepStarted {
+        id: String,
+        step: usize,
+        total: usize,
+    },
     SessionFinished(Box<SessionReport>),
 }
 
@@ -52,14 +63,19 @@ pub enum RunError {
     Output(PathBuf, std::io::Error),
 }
 
-pub async fn run(opts: RunOptions, events: mpsc::UnboundedSender<Event>) -> Result<RunReport, RunError> {
+pub async fn run(
+    opts: RunOptions,
+    events: mpsc::UnboundedSender<Event>,
+) -> Result<RunReport, RunError> {
     let started = Instant::now();
     let specs = suite::discover(&opts.suite_dir, &opts.filters)?;
     // The output folder holds only this run's artifacts; stale diffs would mislead.
     if opts.out_dir.exists() {
-        std::fs::remove_dir_all(&opts.out_dir).map_err(|e| RunError::Output(opts.out_dir.clone(), e))?;
+        std::fs::remove_dir_all(&opts.out_dir)
+            .map_err(|e| RunError::Output(opts.out_dir.clone(), e))?;
     }
-    std::fs::create_dir_all(&opts.out_dir).map_err(|e| RunError::Output(opts.out_dir.clone(), e))?;
+    std::fs::create_dir_all(&opts.out_dir)
+        .map_err(|e| RunError::Output(opts.out_dir.clone(), e))?;
     let jobs = opts.jobs.max(1).min(specs.len().max(1));
     let _ = events.send(Event::RunStarted {
         sessions: specs.len(),
@@ -91,9 +107,13 @@ pub async fn run(opts: RunOptions, events: mpsc::UnboundedSender<Event>) -> Resu
             let semaphore = semaphore.clone();
             set.spawn(async move {
                 let _permit = semaphore.acquire_owned().await;
-                let _ = ctx.events.send(Event::SessionStarted { id: spec.id.clone() });
+                let _ = ctx.events.send(Event::SessionStarted {
+                    id: spec.id.clone(),
+                });
                 let report = replay_with_retries(&ctx, &spec).await;
-                let _ = ctx.events.send(Event::SessionFinished(Box::new(report.clone())));
+                let _ = ctx
+                    .events
+                    .send(Event::SessionFinished(Box::new(report.clone())));
                 (i, report)
             });
         }
@@ -102,7 +122,12 @@ pub async fn run(opts: RunOptions, events: mpsc::UnboundedSender<Event>) -> Resu
                 Ok(r) => reports.push(r),
                 Err(e) => reports.push((
                     usize::MAX,
-                    SessionReport::error("<unknown>", "", ErrorKind::Infrastructure, format!("session task failed: {e}")),
+                    SessionReport::error(
+                        "<unknown>",
+                        "",
+                        ErrorKind::Infrastructure,
+                        format!("session task failed: {e}"),
+                    ),
                 )),
             }
         }
@@ -110,7 +135,11 @@ pub async fn run(opts: RunOptions, events: mpsc::UnboundedSender<Event>) -> Resu
         drop(local);
     }
     let sessions: Vec<SessionReport> = reports.into_iter().map(|(_, r)| r).collect();
-    Ok(finish(sessions, started.elapsed().as_millis() as u64, &opts))
+    Ok(finish(
+        sessions,
+        started.elapsed().as_millis() as u64,
+        &opts,
+    ))
 }
 
 /// Infrastructure failures (the browser would not start, the driver died) are retried; a

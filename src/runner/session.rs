@@ -8,7 +8,9 @@ use crate::capture::Normalizer;
 use crate::determinism::Determinism;
 use crate::mock::MockBackend;
 use crate::recording::{self, Recording, StepKind};
-use crate::report::model::{BrokenStep, CheckpointStatus, ErrorKind, NetworkReport, SessionReport, SessionStatus};
+use crate::report::model::{
+    BrokenStep, CheckpointStatus, ErrorKind, NetworkReport, SessionReport, SessionStatus,
+};
 use crate::suite::SessionSpec;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -36,7 +38,8 @@ pub(super) async fn replay(ctx: &Context, spec: &SessionSpec) -> SessionReport {
             .to_string()
     };
     let recording_path = rel(&spec.recording);
-    let input_error = |msg: String| SessionReport::error(&spec.id, &recording_path, ErrorKind::Input, msg);
+    let input_error =
+        |msg: String| SessionReport::error(&spec.id, &recording_path, ErrorKind::Input, msg);
     let rec = match recording::load_recording(&spec.recording) {
         Ok(r) => r,
         Err(e) => {
@@ -110,18 +113,34 @@ pub(super) async fn replay(ctx: &Context, spec: &SessionSpec) -> SessionReport {
         Ok(n) => (n, None),
         Err((n, b)) => (n, Some(b)),
     };
-    let fidelity = crate::score::fidelity(rec.steps.len(), completed, network.served, network.unmatched.len(), &checkpoints);
+    let fidelity = crate::score::fidelity(
+        rec.steps.len(),
+        completed,
+        network.served,
+        network.unmatched.len(),
+        &checkpoints,
+    );
     let status = if broken.is_some() {
         SessionStatus::Broken
-    } else if checkpoints.iter().any(|c| c.status == CheckpointStatus::Changed) || !network.unmatched.is_empty() {
+    } else if checkpoints
+        .iter()
+        .any(|c| c.status == CheckpointStatus::Changed)
+        || !network.unmatched.is_empty()
+    {
         SessionStatus::Changed
-    } else if checkpoints.iter().any(|c| c.status == CheckpointStatus::New) {
+    } else if checkpoints
+        .iter()
+        .any(|c| c.status == CheckpointStatus::New)
+    {
         SessionStatus::New
     } else {
         SessionStatus::Passed
     };
     let error = broken.as_ref().map(|b| {
-        format!("step {} (`{}`) could not be performed: {}", b.step, b.step_type, b.message)
+        format!(
+            "step {} (`{}`) could not be performed: {}",
+            b.step, b.step_type, b.message
+        )
     });
     SessionReport {
         id: spec.id.clone(),
@@ -146,7 +165,11 @@ pub(super) async fn replay(ctx: &Context, spec: &SessionSpec) -> SessionReport {
 /// The origin the app is served at: the suite's override, the recording's, else the origin of
 /// its first navigation.
 fn app_origin(rec: &Recording, configured: Option<&str>) -> Option<String> {
-    let from = |s: &str| url::Url::parse(s).ok().map(|u| u.origin().ascii_serialization());
+    let from = |s: &str| {
+        url::Url::parse(s)
+            .ok()
+            .map(|u| u.origin().ascii_serialization())
+    };
     if let Some(o) = configured.and_then(from) {
         return Some(o);
     }
@@ -169,8 +192,14 @@ struct Replay<'a> {
 
 impl Replay<'_> {
     /// Performs every step; returns how many completed, or where it broke.
-    async fn steps(&mut self, rec: &Recording, det: &Determinism) -> Result<usize, (usize, BrokenStep)> {
-        let default_timeout = rec.timeout_ms.unwrap_or(self.ctx.opts.config.run.step_timeout_ms);
+    async fn steps(
+        &mut self,
+        rec: &Recording,
+        det: &Determinism,
+    ) -> Result<usize, (usize, BrokenStep)> {
+        let default_timeout = rec
+            .timeout_ms
+            .unwrap_or(self.ctx.opts.config.run.step_timeout_ms);
         let total = rec.steps.len();
         let mut last_had_checkpoint = false;
         for (i, step) in rec.steps.iter().enumerate() {
@@ -180,10 +209,22 @@ impl Replay<'_> {
                 step: n,
                 total,
             });
-            self.browser.set_clock(det.time_of_step(i, step.timestamp_ms)).await;
-            let _ = self.browser.client.execute("window.__repriseMarker = true;", vec![]).await;
+            self.browser
+                .set_clock(det.time_of_step(i, step.timestamp_ms))
+                .await;
+            let _ = self
+                .browser
+                .client
+                .execute("window.__repriseMarker = true;", vec![])
+                .await;
             let timeout = Duration::from_millis(step.timeout_ms.unwrap_or(default_timeout));
-            if let StepKind::SetViewport { width, height, device_scale_factor, .. } = &step.kind {
+            if let StepKind::SetViewport {
+                width,
+                height,
+                device_scale_factor,
+                ..
+            } = &step.kind
+            {
                 self.viewport = format!("{width}x{height}@{device_scale_factor}");
             }
             let broken = |message: String, selectors: Vec<String>| {
@@ -239,7 +280,9 @@ impl Replay<'_> {
         if let Some(want) = &ev.url {
             let got = self.browser.current_url().await;
             if &got != want {
-                return Err(format!("expected navigation to `{want}`, the page is at `{got}`"));
+                return Err(format!(
+                    "expected navigation to `{want}`, the page is at `{got}`"
+                ));
             }
         }
         if let Some(want) = &ev.title {
@@ -256,14 +299,17 @@ impl Replay<'_> {
         self.browser.settle(SNAPSHOT_QUIET_MS, SETTLE_MAX).await;
         self.browser.prepare_snapshot().await;
         let capture = Capture::take(self.browser, &self.ctx.normalizer, &self.viewport).await;
-        let report = checkpoint::compare_and_store(self.ctx, &self.spec.id, &name, step, capture).await;
+        let report =
+            checkpoint::compare_and_store(self.ctx, &self.spec.id, &name, step, capture).await;
         self.checkpoints.push(report);
     }
 }
 
 /// A checkpoint label for a page: the last path segment without extension, `index` for `/`.
 fn page_label(url: &str) -> String {
-    let path = url::Url::parse(url).map(|u| u.path().to_string()).unwrap_or_default();
+    let path = url::Url::parse(url)
+        .map(|u| u.path().to_string())
+        .unwrap_or_default();
     let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
     let stem = last.split('.').next().unwrap_or("");
     if stem.is_empty() {
@@ -298,7 +344,10 @@ mod tests {
     #[test]
     fn labels_and_slugs() {
         assert_eq!(page_label("https://shop.test/"), "index");
-        assert_eq!(page_label("https://shop.test/checkout.html?x=1"), "checkout");
+        assert_eq!(
+            page_label("https://shop.test/checkout.html?x=1"),
+            "checkout"
+        );
         assert_eq!(page_label("https://shop.test/a/b/"), "b");
         assert_eq!(slug("Results filtered!"), "results-filtered");
         assert_eq!(slug("../../etc"), "etc");

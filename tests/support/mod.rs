@@ -36,7 +36,10 @@ impl Outcome {
     }
 
     pub fn status(&self, id: &str) -> String {
-        self.session(id)["status"].as_str().unwrap_or_default().to_string()
+        self.session(id)["status"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 }
 
@@ -58,7 +61,10 @@ impl TestSuite {
     pub fn empty() -> Self {
         Self {
             dir: tempfile::tempdir().expect("tempdir"),
-            env: vec![("CI".into(), "true".into()), ("NO_COLOR".into(), "1".into())],
+            env: vec![
+                ("CI".into(), "true".into()),
+                ("NO_COLOR".into(), "1".into()),
+            ],
         }
     }
 
@@ -69,7 +75,8 @@ impl TestSuite {
         for d in ["demo", "recordings", "mocks", "snapshots"] {
             copy_dir(&root.join(d), &suite.path().join(d));
         }
-        std::fs::copy(root.join("reprise.toml"), suite.path().join("reprise.toml")).expect("copy config");
+        std::fs::copy(root.join("reprise.toml"), suite.path().join("reprise.toml"))
+            .expect("copy config");
         suite
     }
 
@@ -107,7 +114,8 @@ impl TestSuite {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_reprise"));
         cmd.args(args).current_dir(self.path());
         if args.first() == Some(&"run") {
-            cmd.arg("--report").arg(format!("json={}", report_path.display()));
+            cmd.arg("--report")
+                .arg(format!("json={}", report_path.display()));
         }
         cmd.env_remove("CI");
         for (k, v) in &self.env {
