@@ -206,12 +206,8 @@ impl Browser {
                 upload,
                 latency,
             } => {
-                self.emulate_network(false,
-                    *latency,
-                    *download,
-                    *upload,
-                )
-                .await;
+                self.emulate_network(false, *latency, *download, *upload)
+                    .await;
                 Ok(())
             }
             // Checkpoints are taken by the runner; other custom steps need an extension
