@@ -85,6 +85,26 @@ pub struct NetworkReport {
     pub escaped: Vec<String>,
 }
 
+/// One step of the session's timeline.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StepReport {
+    /// 1-based step number.
+    pub step: usize,
+    pub step_type: String,
+    /// What the step did, for people: its URL, first selector, value or key.
+    pub description: String,
+    pub status: StepStatus,
+    pub duration_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum StepStatus {
+    Passed,
+    Failed,
+    Skipped,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct BrokenStep {
     /// 1-based step number.
@@ -104,6 +124,7 @@ pub struct SessionReport {
     pub attempts: u32,
     pub steps_total: usize,
     pub steps_completed: usize,
+    pub steps: Vec<StepReport>,
     pub checkpoints: Vec<CheckpointReport>,
     pub network: NetworkReport,
     pub console_errors: Vec<String>,
@@ -128,6 +149,7 @@ impl SessionReport {
             attempts: 1,
             steps_total: 0,
             steps_completed: 0,
+            steps: Vec::new(),
             checkpoints: Vec::new(),
             network: NetworkReport::default(),
             console_errors: Vec::new(),

@@ -10,6 +10,7 @@ use crate::mock::MockBackend;
 use crate::recording::{self, Recording, StepKind};
 use crate::report::model::{
     BrokenStep, CheckpointStatus, ErrorKind, NetworkReport, SessionReport, SessionStatus,
+    StepReport, StepStatus,
 };
 use crate::suite::SessionSpec;
 use std::path::PathBuf;
@@ -94,10 +95,21 @@ pub(super) async fn replay(ctx: &Context, spec: &SessionSpec) -> SessionReport {
         spec,
         browser: &browser,
         checkpoints: Vec::new(),
+        timeline: Vec::new(),
         viewport: "1280x800@1".into(),
     };
     let outcome = run.steps(&rec, &determinism).await;
     let checkpoints = std::mem::take(&mut run.checkpoints);
+    let mut steps = std::mem::take(&mut run.timeline);
+    for (i, step) in rec.steps.iter().enumerate().skip(steps.len()) {
+        steps.push(StepReport {
+            step: i + 1,
+            step_type: step.kind.type_name().to_string(),
+            description: describe(&step.kind),
+            status: StepStatus::Skipped,
+            duration_ms: 0,
+        });
+    }
 
     let network = NetworkReport {
         recorded: backend.recorded(),
@@ -151,6 +163,7 @@ pub(super) async fn replay(ctx: &Context, spec: &SessionSpec) -> SessionReport {
         attempts: 1,
         steps_total: rec.steps.len(),
         steps_completed: completed,
+        steps,
         checkpoints,
         network,
         console_errors,
@@ -187,6 +200,7 @@ struct Replay<'a> {
     spec: &'a SessionSpec,
     browser: &'a Browser,
     checkpoints: Vec<crate::report::model::CheckpointReport>,
+    timeline: Vec<StepReport>,
     viewport: String,
 }
 
@@ -204,6 +218,16 @@ impl Replay<'_> {
         let mut last_had_checkpoint = false;
         for (i, step) in rec.steps.iter().enumerate() {
             let n = i + 1;
+            let step_started = Instant::now();
+            let record = |timeline: &mut Vec<StepReport>, status| {
+                timeline.push(StepReport {
+                    step: n,
+                    step_type: step.kind.type_name().to_string(),
+                    description: describe(&step.kind),
+                    status,
+                    duration_ms: step_started.elapsed().as_millis() as u64,
+                });
+            };
             let _ = self.ctx.events.send(Event::StepStarted {
                 id: self.spec.id.clone(),
                 step: n,
@@ -239,14 +263,17 @@ impl Replay<'_> {
                 )
             };
             if let Err(e) = self.browser.perform(step, timeout).await {
+                record(&mut self.timeline, StepStatus::Failed);
                 return Err(broken(e.message, e.selectors));
             }
             if matches!(step.kind, StepKind::Close) {
+                record(&mut self.timeline, StepStatus::Passed);
                 return Ok(n);
             }
             self.browser.settle(STEP_QUIET_MS, SETTLE_MAX).await;
             for ev in &step.asserted_events {
                 if let Err(msg) = self.check_navigation(ev).await {
+                    record(&mut self.timeline, StepStatus::Failed);
                     return Err(broken(msg, Vec::new()));
                 }
             }
@@ -259,6 +286,7 @@ impl Replay<'_> {
                     .ok()
                     .and_then(|v| v.as_bool())
                     == Some(false);
+            record(&mut self.timeline, StepStatus::Passed);
             last_had_checkpoint = false;
             if let StepKind::Checkpoint { name } = &step.kind {
                 let label = name.clone().unwrap_or_else(|| "checkpoint".into());
@@ -302,6 +330,27 @@ impl Replay<'_> {
         let report =
             checkpoint::compare_and_store(self.ctx, &self.spec.id, &name, step, capture).await;
         self.checkpoints.push(report);
+    }
+}
+
+/// A one-line description of a step for timelines.
+fn describe(kind: &StepKind) -> String {
+    let first =
+        |sels: &[recording::Selector]| sels.first().map(ToString::to_string).unwrap_or_default();
+    match kind {
+        StepKind::SetViewport { width, height, .. } => format!("{width}×{height}"),
+        StepKind::Navigate { url } => url.clone(),
+        StepKind::Click(c) | StepKind::DoubleClick(c) => first(&c.selectors),
+        StepKind::Change { selectors, value } => format!("{} ← {value:?}", first(selectors)),
+        StepKind::KeyDown { key } | StepKind::KeyUp { key } => key.clone(),
+        StepKind::Scroll { selectors, x, y } if selectors.is_empty() => {
+            format!("window to {x}, {y}")
+        }
+        StepKind::Scroll { selectors, x, y } => format!("{} to {x}, {y}", first(selectors)),
+        StepKind::WaitForExpression { expression } => expression.clone(),
+        StepKind::Checkpoint { name } => name.clone().unwrap_or_default(),
+        StepKind::Custom { name, .. } => name.clone(),
+        other => first(other.selectors()),
     }
 }
 

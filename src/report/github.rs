@@ -1,0 +1,1 @@
+//! GitHub Actions annotations and step summary. (Being written.)

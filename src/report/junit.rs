@@ -1,0 +1,1 @@
+//! The JUnit XML report (`--report junit=PATH`). (Being written.)
