@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what replays need from Debian's packages when missing: Chromium, its matching
-# chromedriver, and the fonts the bundled baselines were rendered with. Never downloads a
+# chromedriver, the fonts the bundled baselines were rendered with, and xmllint (the JUnit
+# schema test). Never downloads a
 # browser from anywhere else.
 set -euo pipefail
 
-packages=(chromium chromium-driver fonts-dejavu-core fonts-liberation)
+packages=(chromium chromium-driver fonts-dejavu-core fonts-liberation libxml2-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

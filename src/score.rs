@@ -34,6 +34,10 @@ pub fn fidelity(
         .iter()
         .filter(|c| c.status != CheckpointStatus::New)
         .map(|c| {
+            // A checkpoint within the configured tolerance matched: it costs nothing.
+            if c.status == CheckpointStatus::Match {
+                return 1.0;
+            }
             let s = c.dom_similarity * c.visual_similarity;
             // A changed checkpoint whose similarities round to 1 must still cost something.
             if c.status == CheckpointStatus::Changed {

@@ -221,3 +221,162 @@ mod tests {
         assert!(leftovers.is_empty());
     }
 }
+
+/// A pending snapshot pair awaiting review.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pending {
+    pub session: String,
+    pub checkpoint: String,
+}
+
+/// Lists pending snapshots under `snapshots/`, sorted, optionally only for some sessions.
+pub fn pending(snapshots_root: &Path, sessions: &[String]) -> Vec<Pending> {
+    let mut out = Vec::new();
+    let Ok(dirs) = std::fs::read_dir(snapshots_root) else {
+        return out;
+    };
+    for dir in dirs.flatten() {
+        let session = dir.file_name().to_string_lossy().into_owned();
+        if !dir.path().is_dir() || (!sessions.is_empty() && !sessions.contains(&session)) {
+            continue;
+        }
+        let Ok(files) = std::fs::read_dir(dir.path()) else {
+            continue;
+        };
+        for f in files.flatten() {
+            let name = f.file_name().to_string_lossy().into_owned();
+            let checkpoint = name
+                .strip_suffix(".dom.new")
+                .or_else(|| name.strip_suffix(".png.new"));
+            if let Some(c) = checkpoint {
+                let p = Pending {
+                    session: session.clone(),
+                    checkpoint: c.to_string(),
+                };
+                if !out.contains(&p) {
+                    out.push(p);
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| (&a.session, &a.checkpoint).cmp(&(&b.session, &b.checkpoint)));
+    out
+}
+
+impl SessionSnapshots {
+    pub fn pending_dom_path(&self, checkpoint: &str) -> PathBuf {
+        Self::pending(self.dom_path(checkpoint))
+    }
+
+    pub fn pending_png_path(&self, checkpoint: &str) -> PathBuf {
+        Self::pending(self.png_path(checkpoint))
+    }
+
+    /// Makes the pending pair the baseline. Each file is replaced by a rename, so a crash
+    /// leaves every baseline file either old or new, never truncated; the screenshot goes
+    /// first so a DOM baseline never refers to a screenshot older than itself.
+    pub fn accept(&self, checkpoint: &str) -> std::io::Result<bool> {
+        let mut any = false;
+        for (pending, baseline) in [
+            (self.pending_png_path(checkpoint), self.png_path(checkpoint)),
+            (self.pending_dom_path(checkpoint), self.dom_path(checkpoint)),
+        ] {
+            if pending.exists() {
+                // The pending file's data is made durable before it becomes the baseline.
+                std::fs::File::open(&pending)?.sync_all()?;
+                std::fs::rename(&pending, &baseline)?;
+                any = true;
+            }
+        }
+        if any {
+            if let Ok(d) = std::fs::File::open(&self.dir) {
+                let _ = d.sync_all();
+            }
+        }
+        Ok(any)
+    }
+
+    /// Discards the pending pair; the baseline is untouched.
+    pub fn reject(&self, checkpoint: &str) -> bool {
+        let dom = std::fs::remove_file(self.pending_dom_path(checkpoint)).is_ok();
+        let png = std::fs::remove_file(self.pending_png_path(checkpoint)).is_ok();
+        dom || png
+    }
+}
+
+/// Baseline files no checkpoint of this run used: checkpoints of sessions that completed
+/// (a broken session did not reach all of its checkpoints, so its baselines are kept) and,
+/// when the whole suite ran, folders of sessions that no longer have a recording.
+pub fn unused(
+    snapshots_root: &Path,
+    reports: &[crate::report::model::SessionReport],
+    all_sessions: &[crate::suite::SessionSpec],
+    whole_suite: bool,
+) -> Vec<PathBuf> {
+    use crate::report::model::SessionStatus;
+    let mut out = Vec::new();
+    let Ok(dirs) = std::fs::read_dir(snapshots_root) else {
+        return out;
+    };
+    for dir in dirs.flatten() {
+        let session = dir.file_name().to_string_lossy().into_owned();
+        let files: Vec<PathBuf> = std::fs::read_dir(dir.path())
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.is_file())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let baseline_files = files
+            .iter()
+            .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("dom" | "png")));
+        if let Some(r) = reports.iter().find(|r| r.id == session) {
+            let complete = matches!(
+                r.status,
+                SessionStatus::Passed | SessionStatus::Changed | SessionStatus::New
+            );
+            if !complete {
+                continue;
+            }
+            for f in baseline_files {
+                let stem = f.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+                if !r.checkpoints.iter().any(|c| c.name == stem) {
+                    out.push(f.clone());
+                }
+            }
+        } else if whole_suite && !all_sessions.iter().any(|s| s.id == session) {
+            out.extend(baseline_files.cloned());
+        }
+    }
+    out.sort();
+    out
+}
+
+#[cfg(test)]
+mod review_tests {
+    use super::*;
+
+    #[test]
+    fn pending_accept_and_reject() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = SessionSnapshots::new(dir.path(), "a");
+        let snap = DomSnapshot {
+            header: SnapshotHeader::default(),
+            body: "x\n".into(),
+        };
+        s.approve("01-index", &snap, b"old").expect("approve");
+        s.write_pending("01-index", &snap, b"new").expect("pending");
+        s.write_pending("02-end", &snap, b"new2").expect("pending");
+        let p = pending(dir.path(), &[]);
+        assert_eq!(p.len(), 2);
+        assert_eq!(p[0].checkpoint, "01-index");
+        assert!(pending(dir.path(), &["b".into()]).is_empty());
+        assert!(s.accept("01-index").expect("accept"));
+        assert_eq!(std::fs::read(s.png_path("01-index")).expect("read"), b"new");
+        assert!(s.reject("02-end"));
+        assert!(!s.png_path("02-end").exists());
+        assert!(pending(dir.path(), &[]).is_empty());
+        assert!(!s.accept("01-index").expect("nothing left"));
+    }
+}

@@ -70,16 +70,32 @@ impl Interceptor {
         self: Arc<Self>,
         mut events: mpsc::UnboundedReceiver<CdpEvent>,
     ) -> tokio::task::JoinHandle<()> {
+        // Backend requests are answered one at a time in the order the browser made them:
+        // the Nth identical request must get the Nth recorded answer, and parallel hops to
+        // the mock server could overtake each other. Answers come from memory, so this is
+        // cheap; app assets stay parallel.
+        let (backend_tx, mut backend_rx) = mpsc::unbounded_channel::<(Value, Option<String>)>();
+        let backend = self.clone();
+        tokio::spawn(async move {
+            while let Some((params, session)) = backend_rx.recv().await {
+                backend.handle_request(params, session).await;
+                backend.log.in_flight.fetch_sub(1, Ordering::SeqCst);
+            }
+        });
         tokio::spawn(async move {
             while let Some(ev) = events.recv().await {
                 let me = self.clone();
                 match ev.method.as_str() {
                     "Fetch.requestPaused" => {
                         me.log.in_flight.fetch_add(1, Ordering::SeqCst);
-                        tokio::spawn(async move {
-                            me.handle_request(ev.params, ev.session_id).await;
-                            me.log.in_flight.fetch_sub(1, Ordering::SeqCst);
-                        });
+                        if me.is_app_request(&ev.params) {
+                            tokio::spawn(async move {
+                                me.handle_request(ev.params, ev.session_id).await;
+                                me.log.in_flight.fetch_sub(1, Ordering::SeqCst);
+                            });
+                        } else {
+                            let _ = backend_tx.send((ev.params, ev.session_id));
+                        }
                     }
                     "Target.attachedToTarget" => {
                         tokio::spawn(async move { me.setup_target(ev.params).await });
@@ -289,21 +305,27 @@ impl Interceptor {
         self.cdp.send(method, params, page.as_deref()).await
     }
 
+    /// Whether a paused request is for the build under test rather than the backend.
+    fn is_app_request(&self, params: &Value) -> bool {
+        let method = params["request"]["method"].as_str().unwrap_or("GET");
+        let kind = params["resourceType"].as_str().unwrap_or("Other");
+        url::Url::parse(params["request"]["url"].as_str().unwrap_or_default())
+            .is_ok_and(|u| u.origin().ascii_serialization() == self.app_origin)
+            && ASSET_TYPES.contains(&kind)
+            && (method == "GET" || method == "HEAD")
+    }
+
     async fn handle_request(&self, params: Value, session: Option<String>) {
         let id = params["requestId"].as_str().unwrap_or_default().to_string();
         let s = session.as_deref();
         let req = &params["request"];
         let url_text = req["url"].as_str().unwrap_or_default();
         let method = req["method"].as_str().unwrap_or("GET");
-        let kind = params["resourceType"].as_str().unwrap_or("Other");
         let Ok(url) = url::Url::parse(url_text) else {
             self.fail(&id, s).await;
             return;
         };
-        let is_app = url.origin().ascii_serialization() == self.app_origin
-            && ASSET_TYPES.contains(&kind)
-            && (method == "GET" || method == "HEAD");
-        let answer = if is_app {
+        let answer = if self.is_app_request(&params) {
             self.log.app_served.fetch_add(1, Ordering::Relaxed);
             self.serve_app(&url, method).await
         } else {
@@ -434,11 +456,7 @@ async fn to_answer(resp: reqwest::Response) -> Answer {
 
 /// Serves a file of the app folder the way a static server would; never outside the folder.
 pub fn serve_file(dir: &std::path::Path, url_path: &str) -> Answer {
-    let decoded =
-        url::form_urlencoded::parse(format!("p={}", url_path.replace('+', "%2B")).as_bytes())
-            .next()
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default();
+    let decoded = percent_decode(url_path);
     let rel = PathBuf::from(decoded.trim_start_matches('/'));
     if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
         return not_found();
@@ -458,6 +476,31 @@ pub fn serve_file(dir: &std::path::Path, url_path: &str) -> Answer {
         ),
         Err(_) => not_found(),
     }
+}
+
+/// Decodes `%XX` escapes of a URL path (invalid UTF-8 is replaced, `+` stays a plus).
+fn percent_decode(path: &str) -> String {
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn not_found() -> Answer {
@@ -512,5 +555,7 @@ mod tests {
         assert_eq!(serve_file(dir.path(), "/../etc/passwd").0, 404);
         assert_eq!(serve_file(dir.path(), "/%2e%2e/etc/passwd").0, 404);
         assert_eq!(serve_file(dir.path(), "/missing.js").0, 404);
+        std::fs::write(dir.path().join("a&b c.txt"), "x").expect("write");
+        assert_eq!(serve_file(dir.path(), "/a&b%20c.txt").0, 200);
     }
 }

@@ -18,7 +18,7 @@ return (function (opts) {
     }
     if (node.nodeType !== 1) return;
     const el = node;
-    if (SKIP.has(el.tagName) || el.id === '__reprise-style') return;
+    if (SKIP.has(el.tagName) || el.id === '__reprise-style' || el.hasAttribute('data-reprise-mask')) return;
     const tag = el.tagName.toLowerCase();
     const attrs = {};
     for (const a of el.attributes) attrs[a.name] = a.value;

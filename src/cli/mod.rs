@@ -2,6 +2,8 @@
 //! maps the outcome to the documented exit status. Only `main` exits.
 
 mod app_command;
+mod review;
+mod serve;
 
 use crate::browser::intercept::AppSource;
 use crate::config::Config;
@@ -18,6 +20,8 @@ pub mod exit {
     pub const REGRESSION: i32 = 1;
     pub const USAGE: i32 = 2;
     pub const INFRASTRUCTURE: i32 = 3;
+    /// Interrupted by Ctrl-C (the shell convention, 128 + SIGINT).
+    pub const INTERRUPTED: i32 = 130;
 }
 
 #[derive(Parser, Debug)]
@@ -41,6 +45,12 @@ enum Command {
         #[arg(long, short = 'C', default_value = ".")]
         suite: PathBuf,
     },
+    /// Review pending snapshots: interactively in a terminal, or in the browser with --serve.
+    Review(review::ReviewArgs),
+    /// Make pending snapshots the baselines.
+    Accept(review::BulkArgs),
+    /// Discard pending snapshots; the baselines stay as they are.
+    Reject(review::BulkArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -77,17 +87,26 @@ struct RunArgs {
     /// Where this run's captures and diff images go (default: .reprise/out in the suite).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Remove baselines no checkpoint uses any more.
+    #[arg(long)]
+    prune: bool,
 }
 
+/// Where a run keeps its captures and report, relative to the suite.
+pub const LAST_RUN_DIR: &str = ".reprise/out";
+/// The last run's JSON report inside [`LAST_RUN_DIR`].
+pub const LAST_REPORT: &str = "report.json";
+
 /// A user-facing error: message, optional hint, exit status.
-struct Failure {
-    message: String,
-    hint: Option<String>,
-    code: i32,
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub(crate) message: String,
+    pub(crate) hint: Option<String>,
+    pub(crate) code: i32,
 }
 
 impl Failure {
-    fn usage(message: String, hint: Option<&str>) -> Self {
+    pub(crate) fn usage(message: String, hint: Option<&str>) -> Self {
         Self {
             message,
             hint: hint.map(str::to_string),
@@ -113,6 +132,9 @@ pub fn main() -> i32 {
         match cli.command {
             Command::Run(args) => run(args).await,
             Command::List { suite } => list(&suite),
+            Command::Review(args) => review::review(args).await,
+            Command::Accept(args) => review::bulk(args, review::Action::Accept),
+            Command::Reject(args) => review::bulk(args, review::Action::Reject),
         }
     });
     match result {
@@ -149,12 +171,12 @@ fn parse_reports(specs: &[String]) -> Result<Vec<(String, PathBuf)>, Failure> {
     specs
         .iter()
         .map(|s| match s.split_once('=') {
-            Some((kind @ "json", path)) if !path.is_empty() => {
+            Some((kind @ ("json" | "junit" | "html"), path)) if !path.is_empty() => {
                 Ok((kind.to_string(), PathBuf::from(path)))
             }
             _ => Err(Failure::usage(
                 format!("invalid `--report {s}`"),
-                Some("use `--report json=PATH`"),
+                Some("use `--report json=PATH`, `--report junit=PATH` or `--report html=DIR`"),
             )),
         })
         .collect()
@@ -184,10 +206,8 @@ async fn run(args: RunArgs) -> Result<i32, Failure> {
         retries: args.retries,
         headed: args.headed,
         webdriver: args.webdriver.clone(),
-        out_dir: args
-            .out
-            .clone()
-            .unwrap_or_else(|| suite.join(".reprise/out")),
+        out_dir: args.out.clone().unwrap_or_else(|| suite.join(LAST_RUN_DIR)),
+        prune: args.prune,
     };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let printer = tokio::spawn(async move {
@@ -197,7 +217,15 @@ async fn run(args: RunArgs) -> Result<i32, Failure> {
         }
         reporter
     });
-    let result = runner::run(opts.clone(), tx).await;
+    // Ctrl-C drops the run: its chromedriver process group (and the browsers in it) is
+    // killed on drop, so an interrupted run leaves no Chromium behind.
+    let result = tokio::select! {
+        r = runner::run(opts.clone(), tx) => r,
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("interrupted: browsers stopped, nothing written");
+            return Ok(exit::INTERRUPTED);
+        }
+    };
     let mut reporter = printer.await.unwrap_or_else(|_| TerminalReporter::stdout());
     let report = result.map_err(|e| match &e {
         RunError::Suite(s) => Failure::usage(s.to_string(), s.hint()),
@@ -209,14 +237,22 @@ async fn run(args: RunArgs) -> Result<i32, Failure> {
         RunError::Output(..) => Failure::usage(e.to_string(), None),
     })?;
     reporter.summary(&report);
+    // The last run's report stays beside its captures for `reprise review`.
+    let _ = crate::report::json::write(&report, &opts.out_dir.join(LAST_REPORT));
     for (kind, path) in &reports {
-        if kind == "json" {
-            crate::report::json::write(&report, path).map_err(|e| Failure {
-                message: format!("cannot write the JSON report `{}`: {e}", path.display()),
-                hint: None,
-                code: exit::INFRASTRUCTURE,
-            })?;
-        }
+        let written = match kind.as_str() {
+            "json" => crate::report::json::write(&report, path),
+            "junit" => crate::report::junit::write_rooted(&report, path, &opts.suite_dir),
+            _ => crate::report::html::write(&report, &opts.suite_dir, path).map(|_| ()),
+        };
+        written.map_err(|e| Failure {
+            message: format!("cannot write the {kind} report `{}`: {e}", path.display()),
+            hint: None,
+            code: exit::INFRASTRUCTURE,
+        })?;
+    }
+    if let Err(e) = crate::report::github::emit(&report) {
+        eprintln!("warning: cannot write the GitHub step summary: {e}");
     }
     Ok(exit_status(&report, &opts))
 }

@@ -14,8 +14,8 @@
   // --- clock -------------------------------------------------------------------------
   function FrozenDate(...args) {
     if (!new.target) return new OrigDate(now).toString();
-    if (args.length === 0) return new OrigDate(now);
-    return new OrigDate(...args);
+    // Reflect.construct keeps subclasses (`class TZDate extends Date`) working.
+    return Reflect.construct(OrigDate, args.length ? args : [now], new.target);
   }
   FrozenDate.prototype = OrigDate.prototype;
   Object.defineProperty(FrozenDate.prototype, 'constructor', { value: FrozenDate, writable: true, configurable: true });
@@ -25,8 +25,11 @@
   Object.defineProperty(FrozenDate, 'name', { value: 'Date' });
   FrozenDate.toString = () => 'function Date() { [native code] }';
   window.Date = FrozenDate;
+  // performance.now() moves by a microsecond per call on top of the frozen clock: still
+  // deterministic, but a loop waiting for it to pass a deadline ends.
+  let perfCalls = 0;
   try {
-    Object.defineProperty(performance, 'now', { value: () => now - docStart, configurable: true });
+    Object.defineProperty(performance, 'now', { value: () => now - docStart + (++perfCalls) / 1000, configurable: true });
   } catch (_) { /* non-configurable in some contexts: leave it */ }
 
   // --- randomness: a seeded stream per document (sfc32) ---------------------------------
@@ -73,18 +76,31 @@
   const origClearTimeout = window.clearTimeout.bind(window);
   const live = new Set();
   window.setTimeout = function (fn, delay, ...rest) {
-    const short = !(Number(delay) > 1000);
+    const wait = Math.max(0, Number(delay) || 0);
+    const short = wait < 1000;
+    const due = now + wait;
     let id;
     const wrapped = function () {
-      if (live.delete(id)) state.timers--;
-      return typeof fn === 'function' ? fn.apply(this, rest) : (0, eval)(String(fn));
+      if (live.delete(id)) state.timers = Math.max(0, state.timers - 1);
+      // Inside a short timer's callback the clock reads the timer's virtual due time, so code
+      // that compares Date.now() with when it scheduled (debounce, throttle) sees the delay it
+      // asked for. Outside callbacks the clock stays where the recording put it: letting
+      // timers move it for good would make it depend on how many fired before a snapshot.
+      const saved = now;
+      const moved = short && due > now;
+      if (moved) now = due;
+      try {
+        return typeof fn === 'function' ? fn.apply(this, rest) : (0, eval)(String(fn));
+      } finally {
+        if (moved && now === due) now = saved;
+      }
     };
     id = origSetTimeout(wrapped, delay);
     if (short) { live.add(id); state.timers++; }
     return id;
   };
   window.clearTimeout = function (id) {
-    if (live.delete(id)) state.timers--;
+    if (live.delete(id)) state.timers = Math.max(0, state.timers - 1);
     return origClearTimeout(id);
   };
   // Intervals (clocks, pollers) keep running in real time, but they read the frozen clock:
@@ -101,6 +117,7 @@
   };
   window.clearInterval = function (id) {
     intervals.delete(id);
+    if (live.delete(id)) state.timers = Math.max(0, state.timers - 1);
     return origClearInterval(id);
   };
   const tickIntervals = () => {
@@ -114,14 +131,16 @@
       state.pending++;
       let p;
       try { p = origFetch.apply(this, args); } catch (e) { state.pending--; throw e; }
-      return p.finally(() => { state.pending--; state.lastMutation = realPerfNow(); });
+      return p.finally(() => { state.pending = Math.max(0, state.pending - 1); state.lastMutation = realPerfNow(); });
     };
   }
   const origSend = XMLHttpRequest.prototype.send;
   XMLHttpRequest.prototype.send = function (...args) {
+    let counted = true;
     state.pending++;
-    this.addEventListener('loadend', () => { state.pending--; state.lastMutation = realPerfNow(); }, { once: true });
-    try { return origSend.apply(this, args); } catch (e) { state.pending--; throw e; }
+    const done = () => { if (counted) { counted = false; state.pending = Math.max(0, state.pending - 1); state.lastMutation = realPerfNow(); } };
+    this.addEventListener('loadend', done, { once: true });
+    try { return origSend.apply(this, args); } catch (e) { done(); throw e; }
   };
   const observe = () => {
     new MutationObserver(() => { state.lastMutation = realPerfNow(); })

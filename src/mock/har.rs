@@ -119,7 +119,14 @@ pub fn parse_har(bytes: &[u8]) -> Result<Vec<Exchange>, (Option<usize>, String)>
             continue;
         }
         let status = u16::try_from(entry.response.status)
-            .map_err(|_| (n, format!("invalid status `{}`", entry.response.status)))?;
+            .ok()
+            .filter(|s| (100..=999).contains(s))
+            .ok_or_else(|| {
+                (
+                    n,
+                    format!("invalid `response.status` `{}`", entry.response.status),
+                )
+            })?;
         let content = entry.response.content.unwrap_or(HarContent {
             text: None,
             encoding: None,
@@ -154,12 +161,25 @@ pub fn parse_har(bytes: &[u8]) -> Result<Vec<Exchange>, (Option<usize>, String)>
     Ok(out)
 }
 
+/// Headers as they can be sent again: HTTP/2 pseudo-headers (`:authority`) are transport
+/// details; Firefox joins repeated headers (`set-cookie`) with newlines, which become
+/// separate headers; names and values HTTP cannot carry are dropped.
 fn headers(list: Vec<HarHeader>) -> Vec<(String, String)> {
-    list.into_iter()
-        // HTTP/2 pseudo-headers (`:authority`) are transport details, not response headers.
-        .filter(|h| !h.name.starts_with(':'))
-        .map(|h| (h.name, h.value))
-        .collect()
+    let mut out = Vec::new();
+    for h in list {
+        if h.name.starts_with(':')
+            || wiremock::http::HeaderName::from_bytes(h.name.as_bytes()).is_err()
+        {
+            continue;
+        }
+        for value in h.value.split('\n') {
+            let value = value.trim_end_matches('\r');
+            if wiremock::http::HeaderValue::from_str(value).is_ok() {
+                out.push((h.name.clone(), value.to_string()));
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -204,6 +224,21 @@ mod tests {
         let ex = load_har(&fixture("mitmproxy-chrome.har")).expect("loads");
         assert!(ex.len() < total, "status-0 entries are skipped");
         assert!(ex.iter().any(|e| e.status == 304));
+    }
+
+    #[test]
+    fn unsendable_headers_and_statuses_are_handled() {
+        let har = br#"{"log":{"entries":[{"request":{"method":"GET","url":"https://a.test/"},"response":{"status":200,"headers":[{"name":"set-cookie","value":"a=1\nb=2"},{"name":"bad name","value":"x"},{"name":"x","value":"\u0001"}]}}]}}"#;
+        let ex = parse_har(har).expect("parses");
+        assert_eq!(
+            ex[0].response_headers,
+            vec![
+                ("set-cookie".to_string(), "a=1".to_string()),
+                ("set-cookie".to_string(), "b=2".to_string())
+            ]
+        );
+        let bad = br#"{"log":{"entries":[{"request":{"method":"GET","url":"https://a.test/"},"response":{"status":70000}}]}}"#;
+        assert!(parse_har(bad).is_err());
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub enum Lookup {
     Unmatched { closest: Option<Closest> },
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Closest {
     pub method: String,
     pub url: String,
@@ -178,7 +178,32 @@ enum Body {
     Empty,
     Json(serde_json::Value),
     Form(Vec<(String, String)>),
+    /// Multipart parts without the boundary, which the browser picks at random per request.
+    Multipart(Vec<Vec<u8>>),
     Bytes(Vec<u8>),
+}
+
+fn multipart_parts(bytes: &[u8], boundary: &str) -> Vec<Vec<u8>> {
+    let delimiter = format!("--{boundary}");
+    let d = delimiter.as_bytes();
+    let mut parts = Vec::new();
+    let mut starts = Vec::new();
+    let mut i = 0;
+    while i + d.len() <= bytes.len() {
+        if &bytes[i..i + d.len()] == d {
+            starts.push(i);
+            i += d.len();
+        } else {
+            i += 1;
+        }
+    }
+    for w in starts.windows(2) {
+        let part = &bytes[w[0] + d.len()..w[1]];
+        let part = part.strip_prefix(b"\r\n").unwrap_or(part);
+        let part = part.strip_suffix(b"\r\n").unwrap_or(part);
+        parts.push(part.to_vec());
+    }
+    parts
 }
 
 fn body_of(bytes: Option<&[u8]>, mime: Option<&str>) -> Body {
@@ -187,7 +212,16 @@ fn body_of(bytes: Option<&[u8]>, mime: Option<&str>) -> Body {
         Some([]) => return Body::Empty,
         Some(b) => b,
     };
-    let mime = mime.unwrap_or("").to_ascii_lowercase();
+    let raw_mime = mime.unwrap_or("");
+    let mime = raw_mime.to_ascii_lowercase();
+    if mime.contains("multipart/form-data") {
+        if let Some(b) = raw_mime
+            .split(';')
+            .find_map(|p| p.trim().strip_prefix("boundary="))
+        {
+            return Body::Multipart(multipart_parts(bytes, b.trim_matches('"')));
+        }
+    }
     if mime.contains("application/x-www-form-urlencoded") {
         let mut pairs: Vec<(String, String)> = url::form_urlencoded::parse(bytes)
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -264,6 +298,7 @@ fn body_summary(b: &Body) -> String {
         Body::Empty => "no body".into(),
         Body::Json(v) => format!("JSON `{}`", truncate(&v.to_string(), 120)),
         Body::Form(f) => format!("form with {} field(s)", f.len()),
+        Body::Multipart(p) => format!("multipart form with {} part(s)", p.len()),
         Body::Bytes(b) => format!("{} byte(s)", b.len()),
     }
 }
@@ -407,6 +442,30 @@ mod tests {
         let mut r = req("POST", "https://api.test/f", Some("b=2&a=1"));
         r.content_type = Some("application/x-www-form-urlencoded; charset=UTF-8".into());
         assert_eq!(idx.lookup(&r), Lookup::Matched(0));
+    }
+
+    #[test]
+    fn multipart_bodies_ignore_the_boundary() {
+        let body = |b: &str| {
+            format!("--{b}\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--{b}--\r\n")
+        };
+        let mut e = ex("POST", "https://api.test/up", Some(&body("AAA")), "x");
+        e.request_mime = Some("multipart/form-data; boundary=AAA".into());
+        let idx = ExchangeIndex::new(vec![e]);
+        let mut r = req(
+            "POST",
+            "https://api.test/up",
+            Some(&body("----WebKitFormBoundaryXYZ")),
+        );
+        r.content_type = Some("multipart/form-data; boundary=----WebKitFormBoundaryXYZ".into());
+        assert_eq!(idx.lookup(&r), Lookup::Matched(0));
+        let mut other = req(
+            "POST",
+            "https://api.test/up",
+            Some(&body("B").replace("\r\n1\r\n", "\r\n2\r\n")),
+        );
+        other.content_type = Some("multipart/form-data; boundary=B".into());
+        assert!(matches!(idx.lookup(&other), Lookup::Unmatched { .. }));
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub const ORIGINAL_URL_HEADER: &str = "x-reprise-url";
 pub const UNMATCHED_HEADER: &str = "x-reprise-unmatched";
 
 /// A request no recorded exchange answered.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UnmatchedRequest {
     pub method: String,
     pub url: String,

@@ -32,6 +32,8 @@ mod tests {
             )],
             snapshots_written: 0,
             snapshots_pending: 0,
+            unused_baselines: Vec::new(),
+            pruned: false,
         };
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("r.json");

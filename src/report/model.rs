@@ -2,11 +2,11 @@
 //! DESIGN.md) writes it. Fields may be added; existing ones keep their meaning.
 
 use crate::mock::UnmatchedRequest;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub const REPORT_FORMAT_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SessionStatus {
     Passed,
@@ -31,7 +31,7 @@ impl SessionStatus {
 }
 
 /// What kind of error made a session `error`: decides the exit status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ErrorKind {
     /// A bad recording, HAR or suite layout: exit 2.
@@ -40,7 +40,7 @@ pub enum ErrorKind {
     Infrastructure,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CheckpointStatus {
     Match,
@@ -48,7 +48,7 @@ pub enum CheckpointStatus {
     New,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CheckpointReport {
     pub name: String,
     pub status: CheckpointStatus,
@@ -71,7 +71,7 @@ pub struct CheckpointReport {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct NetworkReport {
     /// Exchanges in the session's HAR.
     pub recorded: usize,
@@ -86,7 +86,7 @@ pub struct NetworkReport {
 }
 
 /// One step of the session's timeline.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct StepReport {
     /// 1-based step number.
     pub step: usize,
@@ -97,7 +97,7 @@ pub struct StepReport {
     pub duration_ms: u64,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum StepStatus {
     Passed,
@@ -105,7 +105,7 @@ pub enum StepStatus {
     Skipped,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BrokenStep {
     /// 1-based step number.
     pub step: usize,
@@ -114,7 +114,7 @@ pub struct BrokenStep {
     pub selectors: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SessionReport {
     pub id: String,
     pub title: String,
@@ -162,7 +162,7 @@ impl SessionReport {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     Passed,
@@ -170,7 +170,7 @@ pub enum Verdict {
     Error,
 }
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Summary {
     pub sessions: usize,
     pub passed: usize,
@@ -181,7 +181,7 @@ pub struct Summary {
     pub error: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunReport {
     pub format_version: u32,
     pub verdict: Verdict,
@@ -191,4 +191,9 @@ pub struct RunReport {
     /// Baselines written by this run (`--update-snapshots`), or left pending for review.
     pub snapshots_written: usize,
     pub snapshots_pending: usize,
+    /// Baselines no checkpoint of this run used (removed with `--prune`).
+    #[serde(default)]
+    pub unused_baselines: Vec<String>,
+    #[serde(default)]
+    pub pruned: bool,
 }

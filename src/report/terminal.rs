@@ -87,6 +87,7 @@ impl<W: Write> TerminalReporter<W> {
     }
 
     fn session_line(&mut self, s: &SessionReport) {
+        let s = &sanitized(s);
         let (label, code) = match s.status {
             SessionStatus::Passed => ("PASS", GREEN),
             SessionStatus::Changed => ("CHANGED", RED),
@@ -148,7 +149,7 @@ impl<W: Write> TerminalReporter<W> {
             if c.dom_similarity < 1.0 {
                 what.push(format!("DOM {:.1}% similar", c.dom_similarity * 100.0));
             }
-            if c.diff_pixels > 0 && c.diff_pixels != u64::MAX {
+            if c.diff_pixels > 0 {
                 what.push(format!("{} pixels differ", c.diff_pixels));
             }
             let where_ = c
@@ -230,14 +231,69 @@ impl<W: Write> TerminalReporter<W> {
                 r.snapshots_written
             );
         }
+        if !r.unused_baselines.is_empty() {
+            let verb = if r.pruned {
+                "removed"
+            } else {
+                "no checkpoint uses"
+            };
+            let _ = writeln!(
+                self.out,
+                "             {} baseline file(s) {verb}{}:",
+                r.unused_baselines.len(),
+                if r.pruned {
+                    ""
+                } else {
+                    " (remove them with `--prune`)"
+                }
+            );
+            for f in &r.unused_baselines {
+                let _ = writeln!(self.out, "               {}", self.paint(CYAN, f));
+            }
+        }
         if r.snapshots_pending > 0 {
             let _ = writeln!(
                 self.out,
-                "             {} snapshot(s) pending review: accept them with `reprise run --update-snapshots` after checking the diffs",
+                "             {} snapshot(s) pending review: review them with `reprise review`, or `reprise accept --all`",
                 r.snapshots_pending
             );
         }
     }
+}
+
+/// Recorded content (selectors, URLs, page errors) is untrusted: control characters are
+/// shown escaped so they cannot drive the terminal or forge CI log commands.
+fn clean(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\n' | '\t' => c.to_string(),
+            c if c.is_control() => c.escape_unicode().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+fn sanitized(s: &SessionReport) -> SessionReport {
+    let mut s = s.clone();
+    s.id = clean(&s.id);
+    s.error = s.error.as_deref().map(clean);
+    if let Some(b) = &mut s.broken_step {
+        b.selectors = b.selectors.iter().map(|x| clean(x)).collect();
+    }
+    for c in &mut s.checkpoints {
+        c.name = clean(&c.name);
+        c.note = c.note.as_deref().map(clean);
+    }
+    for u in &mut s.network.unmatched {
+        u.method = clean(&u.method);
+        u.url = clean(&u.url);
+        if let Some(c) = &mut u.closest {
+            c.difference = clean(&c.difference);
+            c.url = clean(&c.url);
+        }
+    }
+    s.network.escaped = s.network.escaped.iter().map(|x| clean(x)).collect();
+    s
 }
 
 #[cfg(test)]
@@ -261,5 +317,21 @@ mod tests {
         assert!(text.contains("ERROR"), "{text}");
         assert!(text.contains("step 2 (`click`)"), "{text}");
         assert!(!text.contains("\x1b["), "{text}");
+    }
+
+    #[test]
+    fn recorded_control_characters_are_escaped() {
+        let mut buf = Vec::new();
+        {
+            let mut r = TerminalReporter::new(&mut buf, false, false);
+            r.on_event(&Event::SessionFinished(Box::new(SessionReport::error(
+                "x",
+                "recordings/x.json",
+                ErrorKind::Input,
+                "bad \x1b]8;;evil\x07 and \r::error::forged".into(),
+            ))));
+        }
+        let text = String::from_utf8(buf).expect("utf8");
+        assert!(!text.contains('\x1b') && !text.contains('\r'), "{text:?}");
     }
 }

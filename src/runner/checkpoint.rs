@@ -12,6 +12,13 @@ use crate::report::model::{CheckpointReport, CheckpointStatus};
 use serde_json::json;
 use std::path::Path;
 
+/// Paints an opaque box over every element matching the mask selectors.
+const PAINT_MASKS_JS: &str = "for (const sel of arguments[0]) { let els = []; try { els = document.querySelectorAll(sel); } catch (_) {} \
+  for (const el of els) { const r = el.getBoundingClientRect(); if (!r.width || !r.height) continue; \
+    const box = document.createElement('div'); box.setAttribute('data-reprise-mask', ''); \
+    box.style.cssText = `position:fixed;left:${r.left}px;top:${r.top}px;width:${r.width}px;height:${r.height}px;background:#ff00ff;z-index:2147483647;pointer-events:none;`; \
+    document.documentElement.appendChild(box); } }";
+
 /// What the page showed at a checkpoint.
 pub(super) struct Capture {
     pub dom: String,
@@ -37,16 +44,25 @@ impl Capture {
                 String::new()
             }
         };
+        // Masks are painted as boxes laid over the page for the screenshot only, then
+        // removed: the page itself is never changed, so later steps act on it as recorded.
+        if !normalizer.mask.is_empty() {
+            let _ = browser
+                .client
+                .execute(PAINT_MASKS_JS, vec![json!(normalizer.mask)])
+                .await;
+        }
+        let png = browser.screenshot().await;
         if !normalizer.mask.is_empty() {
             let _ = browser
                 .client
                 .execute(
-                    "for (const s of arguments[0]) { try { document.querySelectorAll(s).forEach(e => { e.style.setProperty('background', '#ff00ff', 'important'); e.style.setProperty('color', 'transparent', 'important'); e.style.setProperty('border-color', 'transparent', 'important'); e.querySelectorAll('*').forEach(c => c.style.setProperty('visibility', 'hidden', 'important')); }); } catch (_) {} }",
-                    vec![json!(normalizer.mask)],
+                    "document.querySelectorAll('[data-reprise-mask]').forEach(e => e.remove());",
+                    vec![],
                 )
                 .await;
         }
-        let png = match browser.screenshot().await {
+        let png = match png {
             Ok(p) => p,
             Err(e) => {
                 problem.get_or_insert(format!("cannot take a screenshot: {e}"));
@@ -79,7 +95,7 @@ fn compare_pngs(
 ) -> Visual {
     let failed = Visual {
         similarity: 0.0,
-        diff_pixels: u64::MAX,
+        diff_pixels: 0,
         within_tolerance: false,
         diff_png: None,
     };
@@ -206,7 +222,7 @@ pub(super) async fn compare_and_store(
         .await
         .unwrap_or(Visual {
             similarity: 0.0,
-            diff_pixels: u64::MAX,
+            diff_pixels: 0,
             within_tolerance: false,
             diff_png: None,
         });

@@ -33,6 +33,8 @@ pub struct RunOptions {
     pub webdriver: Option<String>,
     /// Where captures and diff images of this run go.
     pub out_dir: PathBuf,
+    /// Remove baselines no checkpoint uses any more.
+    pub prune: bool,
 }
 
 /// What the runner reports while it works.
@@ -69,13 +71,7 @@ pub async fn run(
 ) -> Result<RunReport, RunError> {
     let started = Instant::now();
     let specs = suite::discover(&opts.suite_dir, &opts.filters)?;
-    // The output folder holds only this run's artifacts; stale diffs would mislead.
-    if opts.out_dir.exists() {
-        std::fs::remove_dir_all(&opts.out_dir)
-            .map_err(|e| RunError::Output(opts.out_dir.clone(), e))?;
-    }
-    std::fs::create_dir_all(&opts.out_dir)
-        .map_err(|e| RunError::Output(opts.out_dir.clone(), e))?;
+    prepare_out_dir(&opts.out_dir)?;
     let jobs = opts.jobs.max(1).min(specs.len().max(1));
     let _ = events.send(Event::RunStarted {
         sessions: specs.len(),
@@ -135,11 +131,56 @@ pub async fn run(
         drop(local);
     }
     let sessions: Vec<SessionReport> = reports.into_iter().map(|(_, r)| r).collect();
-    Ok(finish(
-        sessions,
-        started.elapsed().as_millis() as u64,
-        &opts,
-    ))
+    let mut report = finish(sessions, started.elapsed().as_millis() as u64, &opts);
+    let snapshots = opts.suite_dir.join(suite::SNAPSHOTS_DIR);
+    let all_sessions = suite::discover(&opts.suite_dir, &[])?;
+    report.unused_baselines = crate::baseline::unused(
+        &snapshots,
+        &report.sessions,
+        &all_sessions,
+        opts.filters.is_empty(),
+    )
+    .into_iter()
+    .map(|p| {
+        p.strip_prefix(&opts.suite_dir)
+            .unwrap_or(&p)
+            .display()
+            .to_string()
+    })
+    .collect();
+    if opts.prune && !report.unused_baselines.is_empty() {
+        for rel in &report.unused_baselines {
+            let _ = std::fs::remove_file(opts.suite_dir.join(rel));
+        }
+        report.pruned = true;
+    }
+    Ok(report)
+}
+
+/// Marks a folder as reprise's own output, so clearing it can never delete anything else.
+const OUT_MARKER: &str = ".reprise-out";
+
+/// Empties the output folder of the previous run (stale diffs would mislead), but only a
+/// folder reprise made: `--out .` must not wipe a suite.
+fn prepare_out_dir(dir: &std::path::Path) -> Result<(), RunError> {
+    let err = |e: std::io::Error| RunError::Output(dir.to_path_buf(), e);
+    if dir.exists() {
+        let ours = dir.join(OUT_MARKER).is_file();
+        let empty = std::fs::read_dir(dir).map_err(err)?.next().is_none();
+        if ours {
+            std::fs::remove_dir_all(dir).map_err(err)?;
+        } else if !empty {
+            return Err(err(std::io::Error::other(
+                "it exists and was not made by reprise; give `--out` a new or empty folder",
+            )));
+        }
+    }
+    std::fs::create_dir_all(dir).map_err(err)?;
+    std::fs::write(
+        dir.join(OUT_MARKER),
+        b"reprise run output; cleared at the start of each run\n",
+    )
+    .map_err(err)
 }
 
 /// Infrastructure failures (the browser would not start, the driver died) are retried; a
@@ -198,6 +239,8 @@ fn finish(sessions: Vec<SessionReport>, duration_ms: u64, opts: &RunOptions) -> 
         sessions,
         snapshots_written: written,
         snapshots_pending: pending,
+        unused_baselines: Vec::new(),
+        pruned: false,
     }
 }
 

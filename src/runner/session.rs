@@ -41,6 +41,18 @@ pub(super) async fn replay(ctx: &Context, spec: &SessionSpec) -> SessionReport {
     let recording_path = rel(&spec.recording);
     let input_error =
         |msg: String| SessionReport::error(&spec.id, &recording_path, ErrorKind::Input, msg);
+    // The id names folders under snapshots/ and the output folder: keep it a plain name.
+    let valid_id = !spec.id.starts_with('.')
+        && spec
+            .id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if !valid_id {
+        return input_error(format!(
+            "`{recording_path}`: the session name `{}` is not a plain file name\nhint: rename the recording using letters, digits, `-`, `_` and `.` (not first)",
+            spec.id
+        ));
+    }
     let rec = match recording::load_recording(&spec.recording) {
         Ok(r) => r,
         Err(e) => {

@@ -1,0 +1,74 @@
+
+// The report's only script: the overlay slider and, when served by `reprise review --serve`,
+// the accept/reject buttons. It never builds markup from data: it sets textContent, classes,
+// img.src (copied from the page's own data: images) and clip paths.
+(function () {
+  'use strict';
+
+  document.querySelectorAll('.overlay').forEach(function (overlay) {
+    var card = overlay.closest('.cp');
+    var baseline = card.querySelector('img.shot-baseline');
+    var actual = card.querySelector('img.shot-actual');
+    var base = overlay.querySelector('.overlay-base');
+    var top = overlay.querySelector('.overlay-top');
+    var line = overlay.querySelector('.overlay-line');
+    var range = overlay.querySelector('input[type="range"]');
+    if (!baseline || !actual || !base || !top || !range) return;
+    base.src = baseline.src;
+    top.src = actual.src;
+    function apply() {
+      var v = Math.max(0, Math.min(100, Number(range.value)));
+      top.style.clipPath = 'inset(0 ' + (100 - v) + '% 0 0)';
+      line.style.left = v + '%';
+    }
+    range.addEventListener('input', apply);
+    apply();
+    overlay.hidden = false;
+  });
+
+  var token = document.body.getAttribute('data-review-token');
+  if (!token) return;
+
+  function mark(item, state) {
+    item.classList.remove('accepted', 'rejected');
+    item.classList.add(state);
+    var label = item.querySelector('.review-state');
+    if (label) {
+      label.classList.remove('review-failed');
+      label.textContent = state;
+    }
+    item.querySelectorAll('button[data-action]').forEach(function (b) { b.disabled = true; });
+  }
+
+  document.querySelectorAll('button[data-action]').forEach(function (button) {
+    button.addEventListener('click', function () {
+      var action = button.getAttribute('data-action');
+      var item = button.closest('[data-review-item]');
+      var label = item.querySelector('.review-state');
+      var buttons = button.parentNode.querySelectorAll('button');
+      buttons.forEach(function (b) { b.disabled = true; });
+      var body = JSON.stringify({
+        session: button.getAttribute('data-session'),
+        checkpoint: button.hasAttribute('data-checkpoint') ? button.getAttribute('data-checkpoint') : null
+      });
+      fetch('/' + encodeURIComponent(token) + '/' + action, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: body
+      }).then(function (response) {
+        if (!response.ok) throw new Error('HTTP ' + response.status);
+        var state = action === 'accept' ? 'accepted' : 'rejected';
+        mark(item, state);
+        if (!button.hasAttribute('data-checkpoint')) {
+          item.querySelectorAll('.cp[data-review-item]').forEach(function (cp) { mark(cp, state); });
+        }
+      }).catch(function (err) {
+        buttons.forEach(function (b) { b.disabled = false; });
+        if (label) {
+          label.classList.add('review-failed');
+          label.textContent = action + ' failed: ' + err.message;
+        }
+      });
+    });
+  });
+})();
