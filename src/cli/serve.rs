@@ -1,13 +1,273 @@
-//! `reprise review --serve`: placeholder until the HTML report lands.
-use super::Failure;
-use std::path::Path;
-pub async fn serve(
-    _suite: &Path,
-    _sessions: &[String],
-    _port: Option<u16>,
-) -> Result<i32, Failure> {
-    Err(Failure::usage(
-        "`--serve` is not available yet".into(),
-        None,
-    ))
+//! `reprise review --serve`: the last run's HTML report as a local web UI with accept and
+//! reject buttons, on 127.0.0.1 only.
+//!
+//! Every URL carries a random token (the page at `/{token}/`, the actions at
+//! `/{token}/accept` and `/{token}/reject`), and the `Host` and `Origin` headers must name
+//! the loopback address, so neither another site in the reviewer's browser nor a DNS
+//! rebinding attack can accept baselines.
+
+use super::review::{apply, Action};
+use super::{exit, Failure, LAST_REPORT, LAST_RUN_DIR};
+use crate::baseline::{self, Pending};
+use crate::report::html::{render, HtmlOptions};
+use crate::report::model::RunReport;
+use crate::suite::SNAPSHOTS_DIR;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+struct Server {
+    suite: PathBuf,
+    token: String,
+    port: u16,
+    report: RunReport,
+}
+
+fn random_token() -> std::io::Result<String> {
+    let mut bytes = [0u8; 16];
+    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut bytes)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+pub async fn serve(suite: &Path, sessions: &[String], port: Option<u16>) -> Result<i32, Failure> {
+    let report_path = suite.join(LAST_RUN_DIR).join(LAST_REPORT);
+    let text = std::fs::read_to_string(&report_path).map_err(|_| {
+        Failure::usage(
+            format!(
+                "no run to review: `{}` does not exist",
+                report_path.display()
+            ),
+            Some("run `reprise run` first; its report is what `review --serve` shows"),
+        )
+    })?;
+    let mut report: RunReport = serde_json::from_str(&text).map_err(|e| {
+        Failure::usage(
+            format!("cannot read `{}`: {e}", report_path.display()),
+            Some("run `reprise run` again"),
+        )
+    })?;
+    if !sessions.is_empty() {
+        report.sessions.retain(|s| sessions.contains(&s.id));
+    }
+    let infra = |e: std::io::Error| Failure {
+        message: format!("cannot start the review server: {e}"),
+        hint: None,
+        code: exit::INFRASTRUCTURE,
+    };
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port.unwrap_or(0)))
+        .await
+        .map_err(infra)?;
+    let port = listener.local_addr().map_err(infra)?.port();
+    let server = Arc::new(Server {
+        suite: suite.to_path_buf(),
+        token: random_token().map_err(infra)?,
+        port,
+        report,
+    });
+    let pending = baseline::pending(&suite.join(SNAPSHOTS_DIR), sessions).len();
+    println!(
+        "Reviewing {pending} pending snapshot(s) at http://127.0.0.1:{port}/{}/",
+        server.token
+    );
+    println!("Press Ctrl-C to stop.");
+    let accept_loop = async {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let server = server.clone();
+            tokio::spawn(async move {
+                let _ = server.handle(stream).await;
+            });
+        }
+    };
+    tokio::select! {
+        () = accept_loop => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    Ok(exit::PASSED)
+}
+
+/// A parsed HTTP/1.1 request: only what the review UI sends.
+struct Request {
+    method: String,
+    path: String,
+    host: Option<String>,
+    origin: Option<String>,
+    body: Vec<u8>,
+}
+
+async fn read_request(stream: &mut tokio::net::TcpStream) -> std::io::Result<Option<Request>> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(None);
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+        if buf.len() > 64 * 1024 {
+            return Ok(None);
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let mut lines = head.lines();
+    let mut first = lines.next().unwrap_or("").split_whitespace();
+    let (method, path) = (
+        first.next().unwrap_or("").to_string(),
+        first.next().unwrap_or("").to_string(),
+    );
+    let mut host = None;
+    let mut origin = None;
+    let mut length = 0usize;
+    for line in lines {
+        if let Some((k, v)) = line.split_once(':') {
+            let v = v.trim().to_string();
+            match k.trim().to_ascii_lowercase().as_str() {
+                "host" => host = Some(v),
+                "origin" => origin = Some(v),
+                "content-length" => length = v.parse().unwrap_or(0),
+                _ => {}
+            }
+        }
+    }
+    if length > 1024 * 1024 {
+        return Ok(None);
+    }
+    let mut body = buf[head_end + 4..].to_vec();
+    while body.len() < length {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    body.truncate(length);
+    Ok(Some(Request {
+        method,
+        path,
+        host,
+        origin,
+        body,
+    }))
+}
+
+/// A plain name: what session ids and checkpoint names are on disk.
+fn plain(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with('.')
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+impl Server {
+    async fn handle(&self, mut stream: tokio::net::TcpStream) -> std::io::Result<()> {
+        let Some(req) = read_request(&mut stream).await? else {
+            return Ok(());
+        };
+        let (status, content_type, body) = self.respond(&req);
+        let head = format!(
+            "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\ncache-control: no-store\r\nx-content-type-options: nosniff\r\nreferrer-policy: no-referrer\r\nconnection: close\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).await?;
+        stream.write_all(&body).await?;
+        stream.shutdown().await
+    }
+
+    fn respond(&self, req: &Request) -> (&'static str, &'static str, Vec<u8>) {
+        let text = "text/plain; charset=utf-8";
+        let allowed_hosts = [
+            format!("127.0.0.1:{}", self.port),
+            format!("localhost:{}", self.port),
+        ];
+        if !req.host.as_ref().is_some_and(|h| allowed_hosts.contains(h)) {
+            return ("403 Forbidden", text, b"wrong host".to_vec());
+        }
+        if let Some(o) = &req.origin {
+            if !allowed_hosts.iter().any(|h| *o == format!("http://{h}")) {
+                return (
+                    "403 Forbidden",
+                    text,
+                    b"cross-origin requests are refused".to_vec(),
+                );
+            }
+        }
+        let prefix = format!("/{}/", self.token);
+        let Some(rest) = req.path.strip_prefix(&prefix) else {
+            return (
+                "404 Not Found",
+                text,
+                b"open the URL `reprise review --serve` printed".to_vec(),
+            );
+        };
+        match (req.method.as_str(), rest) {
+            ("GET", "") => {
+                let html = render(
+                    &self.report,
+                    &self.suite,
+                    &HtmlOptions {
+                        review_token: Some(self.token.clone()),
+                    },
+                );
+                ("200 OK", "text/html; charset=utf-8", html.into_bytes())
+            }
+            ("POST", "accept") => self.act(&req.body, Action::Accept),
+            ("POST", "reject") => self.act(&req.body, Action::Reject),
+            _ => ("404 Not Found", text, b"not found".to_vec()),
+        }
+    }
+
+    fn act(&self, body: &[u8], action: Action) -> (&'static str, &'static str, Vec<u8>) {
+        let json = "application/json";
+        let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
+            return (
+                "400 Bad Request",
+                json,
+                br#"{"error":"invalid JSON"}"#.to_vec(),
+            );
+        };
+        let session = v["session"].as_str().unwrap_or_default();
+        let checkpoint = v["checkpoint"].as_str();
+        if !plain(session) || checkpoint.is_some_and(|c| !plain(c)) {
+            return (
+                "400 Bad Request",
+                json,
+                br#"{"error":"invalid name"}"#.to_vec(),
+            );
+        }
+        let todo: Vec<Pending> =
+            baseline::pending(&self.suite.join(SNAPSHOTS_DIR), &[session.to_string()])
+                .into_iter()
+                .filter(|p| checkpoint.is_none_or(|c| p.checkpoint == c))
+                .collect();
+        if todo.is_empty() {
+            return (
+                "404 Not Found",
+                json,
+                br#"{"error":"nothing pending"}"#.to_vec(),
+            );
+        }
+        for p in &todo {
+            if let Err(e) = apply(&self.suite, p, action) {
+                let msg = serde_json::json!({ "error": e.to_string() }).to_string();
+                return ("500 Internal Server Error", json, msg.into_bytes());
+            }
+            println!(
+                "{:>9} {}/{}",
+                if action == Action::Accept {
+                    "accepted"
+                } else {
+                    "rejected"
+                },
+                p.session,
+                p.checkpoint
+            );
+        }
+        let msg = serde_json::json!({ "done": todo.len() }).to_string();
+        ("200 OK", json, msg.into_bytes())
+    }
 }

@@ -2,6 +2,11 @@
 //! temporary folder, edited the way a change to the app would, and replayed with the real
 //! Chromium, chromedriver and wiremock.
 
+#![allow(
+    dead_code,
+    reason = "each test binary uses a part of the support module"
+)]
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -156,4 +161,35 @@ fn strip(v: &mut Value) {
         Value::Array(a) => a.iter_mut().for_each(strip),
         _ => {}
     }
+}
+
+/// A headless Chromium driven through chromedriver, for tests that look at what reprise
+/// serves or writes (reports, the review UI) the way a person's browser would.
+pub async fn headless_browser() -> (
+    reprise::browser::driver::Chromedriver,
+    fantoccini::Client,
+    tempfile::TempDir,
+) {
+    use reprise::browser::driver::{find_chromium, open_session, Chromedriver};
+    let chromium = find_chromium().expect("chromium");
+    let driver = Chromedriver::start().await.expect("chromedriver");
+    let profile = tempfile::tempdir().expect("profile dir");
+    let caps = serde_json::json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": chromium.display().to_string(),
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run",
+                format!("--user-data-dir={}", profile.path().display()),
+                "--window-size=1280,900",
+            ],
+        },
+    });
+    let Value::Object(caps) = caps else {
+        unreachable!("a JSON object literal")
+    };
+    let (client, _) = open_session(driver.url(), caps).await.expect("session");
+    (driver, client, profile)
 }

@@ -1,0 +1,216 @@
+//! Reviewing snapshots: the web UI driven by a real browser, bulk accept on a subset, and
+//! baselines that survive a `kill -9` in the middle of an accept.
+
+mod support;
+
+use std::io::BufRead;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use support::TestSuite;
+
+fn files_with_suffix(dir: &std::path::Path, suffix: &str) -> Vec<std::path::PathBuf> {
+    let mut out: Vec<_> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.to_string_lossy().ends_with(suffix))
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+#[test]
+fn accepting_in_the_web_ui_updates_the_baseline_and_rejecting_keeps_it() {
+    let suite = TestSuite::demo()
+        .edit("demo/styles.css", |css| {
+            format!("{css}\n.site-header {{ background: #1d4ed8; }}\n")
+        })
+        .env("CI", "");
+    let o = suite.run(&["run", "retry", "browse"]);
+    assert_eq!(o.status("retry"), "changed", "{}", o.stdout);
+    assert_eq!(o.status("browse"), "changed", "{}", o.stdout);
+    let retry_dir = suite.path().join("snapshots/retry");
+    let browse_dir = suite.path().join("snapshots/browse");
+    let retry_new: Vec<Vec<u8>> = files_with_suffix(&retry_dir, ".png.new")
+        .iter()
+        .map(|p| std::fs::read(p).expect("read"))
+        .collect();
+    assert!(!retry_new.is_empty(), "pending snapshots were written");
+    let browse_before: Vec<Vec<u8>> = files_with_suffix(&browse_dir, ".png")
+        .iter()
+        .map(|p| std::fs::read(p).expect("read"))
+        .collect();
+
+    let mut server = Command::new(env!("CARGO_BIN_EXE_reprise"))
+        .args(["review", "--serve"])
+        .current_dir(suite.path())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start review --serve");
+    let stdout = server.stdout.take().expect("stdout");
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let url = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.split_whitespace()
+                .find(|w| w.starts_with("http://127.0.0.1:"))
+                .map(str::to_string)
+        })
+        .expect("the server prints its URL");
+
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let (_driver, client, _profile) = support::headless_browser().await;
+        client.goto(&url).await.expect("open the review UI");
+        for (session, action) in [("retry", "accept"), ("browse", "reject")] {
+            let button = client
+                .find(fantoccini::Locator::Css(&format!(
+                    "button[data-action=\"{action}\"][data-session=\"{session}\"]:not([data-checkpoint])"
+                )))
+                .await
+                .expect("a session-level button");
+            button.click().await.expect("click");
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                let done = client
+                    .execute(
+                        "return document.querySelectorAll('.accepted, .rejected').length",
+                        vec![],
+                    )
+                    .await
+                    .expect("script");
+                let marked = done.as_u64().unwrap_or(0) > 0;
+                let gone = files_with_suffix(&suite.path().join(format!("snapshots/{session}")), ".new").is_empty();
+                if marked && gone {
+                    break;
+                }
+                assert!(Instant::now() < deadline, "{session} was not {action}ed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        let _ = client.close().await;
+    });
+    let _ = server.kill();
+    let _ = server.wait();
+
+    let retry_now: Vec<Vec<u8>> = files_with_suffix(&retry_dir, ".png")
+        .iter()
+        .map(|p| std::fs::read(p).expect("read"))
+        .collect();
+    for new in &retry_new {
+        assert!(
+            retry_now.contains(new),
+            "the accepted capture is the baseline now"
+        );
+    }
+    let browse_now: Vec<Vec<u8>> = files_with_suffix(&browse_dir, ".png")
+        .iter()
+        .map(|p| std::fs::read(p).expect("read"))
+        .collect();
+    assert_eq!(
+        browse_before, browse_now,
+        "rejecting leaves the baseline as it was"
+    );
+
+    let suite = suite.env("CI", "true");
+    let o = suite.run(&["run", "retry", "browse"]);
+    assert_eq!(o.status("retry"), "passed", "{}", o.stdout);
+    assert_eq!(o.status("browse"), "changed", "{}", o.stdout);
+}
+
+fn pending_pair(dir: &std::path::Path, name: &str, old: &[u8], new: &[u8]) {
+    std::fs::create_dir_all(dir).expect("mkdir");
+    std::fs::write(dir.join(format!("{name}.png")), old).expect("write");
+    std::fs::write(dir.join(format!("{name}.png.new")), new).expect("write");
+    let dom = |body: &str| {
+        format!("# reprise snapshot v1\n# session: s\n# checkpoint: {name}\n---\n{body}")
+    };
+    std::fs::write(dir.join(format!("{name}.dom")), dom("old")).expect("write");
+    std::fs::write(dir.join(format!("{name}.dom.new")), dom("new")).expect("write");
+}
+
+#[test]
+fn accept_on_a_subset_leaves_the_other_sessions_pending() {
+    let suite = TestSuite::empty().file("recordings/a.json", "{}");
+    for s in ["a", "b"] {
+        pending_pair(
+            &suite.path().join(format!("snapshots/{s}")),
+            "01-index",
+            b"old",
+            b"new",
+        );
+    }
+    let o = suite.run(&["accept", "a"]);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    assert!(o.stdout.contains("accepted a/01-index"), "{}", o.stdout);
+    assert_eq!(
+        std::fs::read(suite.path().join("snapshots/a/01-index.png")).expect("read"),
+        b"new"
+    );
+    assert_eq!(
+        std::fs::read(suite.path().join("snapshots/b/01-index.png")).expect("read"),
+        b"old"
+    );
+    assert!(suite.path().join("snapshots/b/01-index.png.new").exists());
+    let o = suite.run(&["reject", "--all"]);
+    assert_eq!(o.code, 0);
+    assert!(!suite.path().join("snapshots/b/01-index.png.new").exists());
+    assert_eq!(
+        std::fs::read(suite.path().join("snapshots/b/01-index.png")).expect("read"),
+        b"old"
+    );
+    let o = suite.run(&["accept"]);
+    assert_eq!(o.code, 2, "naming nothing is a usage error");
+    let o = suite.run(&["review"]);
+    assert_eq!(o.code, 2, "no terminal: review refuses");
+    assert!(o.stderr.contains("reprise accept"), "{}", o.stderr);
+}
+
+#[test]
+fn kill_9_during_accept_leaves_every_baseline_old_or_new() {
+    let suite = TestSuite::empty().file("recordings/a.json", "{}");
+    let old = vec![1u8; 256 * 1024];
+    let new = vec![2u8; 256 * 1024];
+    for i in 0..400 {
+        pending_pair(
+            &suite.path().join("snapshots/big"),
+            &format!("{i:03}-cp"),
+            &old,
+            &new,
+        );
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_reprise"))
+        .args(["accept", "--all"])
+        .current_dir(suite.path())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(Duration::from_millis(60));
+    let _ = child.kill();
+    let _ = child.wait();
+    let dir = suite.path().join("snapshots/big");
+    let mut accepted = 0;
+    for i in 0..400 {
+        let png =
+            std::fs::read(dir.join(format!("{i:03}-cp.png"))).expect("a baseline is always there");
+        assert!(
+            png == old || png == new,
+            "baseline {i} is neither old nor new ({} bytes)",
+            png.len()
+        );
+        accepted += usize::from(png == new);
+        let dom =
+            std::fs::read_to_string(dir.join(format!("{i:03}-cp.dom"))).expect("dom baseline");
+        assert!(dom.ends_with("old") || dom.ends_with("new"), "{dom}");
+    }
+    let leftovers = std::fs::read_dir(&dir)
+        .expect("dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".reprise-tmp"))
+        .count();
+    assert_eq!(leftovers, 0);
+    eprintln!("accepted before the kill: {accepted} of 400");
+}
