@@ -18,6 +18,7 @@ pub mod cli;
 pub mod compare;
 pub mod config;
 pub mod determinism;
+pub mod import;
 pub mod mock;
 pub mod recording;
 pub mod report;

@@ -2,6 +2,7 @@
 //! maps the outcome to the documented exit status. Only `main` exits.
 
 mod app_command;
+mod import;
 mod review;
 mod serve;
 
@@ -45,6 +46,8 @@ enum Command {
         #[arg(long, short = 'C', default_value = ".")]
         suite: PathBuf,
     },
+    /// Import recordings and captures from other tools into this suite.
+    Import(import::ImportArgs),
     /// Review pending snapshots: interactively in a terminal, or in the browser with --serve.
     Review(review::ReviewArgs),
     /// Make pending snapshots the baselines.
@@ -132,6 +135,7 @@ pub fn main() -> i32 {
         match cli.command {
             Command::Run(args) => run(args).await,
             Command::List { suite } => list(&suite),
+            Command::Import(args) => import::run(args),
             Command::Review(args) => review::review(args).await,
             Command::Accept(args) => review::bulk(args, review::Action::Accept),
             Command::Reject(args) => review::bulk(args, review::Action::Reject),

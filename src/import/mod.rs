@@ -1,0 +1,2 @@
+//! Importers: pure functions from other tools' captures to reprise recordings and mocks.
+//! (Being written.)
