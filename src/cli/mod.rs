@@ -2,6 +2,7 @@
 //! maps the outcome to the documented exit status. Only `main` exits.
 
 mod app_command;
+mod diff_images;
 mod import;
 mod review;
 mod serve;
@@ -48,6 +49,8 @@ enum Command {
     },
     /// Import recordings and captures from other tools into this suite.
     Import(import::ImportArgs),
+    /// Compare two PNG images as the runner does; exit 0 when they match, 1 when they differ.
+    DiffImages(diff_images::DiffImagesArgs),
     /// Review pending snapshots: interactively in a terminal, or in the browser with --serve.
     Review(review::ReviewArgs),
     /// Make pending snapshots the baselines.
@@ -136,6 +139,7 @@ pub fn main() -> i32 {
             Command::Run(args) => run(args).await,
             Command::List { suite } => list(&suite),
             Command::Import(args) => import::run(args),
+            Command::DiffImages(args) => diff_images::run(args),
             Command::Review(args) => review::review(args).await,
             Command::Accept(args) => review::bulk(args, review::Action::Accept),
             Command::Reject(args) => review::bulk(args, review::Action::Reject),
