@@ -164,6 +164,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .prefix(".reprise-tmp-")
         .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
+    // Temporary files are private (0600); baselines and reports are ordinary files that CI
+    // artifacts, web servers and teammates read.
+    tmp.as_file()
+        .set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
