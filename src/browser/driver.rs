@@ -156,7 +156,8 @@ impl JsonText for reqwest::Response {
 
 /// Launch options for one browser.
 pub struct LaunchOptions<'a> {
-    pub chromium: &'a Path,
+    /// The browser binary; `None` lets the WebDriver endpoint choose (a Grid node's own).
+    pub chromium: Option<&'a Path>,
     pub profile_dir: &'a Path,
     pub sink_port: u16,
     pub headed: bool,
@@ -201,7 +202,6 @@ pub fn capabilities(opts: &LaunchOptions<'_>) -> serde_json::Map<String, Value> 
         "pageLoadStrategy": "normal",
         "unhandledPromptBehavior": "accept",
         "goog:chromeOptions": {
-            "binary": opts.chromium.display().to_string(),
             "args": args,
             "excludeSwitches": ["enable-automation"],
             // No preconnects or DNS prefetches: they open sockets outside request interception.
@@ -212,17 +212,23 @@ pub fn capabilities(opts: &LaunchOptions<'_>) -> serde_json::Map<String, Value> 
             },
         }
     });
-    match caps {
+    let mut caps = match caps {
         Value::Object(m) => m,
         _ => serde_json::Map::new(),
+    };
+    if let (Some(bin), Some(Value::Object(chrome))) =
+        (opts.chromium, caps.get_mut("goog:chromeOptions"))
+    {
+        chrome.insert("binary".into(), Value::String(bin.display().to_string()));
     }
+    caps
 }
 
 /// Opens a WebDriver session; returns the client and the DevTools `host:port`.
 pub async fn open_session(
     webdriver_url: &str,
     caps: serde_json::Map<String, Value>,
-) -> Result<(fantoccini::Client, String), DriverError> {
+) -> Result<(fantoccini::Client, DevTools), DriverError> {
     let err = |message: String| DriverError::Session {
         url: webdriver_url.to_string(),
         message,
@@ -233,19 +239,35 @@ pub async fn open_session(
             .connect(webdriver_url)
             .await
             .map_err(|e| err(e.to_string()))?;
-    let addr = client
-        .capabilities()
+    let caps = client.capabilities();
+    // Selenium Grid proxies DevTools at `se:cdp`, so the browser may run on another machine;
+    // chromedriver reports the browser's own address.
+    let grid = caps
+        .and_then(|c| c.get("se:cdp"))
+        .and_then(Value::as_str)
+        .map(|ws| DevTools::Websocket(ws.to_string()));
+    let local = caps
         .and_then(|c| c.get("goog:chromeOptions"))
         .and_then(|o| o.get("debuggerAddress"))
         .and_then(Value::as_str)
-        .map(str::to_string);
-    match addr {
-        Some(a) => Ok((client, a)),
+        .map(|a| DevTools::Address(a.to_string()));
+    match grid.or(local) {
+        Some(d) => Ok((client, d)),
         None => {
             let _ = client.close().await;
             Err(err(
-                "the session did not report `goog:chromeOptions.debuggerAddress`".into(),
+                "the session reported neither `se:cdp` nor `goog:chromeOptions.debuggerAddress`"
+                    .into(),
             ))
         }
     }
+}
+
+/// Where a session's browser takes DevTools connections.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DevTools {
+    /// A websocket for the whole browser (Selenium Grid's `se:cdp`).
+    Websocket(String),
+    /// `host:port` of the browser's DevTools HTTP endpoint (chromedriver).
+    Address(String),
 }

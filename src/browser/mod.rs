@@ -23,7 +23,7 @@ const PAGE_JS: &str = include_str!("page.js");
 /// What a session's browser needs to know.
 pub struct SessionConfig<'a> {
     pub webdriver_url: &'a str,
-    pub chromium: &'a std::path::Path,
+    pub chromium: Option<&'a std::path::Path>,
     pub headed: bool,
     pub app_origin: String,
     pub app: AppSource,
@@ -61,9 +61,11 @@ impl Browser {
         });
         let (client, debugger) = driver::open_session(cfg.webdriver_url, caps).await?;
         let setup = async {
-            let ws = cdp::browser_ws_url(&debugger)
-                .await
-                .map_err(|e| infra(e.to_string()))?;
+            let ws = match debugger {
+                driver::DevTools::Websocket(ws) => Ok(ws),
+                driver::DevTools::Address(addr) => cdp::browser_ws_url(&addr).await,
+            }
+            .map_err(|e| infra(e.to_string()))?;
             let (cdp, events) = Cdp::connect(&ws).await.map_err(|e| infra(e.to_string()))?;
             let http = reqwest::Client::builder()
                 .no_proxy()
@@ -242,6 +244,21 @@ impl Browser {
         base64::engine::general_purpose::STANDARD
             .decode(data)
             .map_err(|e| e.to_string())
+    }
+
+    /// Whether the browser still answers, through both WebDriver and DevTools.
+    pub async fn alive(&self) -> bool {
+        let probe = async {
+            self.client.execute("return 1", vec![]).await.is_ok()
+                && self
+                    .intercept
+                    .page_command("Runtime.evaluate", json!({ "expression": "1" }))
+                    .await
+                    .is_ok()
+        };
+        tokio::time::timeout(Duration::from_secs(5), probe)
+            .await
+            .unwrap_or(false)
     }
 
     pub async fn current_url(&self) -> String {

@@ -51,12 +51,27 @@ enum Command {
     Import(import::ImportArgs),
     /// Compare two PNG images as the runner does; exit 0 when they match, 1 when they differ.
     DiffImages(diff_images::DiffImagesArgs),
+    /// Merge the JSON reports of shards (`run --shard I/N`) into one, and render its reports.
+    MergeReports(MergeArgs),
     /// Review pending snapshots: interactively in a terminal, or in the browser with --serve.
     Review(review::ReviewArgs),
     /// Make pending snapshots the baselines.
     Accept(review::BulkArgs),
     /// Discard pending snapshots; the baselines stay as they are.
     Reject(review::BulkArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct MergeArgs {
+    /// JSON reports of the shards.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Write a report of the merged run: `json=PATH`, `junit=PATH` or `html=DIR`.
+    #[arg(long = "report", value_name = "KIND=PATH")]
+    reports: Vec<String>,
+    /// The suite folder the reports' paths are relative to (captures gathered from the shards).
+    #[arg(long, short = 'C', default_value = ".")]
+    suite: PathBuf,
 }
 
 #[derive(clap::Args, Debug)]
@@ -75,6 +90,9 @@ struct RunArgs {
     /// Sessions replayed at once (default: the number of cores).
     #[arg(long, short = 'j')]
     jobs: Option<usize>,
+    /// Replay only shard I of N (e.g. `2/4`): a deterministic split, even by recorded steps.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<runner::shard::Shard>,
     /// Times an infrastructure failure (browser or driver) is retried.
     #[arg(long, default_value_t = 1)]
     retries: u32,
@@ -140,6 +158,7 @@ pub fn main() -> i32 {
             Command::List { suite } => list(&suite),
             Command::Import(args) => import::run(args),
             Command::DiffImages(args) => diff_images::run(args),
+            Command::MergeReports(args) => merge_reports(args),
             Command::Review(args) => review::review(args).await,
             Command::Accept(args) => review::bulk(args, review::Action::Accept),
             Command::Reject(args) => review::bulk(args, review::Action::Reject),
@@ -216,6 +235,7 @@ async fn run(args: RunArgs) -> Result<i32, Failure> {
         webdriver: args.webdriver.clone(),
         out_dir: args.out.clone().unwrap_or_else(|| suite.join(LAST_RUN_DIR)),
         prune: args.prune,
+        shard: args.shard,
     };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let printer = tokio::spawn(async move {
@@ -247,11 +267,21 @@ async fn run(args: RunArgs) -> Result<i32, Failure> {
     reporter.summary(&report);
     // The last run's report stays beside its captures for `reprise review`.
     let _ = crate::report::json::write(&report, &opts.out_dir.join(LAST_REPORT));
-    for (kind, path) in &reports {
+    write_reports(&report, &reports, &opts.suite_dir)?;
+    Ok(exit_status(&report, &opts))
+}
+
+/// Writes the requested report files, and GitHub's annotations when running there.
+fn write_reports(
+    report: &RunReport,
+    reports: &[(String, PathBuf)],
+    suite: &std::path::Path,
+) -> Result<(), Failure> {
+    for (kind, path) in reports {
         let written = match kind.as_str() {
-            "json" => crate::report::json::write(&report, path),
-            "junit" => crate::report::junit::write_rooted(&report, path, &opts.suite_dir),
-            _ => crate::report::html::write(&report, &opts.suite_dir, path).map(|_| ()),
+            "json" => crate::report::json::write(report, path),
+            "junit" => crate::report::junit::write_rooted(report, path, suite),
+            _ => crate::report::html::write(report, suite, path).map(|_| ()),
         };
         written.map_err(|e| Failure {
             message: format!("cannot write the {kind} report `{}`: {e}", path.display()),
@@ -259,10 +289,56 @@ async fn run(args: RunArgs) -> Result<i32, Failure> {
             code: exit::INFRASTRUCTURE,
         })?;
     }
-    if let Err(e) = crate::report::github::emit(&report) {
+    if let Err(e) = crate::report::github::emit(report) {
         eprintln!("warning: cannot write the GitHub step summary: {e}");
     }
-    Ok(exit_status(&report, &opts))
+    Ok(())
+}
+
+/// `reprise merge-reports`: the JSON reports of shards as one run.
+fn merge_reports(args: MergeArgs) -> Result<i32, Failure> {
+    let reports = parse_reports(&args.reports)?;
+    let mut parts = Vec::new();
+    for f in &args.files {
+        let text = std::fs::read_to_string(f)
+            .map_err(|e| Failure::usage(format!("cannot read `{}`: {e}", f.display()), None))?;
+        let r: RunReport = serde_json::from_str(&text).map_err(|e| {
+            Failure::usage(
+                format!("`{}` is not a reprise JSON report: {e}", f.display()),
+                Some("pass the files written by `reprise run --report json=PATH`"),
+            )
+        })?;
+        if r.format_version != crate::report::model::REPORT_FORMAT_VERSION {
+            return Err(Failure::usage(
+                format!(
+                    "`{}` has report format v{}; this reprise reads v{}",
+                    f.display(),
+                    r.format_version,
+                    crate::report::model::REPORT_FORMAT_VERSION
+                ),
+                None,
+            ));
+        }
+        parts.push(r);
+    }
+    let merged = crate::report::merge(parts);
+    let mut terminal = TerminalReporter::stdout();
+    for s in &merged.sessions {
+        terminal.on_event(&runner::Event::SessionFinished(Box::new(s.clone())));
+    }
+    terminal.summary(&merged);
+    write_reports(&merged, &reports, &args.suite)?;
+    let kinds: Vec<ErrorKind> = merged
+        .sessions
+        .iter()
+        .filter_map(|s| s.error_kind)
+        .collect();
+    Ok(match merged.verdict {
+        _ if kinds.contains(&ErrorKind::Infrastructure) => exit::INFRASTRUCTURE,
+        _ if kinds.contains(&ErrorKind::Input) => exit::USAGE,
+        crate::report::model::Verdict::Passed => exit::PASSED,
+        _ => exit::REGRESSION,
+    })
 }
 
 /// Infrastructure failures outrank input errors, which outrank regressions: each asks for a

@@ -181,6 +181,28 @@ pub struct Summary {
     pub error: usize,
 }
 
+impl Summary {
+    /// Counts sessions by status.
+    pub fn of(sessions: &[SessionReport]) -> Self {
+        let mut s = Self {
+            sessions: sessions.len(),
+            ..Self::default()
+        };
+        for session in sessions {
+            let n = match session.status {
+                SessionStatus::Passed => &mut s.passed,
+                SessionStatus::Changed => &mut s.changed,
+                SessionStatus::Broken => &mut s.broken,
+                SessionStatus::New => &mut s.new,
+                SessionStatus::Flaky => &mut s.flaky,
+                SessionStatus::Error => &mut s.error,
+            };
+            *n += 1;
+        }
+        s
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunReport {
     pub format_version: u32,

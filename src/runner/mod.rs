@@ -3,6 +3,7 @@
 
 mod checkpoint;
 mod session;
+pub mod shard;
 
 use crate::browser::driver::{self, Chromedriver, DriverError};
 use crate::browser::intercept::AppSource;
@@ -35,6 +36,8 @@ pub struct RunOptions {
     pub out_dir: PathBuf,
     /// Remove baselines no checkpoint uses any more.
     pub prune: bool,
+    /// Replay only this part of the suite.
+    pub shard: Option<shard::Shard>,
 }
 
 /// What the runner reports while it works.
@@ -70,7 +73,10 @@ pub async fn run(
     events: mpsc::UnboundedSender<Event>,
 ) -> Result<RunReport, RunError> {
     let started = Instant::now();
-    let specs = suite::discover(&opts.suite_dir, &opts.filters)?;
+    let mut specs = suite::discover(&opts.suite_dir, &opts.filters)?;
+    if let Some(s) = opts.shard {
+        specs = shard::select(specs, s, shard::weight);
+    }
     prepare_out_dir(&opts.out_dir)?;
     let jobs = opts.jobs.max(1).min(specs.len().max(1));
     let _ = events.send(Event::RunStarted {
@@ -79,7 +85,11 @@ pub async fn run(
     });
     let mut reports = Vec::new();
     if !specs.is_empty() {
-        let chromium = driver::find_chromium()?;
+        // A remote WebDriver endpoint brings its own browser unless one is named.
+        let chromium = match &opts.webdriver {
+            None => Some(driver::find_chromium()?),
+            Some(_) => std::env::var_os("REPRISE_CHROMIUM").map(PathBuf::from),
+        };
         // A local chromedriver lives as long as the run; dropping it kills its process group.
         let (local, url) = match &opts.webdriver {
             Some(url) => (None, url.clone()),
@@ -138,7 +148,7 @@ pub async fn run(
         &snapshots,
         &report.sessions,
         &all_sessions,
-        opts.filters.is_empty(),
+        opts.filters.is_empty() && opts.shard.is_none(),
     )
     .into_iter()
     .map(|p| {
@@ -199,21 +209,10 @@ async fn replay_with_retries(ctx: &session::Context, spec: &SessionSpec) -> Sess
 }
 
 fn finish(sessions: Vec<SessionReport>, duration_ms: u64, opts: &RunOptions) -> RunReport {
-    let mut summary = Summary {
-        sessions: sessions.len(),
-        ..Summary::default()
-    };
+    let summary = Summary::of(&sessions);
     let mut written = 0;
     let mut pending = 0;
     for s in &sessions {
-        match s.status {
-            SessionStatus::Passed => summary.passed += 1,
-            SessionStatus::Changed => summary.changed += 1,
-            SessionStatus::Broken => summary.broken += 1,
-            SessionStatus::New => summary.new += 1,
-            SessionStatus::Flaky => summary.flaky += 1,
-            SessionStatus::Error => summary.error += 1,
-        }
         for c in &s.checkpoints {
             if c.status != crate::report::model::CheckpointStatus::Match {
                 if opts.update_snapshots {

@@ -20,7 +20,7 @@ use tokio::sync::mpsc;
 pub(super) struct Context {
     pub opts: RunOptions,
     pub webdriver_url: String,
-    pub chromium: PathBuf,
+    pub chromium: Option<PathBuf>,
     pub normalizer: Normalizer,
     pub events: mpsc::UnboundedSender<Event>,
 }
@@ -83,7 +83,7 @@ pub(super) async fn replay(ctx: &Context, spec: &SessionSpec) -> SessionReport {
     let determinism = Determinism::for_recording(&rec);
     let browser = match Browser::open(SessionConfig {
         webdriver_url: &ctx.webdriver_url,
-        chromium: &ctx.chromium,
+        chromium: ctx.chromium.as_deref(),
         headed: ctx.opts.headed,
         app_origin,
         app: ctx.opts.app.clone(),
@@ -131,7 +131,21 @@ pub(super) async fn replay(ctx: &Context, spec: &SessionSpec) -> SessionReport {
         escaped: browser.escaped(),
     };
     let console_errors = browser.console_errors();
+    // A step that failed because the browser or driver died is not the app's fault: report
+    // it as infrastructure, which the runner retries, rather than as a broken flow.
+    let crashed = outcome.is_err() && !browser.alive().await;
     browser.close().await;
+    if let (true, Err((_, b))) = (crashed, &outcome) {
+        return SessionReport::error(
+            &spec.id,
+            &recording_path,
+            ErrorKind::Infrastructure,
+            format!(
+                "the browser stopped responding at step {} (`{}`): {}",
+                b.step, b.step_type, b.message
+            ),
+        );
+    }
 
     let (completed, broken) = match outcome {
         Ok(n) => (n, None),

@@ -1,0 +1,126 @@
+//! Splitting a suite across CI jobs (`--shard I/N`): deterministic, so every job computes
+//! the same split without talking to the others, and even by work rather than by count,
+//! since one long checkout flow can outweigh ten short sessions.
+
+use crate::suite::SessionSpec;
+
+/// `I/N`: this job is shard I (1-based) of N.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let parse = |x: &str| x.trim().parse::<usize>().ok();
+        match s.split_once('/').map(|(i, n)| (parse(i), parse(n))) {
+            Some((Some(index), Some(count))) if count >= 1 && (1..=count).contains(&index) => {
+                Ok(Self { index, count })
+            }
+            _ => Err(format!(
+                "`{s}` is not a shard: use I/N with 1 ≤ I ≤ N, e.g. `2/4`"
+            )),
+        }
+    }
+}
+
+/// The work a session represents: its number of recorded steps (a recording that does not
+/// parse still counts 1: it is reported as an error by whichever shard gets it).
+pub fn weight(spec: &SessionSpec) -> u64 {
+    std::fs::read_to_string(&spec.recording)
+        .ok()
+        .and_then(|t| crate::recording::parse_recording(&t).ok())
+        .map_or(1, |r| r.steps.len().max(1) as u64)
+}
+
+/// Longest-processing-time-first assignment: heaviest sessions first, each to the lightest
+/// shard so far (ties: lower shard, then session id), which keeps shards within one session
+/// of each other. Returns the sessions of `shard`, in their original order.
+pub fn select(
+    specs: Vec<SessionSpec>,
+    shard: Shard,
+    weight: impl Fn(&SessionSpec) -> u64,
+) -> Vec<SessionSpec> {
+    let mut order: Vec<(u64, usize)> = specs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (weight(s), i))
+        .collect();
+    order.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then_with(|| specs[a.1].id.cmp(&specs[b.1].id))
+    });
+    let mut load = vec![0u64; shard.count];
+    let mut owner = vec![0usize; specs.len()];
+    for (w, i) in order {
+        let lightest = (0..shard.count).min_by_key(|&b| (load[b], b)).unwrap_or(0);
+        load[lightest] += w;
+        owner[i] = lightest;
+    }
+    specs
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| owner[*i] == shard.index - 1)
+        .map(|(_, s)| s)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(id: &str) -> SessionSpec {
+        SessionSpec {
+            id: id.into(),
+            recording: format!("recordings/{id}.json").into(),
+            mocks: None,
+        }
+    }
+
+    #[test]
+    fn parses_shards() {
+        assert_eq!("2/4".parse::<Shard>(), Ok(Shard { index: 2, count: 4 }));
+        assert!("0/4".parse::<Shard>().is_err());
+        assert!("5/4".parse::<Shard>().is_err());
+        assert!("1/0".parse::<Shard>().is_err());
+        assert!("x".parse::<Shard>().is_err());
+    }
+
+    #[test]
+    fn every_session_lands_in_exactly_one_shard_evenly_by_weight() {
+        let ids: Vec<String> = (0..23).map(|i| format!("s{i:02}")).collect();
+        let specs: Vec<SessionSpec> = ids.iter().map(|i| spec(i)).collect();
+        let w = |s: &SessionSpec| 1 + (s.id[1..].parse::<u64>().unwrap_or(0) * 7) % 20;
+        let mut seen = Vec::new();
+        let mut loads = Vec::new();
+        for index in 1..=4 {
+            let part = select(specs.clone(), Shard { index, count: 4 }, w);
+            loads.push(part.iter().map(w).sum::<u64>());
+            seen.extend(part.into_iter().map(|s| s.id));
+        }
+        seen.sort();
+        assert_eq!(seen, ids);
+        let (min, max) = (
+            loads.iter().min().copied().unwrap_or(0),
+            loads.iter().max().copied().unwrap_or(0),
+        );
+        assert!(max - min <= 20, "loads {loads:?}");
+        // Deterministic: the same split every time.
+        assert_eq!(
+            select(specs.clone(), Shard { index: 2, count: 4 }, w),
+            select(specs, Shard { index: 2, count: 4 }, w)
+        );
+    }
+
+    #[test]
+    fn one_shard_is_everything() {
+        let specs = vec![spec("a"), spec("b")];
+        assert_eq!(
+            select(specs.clone(), Shard { index: 1, count: 1 }, |_| 3),
+            specs
+        );
+    }
+}
