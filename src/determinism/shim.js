@@ -69,62 +69,142 @@
 
   // --- activity tracking for "settled" ------------------------------------------------
   const state = { pending: 0, timers: 0, lastMutation: realPerfNow() };
-  // Short one-shot timers (debounces, deferred renders) count as pending work, so a page is
-  // not snapshotted between a keystroke and the update it schedules. Long timers and
-  // intervals (clocks, polling) do not: the page would never look settled.
+  // Timers. Two kinds, split at one second:
+  // - short one-shot timers (debounces, deferred renders) run in real time, count as pending
+  //   work (a page is not snapshotted between a keystroke and the update it schedules), and
+  //   inside their callback the clock reads their virtual due time, so code comparing
+  //   Date.now() with when it scheduled (debounce, throttle) sees the delay it asked for;
+  // - long timers and long intervals (clocks, pollers, toasts that hide after 3 s) run on the
+  //   virtual clock only: they fire when reprise moves the clock past their due time, in due
+  //   order, so how many fired never depends on how fast the machine replays.
+  // Short intervals run in real time and read the frozen clock.
+  const LONG = 1000;
   const origSetTimeout = window.setTimeout.bind(window);
   const origClearTimeout = window.clearTimeout.bind(window);
+  const origSetInterval = window.setInterval.bind(window);
+  const origClearInterval = window.clearInterval.bind(window);
   const live = new Set();
+  const virtual = new Map(); // id -> { due, every, run }
+  let nextVirtualId = 1e9;
+  const call = (fn, self, rest) => (typeof fn === 'function' ? fn.apply(self, rest) : (0, eval)(String(fn)));
+  const atTime = (t, body) => {
+    const saved = now;
+    const moved = t > now;
+    if (moved) now = t;
+    try { return body(); } finally { if (moved && now === t) now = saved; }
+  };
   window.setTimeout = function (fn, delay, ...rest) {
     const wait = Math.max(0, Number(delay) || 0);
-    const short = wait < 1000;
     const due = now + wait;
+    if (wait >= LONG) {
+      const id = nextVirtualId++;
+      virtual.set(id, { due, every: 0, run: () => call(fn, window, rest) });
+      return id;
+    }
     let id;
     const wrapped = function () {
       if (live.delete(id)) state.timers = Math.max(0, state.timers - 1);
-      // Inside a short timer's callback the clock reads the timer's virtual due time, so code
-      // that compares Date.now() with when it scheduled (debounce, throttle) sees the delay it
-      // asked for. Outside callbacks the clock stays where the recording put it: letting
-      // timers move it for good would make it depend on how many fired before a snapshot.
-      const saved = now;
-      const moved = short && due > now;
-      if (moved) now = due;
-      try {
-        return typeof fn === 'function' ? fn.apply(this, rest) : (0, eval)(String(fn));
-      } finally {
-        if (moved && now === due) now = saved;
-      }
+      return atTime(due, () => call(fn, this, rest));
     };
-    id = origSetTimeout(wrapped, delay);
-    if (short) { live.add(id); state.timers++; }
+    id = origSetTimeout(wrapped, wait);
+    live.add(id);
+    state.timers++;
     return id;
+  };
+  const clear = (id) => {
+    if (virtual.delete(id)) return true;
+    if (live.delete(id)) state.timers = Math.max(0, state.timers - 1);
+    return false;
   };
   window.clearTimeout = function (id) {
-    if (live.delete(id)) state.timers = Math.max(0, state.timers - 1);
-    return origClearTimeout(id);
+    if (!clear(id)) origClearTimeout(id);
   };
-  // Intervals (clocks, pollers) keep running in real time, but they read the frozen clock:
-  // what they render depends on whether they ticked since the clock last moved. Running each
-  // once whenever the clock moves makes that deterministic: the page shows the current
-  // virtual time, as it would after a real tick.
-  const intervals = new Map();
-  const origSetInterval = window.setInterval.bind(window);
-  const origClearInterval = window.clearInterval.bind(window);
   window.setInterval = function (fn, delay, ...rest) {
-    const id = origSetInterval(fn, delay, ...rest);
-    if (typeof fn === 'function') intervals.set(id, () => fn.apply(window, rest));
-    return id;
+    const every = Math.max(1, Number(delay) || 0);
+    if (every >= LONG) {
+      const id = nextVirtualId++;
+      virtual.set(id, { due: now + every, every, run: () => call(fn, window, rest) });
+      return id;
+    }
+    return origSetInterval(fn, every, ...rest);
   };
   window.clearInterval = function (id) {
-    intervals.delete(id);
-    if (live.delete(id)) state.timers = Math.max(0, state.timers - 1);
-    return origClearInterval(id);
+    if (!clear(id)) origClearInterval(id);
   };
-  const tickIntervals = () => {
-    for (const run of Array.from(intervals.values())) {
-      try { run(); } catch (e) { setTimeout(() => { throw e; }); }
+  // Moves the clock to `to`, firing virtual timers in due order (ties: creation order) with
+  // the clock at each one's due time. A runaway interval is bounded per move.
+  const advance = (to) => {
+    let fired = 0;
+    for (;;) {
+      let nextId = null;
+      let next = null;
+      for (const [id, t] of virtual) {
+        if (t.due <= to && (next === null || t.due < next.due || (t.due === next.due && id < nextId))) {
+          next = t;
+          nextId = id;
+        }
+      }
+      if (next === null || fired++ > 10000) break;
+      const due = next.due;
+      if (next.every) next.due += next.every; else virtual.delete(nextId);
+      if (due > now) now = due;
+      try { next.run(); } catch (e) { origSetTimeout(() => { throw e; }, 0); }
     }
+    now = to;
   };
+
+  // Animation frames get the virtual time, and at most a fixed number of callbacks run per
+  // clock value: a perpetual requestAnimationFrame loop advances the same number of frames
+  // in every replay instead of as many as the machine's speed allows. Held callbacks run once
+  // the clock moves.
+  const FRAMES_PER_TICK = 60;
+  const origRaf = window.requestAnimationFrame ? window.requestAnimationFrame.bind(window) : null;
+  const origCancelRaf = window.cancelAnimationFrame ? window.cancelAnimationFrame.bind(window) : null;
+  let framesAtNow = 0;
+  const held = new Map(); // fake id -> callback
+  const rafIds = new Map(); // fake id -> real id
+  let nextFrameId = 1;
+  if (origRaf) {
+    const schedule = (id, cb) => {
+      rafIds.set(id, origRaf(() => {
+        rafIds.delete(id);
+        if (framesAtNow >= FRAMES_PER_TICK) { held.set(id, cb); return; }
+        framesAtNow++;
+        try { cb(now - docStart); } catch (e) { origSetTimeout(() => { throw e; }, 0); }
+      }));
+    };
+    window.requestAnimationFrame = function (cb) {
+      const id = nextFrameId++;
+      schedule(id, cb);
+      return id;
+    };
+    window.cancelAnimationFrame = function (id) {
+      held.delete(id);
+      const real = rafIds.get(id);
+      if (real !== undefined) { rafIds.delete(id); origCancelRaf(real); }
+    };
+    var releaseFrames = () => {
+      framesAtNow = 0;
+      const pending = Array.from(held.entries());
+      held.clear();
+      for (const [id, cb] of pending) schedule(id, cb);
+    };
+  } else {
+    var releaseFrames = () => {};
+  }
+
+  // Intl formatters called without a date format "now": the virtual now.
+  try {
+    const proto = Intl.DateTimeFormat.prototype;
+    const fmt = Object.getOwnPropertyDescriptor(proto, 'format').get;
+    Object.defineProperty(proto, 'format', {
+      configurable: true,
+      get() { const f = fmt.call(this); return (d) => f(d === undefined ? now : d); },
+    });
+    const parts = proto.formatToParts;
+    proto.formatToParts = function (d) { return parts.call(this, d === undefined ? now : d); };
+  } catch (_) {}
+
   const origFetch = window.fetch;
   if (origFetch) {
     window.fetch = function (...args) {
@@ -192,9 +272,9 @@
   Object.defineProperty(window, '__repriseShim', {
     value: {
       setNow(t) {
-        if (t === now) return;
-        now = t;
-        tickIntervals();
+        if (t <= now) return;
+        advance(t);
+        releaseFrames();
       },
       state,
       realNow: realPerfNow,
