@@ -222,11 +222,31 @@ impl Browser {
             .client
             .execute(
                 "document.getAnimations && document.getAnimations().forEach(a => { try { a.finish(); } catch (_) { a.cancel(); } });\
-                 const imgs = Array.from(document.images).filter(i => !i.complete).map(i => i.decode().catch(() => 0));\
-                 return Promise.all([document.fonts ? document.fonts.ready : 0, ...imgs]).then(() => true);",
+                 const inView = (i) => { const r = i.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; };\
+                 const imgs = Array.from(document.images).filter(i => !i.complete && (i.loading !== 'lazy' || inView(i))).map(i => i.decode().catch(() => 0));\
+                 const later = (window.__repriseShim && window.__repriseShim.realTimeout) || setTimeout;\
+                 const cap = new Promise(r => later(r, 3000));\
+                 return Promise.race([Promise.all([document.fonts ? document.fonts.ready : 0, ...imgs]), cap]).then(() => true);",
                 vec![],
             )
             .await;
+    }
+
+    /// Lets virtual time pass while a step waits on a page that has nothing else to do: when
+    /// no request is in flight and no near-zero timer is pending, the clock jumps to the next
+    /// timer's due time (a spinner's minimum display, a toast's delay). Returns whether a
+    /// timer fired.
+    pub async fn advance_if_idle(&self) -> bool {
+        if self.intercept.log.in_flight() > 0 {
+            return false;
+        }
+        let script = "const s = window.__repriseShim; if (!s || s.state.pending || s.state.timers) return false; return s.advanceToNextTimer();";
+        self.client
+            .execute(script, vec![])
+            .await
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false)
     }
 
     /// A PNG of the viewport, through CDP so the emulated metrics are exact.

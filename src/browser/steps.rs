@@ -146,6 +146,7 @@ impl Browser {
                 ..
             } => {
                 let deadline = Instant::now() + timeout;
+                let mut polls = 0u32;
                 let mut last;
                 loop {
                     let v = self
@@ -164,7 +165,7 @@ impl Browser {
                     if Instant::now() > deadline {
                         break;
                     }
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    self.wait_a_moment(&mut polls).await;
                 }
                 Err(StepError {
                     message: format!(
@@ -177,6 +178,7 @@ impl Browser {
             }
             StepKind::WaitForExpression { expression } => {
                 let deadline = Instant::now() + timeout;
+                let mut polls = 0u32;
                 loop {
                     let ok = self
                         .client
@@ -197,7 +199,7 @@ impl Browser {
                             timeout.as_millis()
                         )));
                     }
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    self.wait_a_moment(&mut polls).await;
                 }
             }
             StepKind::Close => Ok(()),
@@ -326,6 +328,16 @@ impl Browser {
             .map_err(|e| StepError::new(format!("key `{key}` failed: {e}")))
     }
 
+    /// Pauses between polls of a waiting step; every few polls on an idle page, lets the
+    /// virtual clock move to the next timer, as time would pass for a user who waits.
+    async fn wait_a_moment(&self, polls: &mut u32) {
+        *polls += 1;
+        if *polls % 3 == 0 {
+            self.advance_if_idle().await;
+        }
+        tokio::time::sleep(Duration::from_millis(40)).await;
+    }
+
     /// The first alternative that yields an element, present in the document.
     async fn present(
         &self,
@@ -351,6 +363,7 @@ impl Browser {
         actionable: bool,
     ) -> Result<Target, StepError> {
         let deadline = Instant::now() + timeout;
+        let mut polls = 0u32;
         let script = "const r = __reprisePage.find(arguments[0]);\
             if (!r) return { state: 'missing' };\
             const why = arguments[1] ? __reprisePage.notActionable(r.element) : '';\
@@ -397,7 +410,7 @@ impl Browser {
                     selectors: selectors.iter().map(ToString::to_string).collect(),
                 });
             }
-            tokio::time::sleep(Duration::from_millis(40)).await;
+            self.wait_a_moment(&mut polls).await;
         }
     }
 }

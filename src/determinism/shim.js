@@ -69,16 +69,14 @@
 
   // --- activity tracking for "settled" ------------------------------------------------
   const state = { pending: 0, timers: 0, lastMutation: realPerfNow() };
-  // Timers. Two kinds, split at one second:
-  // - short one-shot timers (debounces, deferred renders) run in real time, count as pending
-  //   work (a page is not snapshotted between a keystroke and the update it schedules), and
-  //   inside their callback the clock reads their virtual due time, so code comparing
-  //   Date.now() with when it scheduled (debounce, throttle) sees the delay it asked for;
-  // - long timers and long intervals (clocks, pollers, toasts that hide after 3 s) run on the
-  //   virtual clock only: they fire when reprise moves the clock past their due time, in due
-  //   order, so how many fired never depends on how fast the machine replays.
-  // Short intervals run in real time and read the frozen clock.
-  const LONG = 1000;
+  // Timers run on the virtual clock: they fire when reprise moves the clock past their due
+  // time (per step, as the recording's timestamps say, or while a step waits on an otherwise
+  // idle page), in due order, with the clock at their due time; how many fired never depends
+  // on how fast the machine replays. Only near-zero timeouts (`setTimeout(fn, 0)`, the
+  // "next tick" of many libraries) run in real time: they count as pending work, and a chain
+  // of them is capped per clock value so a perpetual loop cannot run unboundedly.
+  const TINY = 16;
+  const TINY_PER_TICK = 200;
   const origSetTimeout = window.setTimeout.bind(window);
   const origClearTimeout = window.clearTimeout.bind(window);
   const origSetInterval = window.setInterval.bind(window);
@@ -86,25 +84,25 @@
   const live = new Set();
   const virtual = new Map(); // id -> { due, every, run }
   let nextVirtualId = 1e9;
+  let tinyAtNow = 0;
+  const heldTiny = [];
   const call = (fn, self, rest) => (typeof fn === 'function' ? fn.apply(self, rest) : (0, eval)(String(fn)));
-  const atTime = (t, body) => {
-    const saved = now;
-    const moved = t > now;
-    if (moved) now = t;
-    try { return body(); } finally { if (moved && now === t) now = saved; }
+  const addVirtual = (due, every, run) => {
+    const id = nextVirtualId++;
+    virtual.set(id, { due, every, run });
+    return id;
   };
   window.setTimeout = function (fn, delay, ...rest) {
     const wait = Math.max(0, Number(delay) || 0);
-    const due = now + wait;
-    if (wait >= LONG) {
-      const id = nextVirtualId++;
-      virtual.set(id, { due, every: 0, run: () => call(fn, window, rest) });
-      return id;
-    }
+    if (wait > TINY) return addVirtual(now + wait, 0, () => call(fn, window, rest));
     let id;
     const wrapped = function () {
-      if (live.delete(id)) state.timers = Math.max(0, state.timers - 1);
-      return atTime(due, () => call(fn, this, rest));
+      if (!live.has(id)) return;
+      if (tinyAtNow >= TINY_PER_TICK) { heldTiny.push(wrapped); return; }
+      tinyAtNow++;
+      live.delete(id);
+      state.timers = Math.max(0, state.timers - 1);
+      return call(fn, this, rest);
     };
     id = origSetTimeout(wrapped, wait);
     live.add(id);
@@ -120,13 +118,8 @@
     if (!clear(id)) origClearTimeout(id);
   };
   window.setInterval = function (fn, delay, ...rest) {
-    const every = Math.max(1, Number(delay) || 0);
-    if (every >= LONG) {
-      const id = nextVirtualId++;
-      virtual.set(id, { due: now + every, every, run: () => call(fn, window, rest) });
-      return id;
-    }
-    return origSetInterval(fn, every, ...rest);
+    const every = Math.max(TINY, Number(delay) || 0);
+    return addVirtual(now + every, every, () => call(fn, window, rest));
   };
   window.clearInterval = function (id) {
     if (!clear(id)) origClearInterval(id);
@@ -151,6 +144,14 @@
       try { next.run(); } catch (e) { origSetTimeout(() => { throw e; }, 0); }
     }
     now = to;
+    tinyAtNow = 0;
+    for (const w of heldTiny.splice(0)) origSetTimeout(w, 0);
+  };
+  // The due time of the earliest virtual timer, or null.
+  const nextDue = () => {
+    let best = null;
+    for (const t of virtual.values()) if (best === null || t.due < best) best = t.due;
+    return best;
   };
 
   // Animation frames get the virtual time, and at most a fixed number of callbacks run per
@@ -276,6 +277,16 @@
         advance(t);
         releaseFrames();
       },
+      // Time passes while a step waits on an idle page: jump to the next timer.
+      advanceToNextTimer() {
+        const due = nextDue();
+        if (due === null) return false;
+        advance(Math.max(due, now));
+        releaseFrames();
+        return true;
+      },
+      now() { return now; },
+      realTimeout: origSetTimeout,
       state,
       realNow: realPerfNow,
     },

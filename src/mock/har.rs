@@ -1,8 +1,12 @@
 //! The HAR 1.2 model reprise reads from `mocks/`, reduced to what answering a request needs.
 //!
 //! Exporters disagree on optional fields (Charles omits `redirectURL`, Firefox omits `text` for
-//! empty bodies, Chrome base64-encodes binary bodies), so everything that is not needed to
-//! answer a request is optional here and unknown fields are ignored.
+//! empty bodies, Chrome base64-encodes binary bodies, Playwright may store bodies in `_file`
+//! sidecars next to the HAR), so everything that is not needed to answer a request is
+//! optional here and unknown fields are ignored. What the replay browser must see differently
+//! from the recording is fixed here, once: a `304` that carries its body becomes a `200` (the
+//! replay starts with an empty cache, so the page can only have used that body), and a
+//! redirect whose `Location` header was dropped gets it back from `redirectURL`.
 
 use base64::Engine as _;
 use serde::Deserialize;
@@ -68,6 +72,8 @@ struct HarPostData {
 #[derive(Deserialize)]
 struct HarResponse {
     status: i64,
+    #[serde(default, rename = "redirectURL")]
+    redirect_url: Option<String>,
     #[serde(default)]
     headers: Vec<HarHeader>,
     #[serde(default)]
@@ -80,6 +86,9 @@ struct HarContent {
     text: Option<String>,
     #[serde(default)]
     encoding: Option<String>,
+    /// Playwright's out-of-line body: a file name relative to the HAR's folder.
+    #[serde(default, rename = "_file")]
+    file: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -96,11 +105,20 @@ pub fn load_har(path: &Path) -> Result<Vec<Exchange>, HarError> {
         message,
     };
     let bytes = std::fs::read(path).map_err(|e| err(None, e.to_string()))?;
-    parse_har(&bytes).map_err(|(entry, message)| err(entry, message))
+    parse_har_in(&bytes, path.parent()).map_err(|(entry, message)| err(entry, message))
 }
 
-/// Parses HAR bytes; errors carry the 1-based entry number where one applies.
+/// Parses HAR bytes; errors carry the 1-based entry number where one applies. `_file` bodies
+/// cannot be resolved without a folder and are read as empty: use [`parse_har_in`].
 pub fn parse_har(bytes: &[u8]) -> Result<Vec<Exchange>, (Option<usize>, String)> {
+    parse_har_in(bytes, None)
+}
+
+/// Parses HAR bytes, reading Playwright's `_file` bodies from `base` (the HAR's folder).
+pub fn parse_har_in(
+    bytes: &[u8],
+    base: Option<&Path>,
+) -> Result<Vec<Exchange>, (Option<usize>, String)> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let file: HarFile = serde_json::from_slice(bytes).map_err(|e| (None, e.to_string()))?;
     let mut out = Vec::with_capacity(file.log.entries.len());
@@ -130,8 +148,14 @@ pub fn parse_har(bytes: &[u8]) -> Result<Vec<Exchange>, (Option<usize>, String)>
         let content = entry.response.content.unwrap_or(HarContent {
             text: None,
             encoding: None,
+            file: None,
         });
+        let sidecar = match (&content.file, base) {
+            (Some(name), Some(dir)) => Some(read_sidecar(dir, name).map_err(|m| (n, m))?),
+            _ => None,
+        };
         let response_body = match (content.text, content.encoding.as_deref()) {
+            _ if sidecar.is_some() => sidecar.unwrap_or_default(),
             (Some(text), Some("base64")) => base64::engine::general_purpose::STANDARD
                 .decode(text.trim())
                 .map_err(|e| {
@@ -147,6 +171,24 @@ pub fn parse_har(bytes: &[u8]) -> Result<Vec<Exchange>, (Option<usize>, String)>
             Some(pd) => (pd.text.map(String::into_bytes), pd.mime_type),
             None => (None, None),
         };
+        let mut response_headers = headers(entry.response.headers);
+        let redirect_to = entry.response.redirect_url.filter(|u| !u.is_empty());
+        if let (300..=399, Some(to)) = (status, redirect_to) {
+            if !response_headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("location"))
+                && wiremock::http::HeaderValue::from_str(&to).is_ok()
+            {
+                response_headers.push(("location".into(), to));
+            }
+        }
+        // The replay browser's cache is empty: a revalidation answer that kept its body
+        // (Chrome exports do) must be served as the full answer it stood for.
+        let status = if status == 304 && !response_body.is_empty() {
+            200
+        } else {
+            status
+        };
         out.push(Exchange {
             method: entry.request.method.to_ascii_uppercase(),
             url,
@@ -154,11 +196,31 @@ pub fn parse_har(bytes: &[u8]) -> Result<Vec<Exchange>, (Option<usize>, String)>
             request_body,
             request_mime,
             status,
-            response_headers: headers(entry.response.headers),
+            response_headers,
             response_body,
         });
     }
     Ok(out)
+}
+
+/// Reads a `_file` body; only plain names inside the HAR's folder, so a HAR cannot make
+/// reprise read arbitrary files.
+pub fn read_sidecar(dir: &Path, name: &str) -> Result<Vec<u8>, String> {
+    let rel = Path::new(name);
+    if rel.is_absolute()
+        || rel
+            .components()
+            .any(|c| !matches!(c, std::path::Component::Normal(_)))
+    {
+        return Err(format!(
+            "`response.content._file` `{name}` must be a file name next to the HAR"
+        ));
+    }
+    std::fs::read(dir.join(rel)).map_err(|e| {
+        format!(
+            "cannot read the body file `{name}` (`response.content._file`) next to the HAR: {e}"
+        )
+    })
 }
 
 /// Headers as they can be sent again: HTTP/2 pseudo-headers (`:authority`) are transport
@@ -223,7 +285,13 @@ mod tests {
         let total = raw["log"]["entries"].as_array().map_or(0, Vec::len);
         let ex = load_har(&fixture("mitmproxy-chrome.har")).expect("loads");
         assert!(ex.len() < total, "status-0 entries are skipped");
-        assert!(ex.iter().any(|e| e.status == 304));
+        // Its 304 kept the body: the replay's empty cache needs it as a full answer.
+        assert!(raw["log"]["entries"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|e| e["response"]["status"] == 304)));
+        assert!(ex
+            .iter()
+            .all(|e| e.status != 304 || e.response_body.is_empty()));
     }
 
     #[test]

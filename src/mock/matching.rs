@@ -80,7 +80,22 @@ impl ExchangeIndex {
 
     /// Finds the exchange for a request and counts the call.
     pub fn lookup(&self, req: &IncomingRequest) -> Lookup {
-        let key = route_key(&req.method, &req.url);
+        let found = self.lookup_as(req, &req.method);
+        // A HEAD the capture did not record is answered like the recorded GET (the server
+        // drops the body), as the origin server would have.
+        match found {
+            Lookup::Unmatched { .. } if req.method.eq_ignore_ascii_case("HEAD") => {
+                match self.lookup_as(req, "GET") {
+                    m @ Lookup::Matched(_) => m,
+                    Lookup::Unmatched { .. } => found,
+                }
+            }
+            other => other,
+        }
+    }
+
+    fn lookup_as(&self, req: &IncomingRequest, method: &str) -> Lookup {
+        let key = route_key(method, &req.url);
         let candidates: Vec<usize> = self
             .by_route
             .get(&key)

@@ -11,7 +11,8 @@ mod selector;
 mod time;
 
 pub use model::{
-    AssertedEvent, ClickStep, CountOperator, MouseButton, Recording, RepriseMeta, Step, StepKind,
+    AssertedEvent, ClickStep, CountOperator, MouseButton, RecordedConsole, Recording, RepriseMeta,
+    Step, StepKind,
 };
 pub use parse::{
     load_recording, parse_recording, parse_recording_value, to_recorder_json, ErrorLocation,

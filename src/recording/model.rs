@@ -37,6 +37,21 @@ pub struct RepriseMeta {
     pub locale: Option<String>,
     pub tags: Vec<String>,
     pub origin: Option<String>,
+    /// Console messages the page logged while it was recorded (rrweb's `rrweb/console@1`
+    /// plugin), kept so a report can show them beside the replay's own; replay ignores them.
+    pub console: Vec<RecordedConsole>,
+}
+
+/// One console message seen while recording.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordedConsole {
+    /// `log`, `warn`, `error`, … as the console method was named.
+    pub level: String,
+    /// The arguments as the recorder stringified them.
+    pub args: Vec<String>,
+    /// Milliseconds since the recording started, when the recorder kept time.
+    pub timestamp: Option<u64>,
 }
 
 /// One recorded action plus the attributes every recorder step may carry.

@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use super::model::{
-    AssertedEvent, ClickStep, CountOperator, MouseButton, Recording, RepriseMeta, Step, StepKind,
+    AssertedEvent, ClickStep, CountOperator, MouseButton, RecordedConsole, Recording, RepriseMeta,
+    Step, StepKind,
 };
 use super::selector::{Selector, SelectorPart};
 use super::time::{format_rfc3339_ms, parse_rfc3339_ms};
@@ -244,6 +245,7 @@ fn parse_meta(f: &Fields<'_>) -> Result<RepriseMeta, RecordingError> {
         locale: f.opt_str("locale")?,
         tags: f.opt_str_list("tags")?,
         origin: f.opt_str("origin")?,
+        console: parse_console(f)?,
     })
 }
 
@@ -808,7 +810,70 @@ fn meta_json(meta: &RepriseMeta) -> Map<String, Value> {
     if !meta.tags.is_empty() {
         m.insert("tags".into(), meta.tags.clone().into());
     }
+    if !meta.console.is_empty() {
+        let list = meta
+            .console
+            .iter()
+            .map(|c| {
+                let mut o = Map::new();
+                o.insert("level".into(), c.level.clone().into());
+                o.insert("args".into(), c.args.clone().into());
+                if let Some(t) = c.timestamp {
+                    o.insert("timestamp".into(), t.into());
+                }
+                Value::Object(o)
+            })
+            .collect();
+        m.insert("console".into(), Value::Array(list));
+    }
     m
+}
+
+/// `reprise.console`: what the page logged while it was recorded (written by importers).
+fn parse_console(f: &Fields<'_>) -> Result<Vec<RecordedConsole>, RecordingError> {
+    let Some(v) = f.get("console") else {
+        return Ok(Vec::new());
+    };
+    let items = v
+        .as_array()
+        .ok_or_else(|| f.wrong("console", "an array of console messages", v))?;
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let field = format!("console[{i}]");
+            let obj = item
+                .as_object()
+                .ok_or_else(|| f.wrong(&field, "an object with `level` and `args`", item))?;
+            let m = Fields::top(obj, "");
+            let level = m.opt_str("level").ok().flatten().ok_or_else(|| {
+                f.wrong(
+                    &format!("{field}.level"),
+                    "a string",
+                    obj.get("level").unwrap_or(&Value::Null),
+                )
+            })?;
+            let args = m.opt_str_list("args").map_err(|_| {
+                f.wrong(
+                    &format!("{field}.args"),
+                    "an array of strings",
+                    obj.get("args").unwrap_or(&Value::Null),
+                )
+            })?;
+            let timestamp = m.opt_u64("timestamp").map_err(|_| {
+                f.wrong(
+                    &format!("{field}.timestamp"),
+                    "a non-negative integer",
+                    obj.get("timestamp").unwrap_or(&Value::Null),
+                )
+            })?;
+            Ok(RecordedConsole {
+                level,
+                args,
+                timestamp,
+            })
+        })
+        .collect()
 }
 
 fn step_json(step: &Step) -> Value {
@@ -1239,6 +1304,7 @@ mod tests {
                 locale: Some("fr-FR".into()),
                 tags: vec!["smoke".into(), "checkout".into()],
                 origin: Some("https://shop.reprise.test".into()),
+                console: Vec::new(),
             }
         );
         assert_eq!(rec.selector_attribute.as_deref(), Some("data-test"));

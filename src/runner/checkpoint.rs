@@ -217,15 +217,29 @@ pub(super) async fn compare_and_store(
     let cfg = opts.config.compare.clone();
     let png = capture.png.clone();
     let base_png = baseline.png.clone();
-    // Pixel work is CPU-bound: keep it off the async workers that drive the browsers.
-    let visual = tokio::task::spawn_blocking(move || compare_pngs(base_png.as_deref(), &png, &cfg))
-        .await
-        .unwrap_or(Visual {
-            similarity: 0.0,
-            diff_pixels: 0,
-            within_tolerance: false,
-            diff_png: None,
+    let visual = if base_png.is_none() {
+        // A DOM-only baseline (an imported rrweb session shows what the user saw, but no
+        // pixels): the screenshot has nothing to be compared with.
+        report.note.get_or_insert_with(|| {
+            "the baseline has no screenshot: compared the DOM only (`--update-snapshots` adds one)".into()
         });
+        Visual {
+            similarity: 1.0,
+            diff_pixels: 0,
+            within_tolerance: true,
+            diff_png: None,
+        }
+    } else {
+        // Pixel work is CPU-bound: keep it off the async workers that drive the browsers.
+        tokio::task::spawn_blocking(move || compare_pngs(base_png.as_deref(), &png, &cfg))
+            .await
+            .unwrap_or(Visual {
+                similarity: 0.0,
+                diff_pixels: 0,
+                within_tolerance: false,
+                diff_png: None,
+            })
+    };
     report.dom_similarity = dom.similarity;
     report.visual_similarity = visual.similarity;
     report.diff_pixels = visual.diff_pixels;
