@@ -4,6 +4,7 @@
 mod app_command;
 mod diff_images;
 mod import;
+mod repeat;
 mod review;
 mod serve;
 
@@ -114,6 +115,10 @@ struct RunArgs {
     /// Remove baselines no checkpoint uses any more.
     #[arg(long)]
     prune: bool,
+    /// Measure determinism: replay K times against the same build and report, per
+    /// checkpoint, whether the DOM and the screenshot were identical in every run.
+    #[arg(long, value_name = "K", default_value_t = 1, conflicts_with_all = ["update_snapshots", "prune"])]
+    repeat: usize,
 }
 
 /// Where a run keeps its captures and report, relative to the suite.
@@ -236,22 +241,41 @@ async fn run(args: RunArgs) -> Result<i32, Failure> {
         out_dir: args.out.clone().unwrap_or_else(|| suite.join(LAST_RUN_DIR)),
         prune: args.prune,
         shard: args.shard,
+        keep_captures: false,
     };
+    if args.repeat > 1 {
+        return repeat::repeat(opts, args.repeat).await;
+    }
+    let report = match replay(opts.clone(), true).await? {
+        Some(r) => r,
+        None => return Ok(exit::INTERRUPTED),
+    };
+    // The last run's report stays beside its captures for `reprise review`.
+    let _ = crate::report::json::write(&report, &opts.out_dir.join(LAST_REPORT));
+    write_reports(&report, &reports, &opts.suite_dir)?;
+    Ok(exit_status(&report, &opts))
+}
+
+/// One replay of the suite with terminal output (per session when `verbose`, else only the
+/// summary); `None` when interrupted by Ctrl-C.
+pub(crate) async fn replay(opts: RunOptions, verbose: bool) -> Result<Option<RunReport>, Failure> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let printer = tokio::spawn(async move {
         let mut reporter = TerminalReporter::stdout();
         while let Some(ev) = rx.recv().await {
-            reporter.on_event(&ev);
+            if verbose {
+                reporter.on_event(&ev);
+            }
         }
         reporter
     });
     // Ctrl-C drops the run: its chromedriver process group (and the browsers in it) is
     // killed on drop, so an interrupted run leaves no Chromium behind.
     let result = tokio::select! {
-        r = runner::run(opts.clone(), tx) => r,
+        r = runner::run(opts, tx) => r,
         _ = tokio::signal::ctrl_c() => {
             eprintln!("interrupted: browsers stopped, nothing written");
-            return Ok(exit::INTERRUPTED);
+            return Ok(None);
         }
     };
     let mut reporter = printer.await.unwrap_or_else(|_| TerminalReporter::stdout());
@@ -265,10 +289,7 @@ async fn run(args: RunArgs) -> Result<i32, Failure> {
         RunError::Output(..) => Failure::usage(e.to_string(), None),
     })?;
     reporter.summary(&report);
-    // The last run's report stays beside its captures for `reprise review`.
-    let _ = crate::report::json::write(&report, &opts.out_dir.join(LAST_REPORT));
-    write_reports(&report, &reports, &opts.suite_dir)?;
-    Ok(exit_status(&report, &opts))
+    Ok(Some(report))
 }
 
 /// Writes the requested report files, and GitHub's annotations when running there.

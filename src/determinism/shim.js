@@ -127,6 +127,7 @@
   // Moves the clock to `to`, firing virtual timers in due order (ties: creation order) with
   // the clock at each one's due time. A runaway interval is bounded per move.
   const advance = (to) => {
+    const from = now;
     let fired = 0;
     for (;;) {
       let nextId = null;
@@ -144,6 +145,9 @@
       try { next.run(); } catch (e) { origSetTimeout(() => { throw e; }, 0); }
     }
     now = to;
+    const frames = Math.min(MAX_FRAMES_PER_MOVE, Math.max(1, Math.ceil((to - from) / FRAME_MS)));
+    runFrames(frames, from, to);
+    now = to;
     tinyAtNow = 0;
     for (const w of heldTiny.splice(0)) origSetTimeout(w, 0);
   };
@@ -154,46 +158,33 @@
     return best;
   };
 
-  // Animation frames get the virtual time, and at most a fixed number of callbacks run per
-  // clock value: a perpetual requestAnimationFrame loop advances the same number of frames
-  // in every replay instead of as many as the machine's speed allows. Held callbacks run once
-  // the clock moves.
-  const FRAMES_PER_TICK = 60;
-  const origRaf = window.requestAnimationFrame ? window.requestAnimationFrame.bind(window) : null;
-  const origCancelRaf = window.cancelAnimationFrame ? window.cancelAnimationFrame.bind(window) : null;
-  let framesAtNow = 0;
-  const held = new Map(); // fake id -> callback
-  const rafIds = new Map(); // fake id -> real id
+  // Animation frames run on the virtual clock too: callbacks are queued and run when the
+  // clock moves, one frame per 1/60 s of virtual time (at most a few per move), each with its
+  // virtual timestamp. A requestAnimationFrame loop then draws the same frames in every
+  // replay, however fast the machine is.
+  const FRAME_MS = 1000 / 60;
+  const MAX_FRAMES_PER_MOVE = 10;
+  let frameQueue = []; // [id, callback]
   let nextFrameId = 1;
-  if (origRaf) {
-    const schedule = (id, cb) => {
-      rafIds.set(id, origRaf(() => {
-        rafIds.delete(id);
-        if (framesAtNow >= FRAMES_PER_TICK) { held.set(id, cb); return; }
-        framesAtNow++;
+  window.requestAnimationFrame = function (cb) {
+    const id = nextFrameId++;
+    frameQueue.push([id, cb]);
+    return id;
+  };
+  window.cancelAnimationFrame = function (id) {
+    frameQueue = frameQueue.filter(([fid]) => fid !== id);
+  };
+  const runFrames = (count, from, to) => {
+    for (let k = 1; k <= count && frameQueue.length; k++) {
+      const t = count === 1 ? to : from + ((to - from) * k) / count;
+      const batch = frameQueue;
+      frameQueue = [];
+      now = Math.max(now, t);
+      for (const [, cb] of batch) {
         try { cb(now - docStart); } catch (e) { origSetTimeout(() => { throw e; }, 0); }
-      }));
-    };
-    window.requestAnimationFrame = function (cb) {
-      const id = nextFrameId++;
-      schedule(id, cb);
-      return id;
-    };
-    window.cancelAnimationFrame = function (id) {
-      held.delete(id);
-      const real = rafIds.get(id);
-      if (real !== undefined) { rafIds.delete(id); origCancelRaf(real); }
-    };
-    var releaseFrames = () => {
-      framesAtNow = 0;
-      const pending = Array.from(held.entries());
-      held.clear();
-      for (const [id, cb] of pending) schedule(id, cb);
-    };
-  } else {
-    var releaseFrames = () => {};
-  }
-
+      }
+    }
+  };
   // Intl formatters called without a date format "now": the virtual now.
   try {
     const proto = Intl.DateTimeFormat.prototype;
@@ -275,14 +266,16 @@
       setNow(t) {
         if (t <= now) return;
         advance(t);
-        releaseFrames();
       },
-      // Time passes while a step waits on an idle page: jump to the next timer.
+      // Time passes while a step waits on an idle page: the next frame, or the next timer.
       advanceToNextTimer() {
         const due = nextDue();
+        if (frameQueue.length && (due === null || due > now + FRAME_MS)) {
+          advance(now + FRAME_MS);
+          return true;
+        }
         if (due === null) return false;
         advance(Math.max(due, now));
-        releaseFrames();
         return true;
       },
       now() { return now; },

@@ -245,6 +245,9 @@ pub(super) async fn compare_and_store(
     report.diff_pixels = visual.diff_pixels;
     if dom.equal && visual.within_tolerance && capture.problem.is_none() {
         report.status = CheckpointStatus::Match;
+        if opts.keep_captures {
+            store_artifacts(ctx, session, name, &actual, &capture.png, None, None, &mut report);
+        }
         if !opts.ci {
             snaps.remove_pending(name);
         }

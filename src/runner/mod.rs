@@ -38,6 +38,8 @@ pub struct RunOptions {
     pub prune: bool,
     /// Replay only this part of the suite.
     pub shard: Option<shard::Shard>,
+    /// Write every checkpoint's capture to the output folder, matching or not.
+    pub keep_captures: bool,
 }
 
 /// What the runner reports while it works.

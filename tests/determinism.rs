@@ -1,0 +1,80 @@
+//! Measured determinism (`reprise run --repeat K`) on a page built to be hostile: timers and
+//! intervals, a requestAnimationFrame loop drawing on a canvas, Date, performance.now,
+//! Math.random, crypto, CSS and Web Animations, a transition, a web font loading late, a lazy
+//! image under the fold, an IntersectionObserver, and two responses racing each other.
+
+mod support;
+
+use support::{repo_root, TestSuite};
+
+fn hostile_suite() -> TestSuite {
+    let fx = repo_root().join("tests/fixtures/hostile");
+    let read = |f: &str| std::fs::read(fx.join(f)).expect("fixture");
+    let suite = TestSuite::empty()
+        .file(
+            "recordings/hostile.json",
+            &String::from_utf8(read("recording.json")).expect("utf8"),
+        )
+        .file(
+            "mocks/hostile.har",
+            &String::from_utf8(read("mocks.har")).expect("utf8"),
+        )
+        .file(
+            "app/index.html",
+            &String::from_utf8(read("index.html")).expect("utf8"),
+        )
+        .file("reprise.toml", "[app]\ndir = \"app\"\n");
+    for bin in ["late-font.ttf", "tile.png"] {
+        std::fs::write(suite.path().join("app").join(bin), read(bin)).expect("write");
+    }
+    suite
+}
+
+#[test]
+fn a_hostile_page_replays_identically_every_time() {
+    let suite = hostile_suite();
+    let o = suite.run(&["run", "--repeat", "5"]);
+    assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+    assert!(
+        o.stdout
+            .contains("determinism: 3 of 3 checkpoint(s) identical across 5 runs"),
+        "{}",
+        o.stdout
+    );
+    // The page did run its hostile code: timers fired, frames were drawn, the click's timer
+    // and the late font arrived, and the lazy image was seen once scrolled to.
+    let dom = std::fs::read_to_string(
+        suite
+            .path()
+            .join(".reprise/out/repeat/run-01/hostile/08-scrolled.actual.dom"),
+    )
+    .expect("capture");
+    for want in [
+        "clicked at 2026-05-01T08:00:02",
+        "lazy image seen at",
+        "slow fast",
+        "font-family: Later",
+    ] {
+        assert!(dom.contains(want), "{want} in:\n{dom}");
+    }
+    assert!(
+        !suite.path().join("snapshots").exists(),
+        "measuring writes no baseline"
+    );
+}
+
+#[test]
+fn repeat_reports_a_page_that_is_not_deterministic() {
+    // Real time leaks in through a source the shim does not control: the page's own
+    // navigation timing. Different runs must be reported as different.
+    let suite = hostile_suite().edit("app/index.html", |html| {
+        html.replacen(
+            "$('perf').textContent = performance.now().toFixed(3);",
+            "$('perf').textContent = String(performance.timeOrigin % 1000 | 0);",
+            1,
+        )
+    });
+    let o = suite.run(&["run", "--repeat", "2"]);
+    assert_eq!(o.code, 1, "{}", o.stdout);
+    assert!(o.stdout.contains("DIFFERS hostile/"), "{}", o.stdout);
+}
