@@ -78,6 +78,10 @@ pub struct RunConfig {
     pub step_timeout_ms: u64,
     /// Sessions below this fidelity fail the run even when every checkpoint matched.
     pub min_fidelity: f64,
+    /// Times a changed session is replayed again to tell a real change from a flaky one.
+    pub flake_retries: u32,
+    /// Whether a `flaky` session fails the run.
+    pub fail_on_flaky: bool,
 }
 
 impl Default for RunConfig {
@@ -85,6 +89,8 @@ impl Default for RunConfig {
         Self {
             step_timeout_ms: 5_000,
             min_fidelity: 0.0,
+            flake_retries: 1,
+            fail_on_flaky: false,
         }
     }
 }

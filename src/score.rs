@@ -75,6 +75,7 @@ mod tests {
             diff_png: None,
             dom_diff: None,
             note: None,
+            second_capture: None,
         }
     }
 

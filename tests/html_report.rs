@@ -125,6 +125,7 @@ fn checkpoint(
         diff_png: changed.then(|| out(".diff.png")).flatten(),
         dom_diff: None,
         note: None,
+        second_capture: None,
     }
 }
 

@@ -41,6 +41,7 @@ fn checkpoint(name: &str, status: CheckpointStatus) -> CheckpointReport {
         dom_diff: (status == CheckpointStatus::Changed)
             .then(|| "-<p>a</p>\n+<p>b & \"c\" ]]></p>\n".into()),
         note: Some("baseline made with other normalization rules".into()),
+        second_capture: None,
     }
 }
 

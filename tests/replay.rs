@@ -368,3 +368,42 @@ fn nothing_reaches_the_real_network_canary() {
         o.stdout
     );
 }
+
+#[test]
+fn a_difference_the_same_build_does_not_reproduce_is_flaky_and_never_a_baseline() {
+    // performance.timeOrigin is the real wall clock: outside the determinism shim, so every
+    // replay renders a different value.
+    let leak = |js: &str| {
+        js.replacen(
+            "function showSessionId() {",
+            "function showSessionId() {\n  document.querySelector('footer p')?.append(' build ' + Math.round(performance.timeOrigin % 100000));",
+            1,
+        )
+    };
+    let suite = TestSuite::demo().edit("demo/common.js", leak);
+    let o = suite.run(&["run", "retry"]);
+    assert_eq!(o.code, 0, "flaky does not fail by default: {}", o.stdout);
+    let s = o.session("retry");
+    assert_eq!(s["status"], "flaky", "{}", o.stdout);
+    assert!(s["error"].as_str().is_some_and(|e| e.contains("disagreed")), "{}", s["error"]);
+    let second = s["checkpoints"]
+        .as_array()
+        .expect("checkpoints")
+        .iter()
+        .find_map(|c| c["second_capture"]["png"].as_str())
+        .expect("the second replay's capture is reported");
+    assert!(suite.path().join(second).is_file());
+    assert!(o.stdout.contains("FLAKY"), "{}", o.stdout);
+
+    // Locally, a flaky capture is not left pending either.
+    let local = suite.env("CI", "");
+    let o = local.run(&["run", "retry"]);
+    assert_eq!(o.status("retry"), "flaky", "{}", o.stdout);
+    assert!(walk(&local.path().join("snapshots/retry")).iter().all(|f| !f.ends_with(".new")));
+
+    let strict = local
+        .env("CI", "true")
+        .file("reprise.toml", "[app]\ndir = \"demo\"\n[run]\nfail_on_flaky = true\n");
+    let o = strict.run(&["run", "retry"]);
+    assert_eq!(o.code, 1, "fail_on_flaky makes it fail: {}", o.stdout);
+}

@@ -251,12 +251,19 @@ struct Matcher<'a> {
     max_delta: f64,
     include_aa: bool,
     draw_background: bool,
+    alpha: f64,
     aa_color: [u8; 3],
     diff_color: [u8; 3],
     diff_color_alt: [u8; 3],
     footprints: Option<Footprints>,
-    gray: GrayCache,
 }
+
+/// Below this many pixels a comparison runs on the calling thread: spawning
+/// costs more than it saves.
+const PARALLEL_MIN_PIXELS: usize = 1 << 17;
+
+/// Upper bound on the bands an image is split into.
+const MAX_BANDS: usize = 8;
 
 impl<'a> Matcher<'a> {
     fn new(
@@ -276,56 +283,97 @@ impl<'a> Matcher<'a> {
             max_delta: MAX_YIQ_DELTA * opts.threshold * opts.threshold,
             include_aa: opts.include_aa,
             draw_background: !opts.diff_mask,
+            alpha: opts.alpha,
             aa_color: opts.aa_color,
             diff_color: opts.diff_color,
             diff_color_alt: opts.diff_color_alt.unwrap_or(opts.diff_color),
             footprints,
-            gray: GrayCache::new(opts.alpha),
         }
     }
 
     /// Compare every pixel, draw into `output` (zero-filled, same size) and
     /// return the number of different pixels.
-    fn run(mut self, output: &mut [u8]) -> u64 {
+    ///
+    /// Large images are split into horizontal bands compared on scoped
+    /// threads. Each pixel's outcome depends only on the two (read-only)
+    /// input images, never on other output pixels, so the count and the diff
+    /// image are the same as a single pass.
+    fn run(self, output: &mut [u8]) -> u64 {
         let len = self.width * self.height;
         debug_assert_eq!(self.img1.len(), len * 4);
         debug_assert_eq!(self.img2.len(), len * 4);
         debug_assert_eq!(output.len(), len * 4);
+        let threads = if len >= PARALLEL_MIN_PIXELS {
+            std::thread::available_parallelism().map_or(1, usize::from)
+        } else {
+            1
+        };
+        let bands = threads.clamp(1, MAX_BANDS);
+        if bands == 1 {
+            return self.run_band(0, output);
+        }
+        let rows_per_band = self.height.div_ceil(bands);
+        let band_bytes = rows_per_band * self.width * 4;
+        let this = &self;
+        std::thread::scope(|scope| {
+            let mut chunks = output.chunks_mut(band_bytes).enumerate();
+            // the calling thread takes the first band itself
+            let first = chunks.next();
+            let handles: Vec<_> = chunks
+                .map(|(k, out)| {
+                    scope.spawn(move || this.run_band(k * rows_per_band * this.width, out))
+                })
+                .collect();
+            let mut diff = first.map_or(0, |(_, out)| this.run_band(0, out));
+            for h in handles {
+                diff += h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            }
+            diff
+        })
+    }
+
+    /// Compare the pixels `first..first + out.len() / 4` and draw them into
+    /// `out`, which holds exactly those pixels.
+    fn run_band(&self, first: usize, out: &mut [u8]) -> u64 {
+        let count = out.len() / 4;
+        let (start, end) = (first * 4, (first + count) * 4);
+        let mut gray = GrayCache::new(self.alpha);
         let exact = self.footprints.is_none();
+        let (a, b) = (&self.img1[start..end], &self.img2[start..end]);
 
         // Fast path: identical buffers (a vectorised memcmp).
-        if exact && self.img1 == self.img2 {
+        if exact && a == b {
             if self.draw_background {
-                self.draw_gray_range(0, len * 4, output);
+                draw_gray_range(&mut gray, a, out);
             }
             return 0;
         }
 
         let mut diff = 0u64;
-        let blocks = if exact { len / BLOCK_PIXELS } else { 0 };
+        let blocks = if exact { count / BLOCK_PIXELS } else { 0 };
         for block in 0..blocks {
-            let start = block * BLOCK_PIXELS * 4;
-            let end = start + BLOCK_PIXELS * 4;
-            if block_eq(&self.img1[start..end], &self.img2[start..end]) {
+            let lo = block * BLOCK_PIXELS * 4;
+            let hi = lo + BLOCK_PIXELS * 4;
+            if block_eq(&a[lo..hi], &b[lo..hi]) {
                 if self.draw_background {
-                    self.draw_gray_range(start, end, output);
+                    draw_gray_range(&mut gray, &a[lo..hi], &mut out[lo..hi]);
                 }
             } else {
-                for i in start / 4..end / 4 {
-                    diff += self.pixel(i, output);
+                for j in lo / 4..hi / 4 {
+                    diff += self.pixel(first + j, &mut gray, &mut out[j * 4..j * 4 + 4]);
                 }
             }
         }
-        for i in blocks * BLOCK_PIXELS..len {
-            diff += self.pixel(i, output);
+        for j in blocks * BLOCK_PIXELS..count {
+            diff += self.pixel(first + j, &mut gray, &mut out[j * 4..j * 4 + 4]);
         }
         diff
     }
 
-    /// pixelmatch's per-pixel step; returns 1 when the pixel counts as
-    /// different.
+    /// pixelmatch's per-pixel step for pixel `i`, drawn into `out` (its four
+    /// bytes); returns 1 when the pixel counts as different.
     #[inline]
-    fn pixel(&mut self, i: usize, output: &mut [u8]) -> u64 {
+    fn pixel(&self, i: usize, gray: &mut GrayCache, out: &mut [u8]) -> u64 {
         let pos = i * 4;
         let same = px32(self.img1, i) == px32(self.img2, i);
         let forced = match self.footprints {
@@ -334,7 +382,7 @@ impl<'a> Matcher<'a> {
         };
         if same && !forced {
             if self.draw_background {
-                self.draw_gray(pos, output);
+                out.copy_from_slice(&gray.pixel(&self.img1[pos..pos + 4]));
             }
             return 0;
         }
@@ -355,7 +403,7 @@ impl<'a> Matcher<'a> {
             if excluded_aa {
                 // anti-aliasing: drawn, not counted, and not part of a mask
                 if self.draw_background {
-                    draw_pixel(output, pos, self.aa_color);
+                    draw_pixel(out, self.aa_color);
                 }
                 0
             } else {
@@ -364,32 +412,15 @@ impl<'a> Matcher<'a> {
                 } else {
                     self.diff_color
                 };
-                draw_pixel(output, pos, color);
+                draw_pixel(out, color);
                 1
             }
         } else {
             if self.draw_background {
-                self.draw_gray(pos, output);
+                out.copy_from_slice(&gray.pixel(&self.img1[pos..pos + 4]));
             }
             0
         }
-    }
-
-    /// Draw bytes `start..end` (whole pixels) as faded greyscale.
-    #[inline]
-    fn draw_gray_range(&mut self, start: usize, end: usize, output: &mut [u8]) {
-        let src = self.img1[start..end].chunks_exact(4);
-        let dst = output[start..end].chunks_exact_mut(4);
-        for (s, d) in src.zip(dst) {
-            let v = self.gray.value(s);
-            d.copy_from_slice(&[v, v, v, 255]);
-        }
-    }
-
-    #[inline]
-    fn draw_gray(&mut self, pos: usize, output: &mut [u8]) {
-        let v = self.gray.value(&self.img1[pos..pos + 4]);
-        output[pos..pos + 4].copy_from_slice(&[v, v, v, 255]);
     }
 
     /// pixelmatch's `antialiased`: is the pixel at (x1, y1) of `img` likely
@@ -501,8 +532,17 @@ fn block_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 #[inline(always)]
-fn draw_pixel(output: &mut [u8], pos: usize, [r, g, b]: [u8; 3]) {
-    output[pos..pos + 4].copy_from_slice(&[r, g, b, 255]);
+fn draw_pixel(out: &mut [u8], [r, g, b]: [u8; 3]) {
+    out.copy_from_slice(&[r, g, b, 255]);
+}
+
+/// Draw the pixels of `src` into `dst` (same length, whole pixels) as faded
+/// greyscale.
+#[inline]
+fn draw_gray_range(gray: &mut GrayCache, src: &[u8], dst: &mut [u8]) {
+    for (s, d) in src.chunks_exact(4).zip(dst.chunks_exact_mut(4)) {
+        d.copy_from_slice(&gray.pixel(s));
+    }
 }
 
 /// JavaScript's `ToInt32` (what `x | 0` does) for a finite, non-negative
@@ -538,6 +578,24 @@ fn background(k: usize) -> (f64, f64, f64) {
     (rb, gb, bb)
 }
 
+/// pixelmatch's blending of two semi-transparent pixels at byte offset `k`
+/// against its background: the channel differences `(dr, dg, db)`.
+///
+/// Out of line and cold on purpose: screenshots are opaque, and when inlined
+/// the compiler hoists `background`'s divisions out of the neighbour loops,
+/// paying for them on every opaque pixel too.
+#[cold]
+#[inline(never)]
+fn blend([r1, g1, b1, a1]: [f64; 4], [r2, g2, b2, a2]: [f64; 4], k: usize) -> (f64, f64, f64) {
+    let da = a1 - a2;
+    let (rb, gb, bb) = background(k);
+    (
+        (r1 * a1 - r2 * a2 - rb * da) / 255.0,
+        (g1 * a1 - g2 * a2 - gb * da) / 255.0,
+        (b1 * a1 - b2 * a2 - bb * da) / 255.0,
+    )
+}
+
 /// pixelmatch's `colorDelta` for two different pixels at byte offset `k` of
 /// each image: the squared YIQ distance ("Measuring perceived color difference
 /// using YIQ NTSC transmission color space in mobile applications",
@@ -556,13 +614,9 @@ fn color_delta(img1: &[u8], img2: &[u8], k: usize) -> f64 {
     let mut dr = r1 - r2;
     let mut dg = g1 - g2;
     let mut db = b1 - b2;
-    let da = a1 - a2;
 
     if a1 < 255.0 || a2 < 255.0 {
-        let (rb, gb, bb) = background(k);
-        dr = (r1 * a1 - r2 * a2 - rb * da) / 255.0;
-        dg = (g1 * a1 - g2 * a2 - gb * da) / 255.0;
-        db = (b1 * a1 - b2 * a2 - bb * da) / 255.0;
+        (dr, dg, db) = blend([r1, g1, b1, a1], [r2, g2, b2, a2], k);
     }
 
     let y = dr * 0.29889531 + dg * 0.58662247 + db * 0.11448223;
@@ -584,6 +638,17 @@ fn color_delta(img1: &[u8], img2: &[u8], k: usize) -> f64 {
 /// byte offset `m` of the same image.
 #[inline]
 fn brightness_delta(img: &[u8], k: usize, m: usize, center: [u8; 4]) -> f64 {
+    let other = [img[m], img[m + 1], img[m + 2], img[m + 3]];
+    if other == center {
+        return 0.0;
+    }
+    if center[3] == 255 && other[3] == 255 {
+        // Opaque (every screenshot): the same f64 operations as below, minus
+        // the conversions and the blending branch. Integer differences of
+        // bytes are exact in f64, so the result is bit-identical.
+        let d = |c: usize| f64::from(i16::from(center[c]) - i16::from(other[c]));
+        return d(0) * 0.29889531 + d(1) * 0.58662247 + d(2) * 0.11448223;
+    }
     let [r1, g1, b1, a1] = center.map(f64::from);
     let r2 = f64::from(img[m]);
     let g2 = f64::from(img[m + 1]);
@@ -593,17 +658,10 @@ fn brightness_delta(img: &[u8], k: usize, m: usize, center: [u8; 4]) -> f64 {
     let mut dr = r1 - r2;
     let mut dg = g1 - g2;
     let mut db = b1 - b2;
-    let da = a1 - a2;
 
-    if dr == 0.0 && dg == 0.0 && db == 0.0 && da == 0.0 {
-        return 0.0;
-    }
-
+    // (equal pixels returned 0.0 above, as pixelmatch's all-zero check does)
     if a1 < 255.0 || a2 < 255.0 {
-        let (rb, gb, bb) = background(k);
-        dr = (r1 * a1 - r2 * a2 - rb * da) / 255.0;
-        dg = (g1 * a1 - g2 * a2 - gb * da) / 255.0;
-        db = (b1 * a1 - b2 * a2 - bb * da) / 255.0;
+        (dr, dg, db) = blend([r1, g1, b1, a1], [r2, g2, b2, a2], k);
     }
 
     dr * 0.29889531 + dg * 0.58662247 + db * 0.11448223
@@ -635,6 +693,13 @@ impl GrayCache {
             self.value = gray_value(px, self.alpha);
         }
         self.value
+    }
+
+    /// The faded grey pixel drawn for `px`.
+    #[inline(always)]
+    fn pixel(&mut self, px: &[u8]) -> [u8; 4] {
+        let v = self.value(px);
+        [v, v, v, 255]
     }
 }
 

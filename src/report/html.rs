@@ -534,6 +534,18 @@ impl Page<'_> {
             self.figure("Replay", "actual", &actual);
             self.figure("Difference", "diff", &diff);
             self.out.push_str("</div>\n");
+            // A flaky session shows what a second replay of the same build captured.
+            if let Some(second) = &c.second_capture {
+                let again = self.image(second.png.as_deref());
+                self.out.push_str("<div class=\"shots one\">");
+                let label = format!(
+                    "Replay {} of the same build ({})",
+                    second.replay,
+                    checkpoint_status_str(second.status)
+                );
+                self.figure(&label, "second", &again);
+                self.out.push_str("</div>\n");
+            }
             if matches!((&baseline, &actual), (Image::Png(_), Image::Png(_))) {
                 // The overlay copies the two images' `src` in script rather than embedding them
                 // again: it needs the script for its slider anyway, and the page stays half the
@@ -774,6 +786,7 @@ mod tests {
             diff_png: Some("out/a/01-x.diff.png".into()),
             dom_diff: None,
             note: None,
+            second_capture: None,
         }
     }
 

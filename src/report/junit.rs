@@ -594,6 +594,7 @@ pub(super) mod tests {
             dom_diff: (status == CheckpointStatus::Changed)
                 .then(|| "-<b>Total</b>\n+<b>Sum & total</b>".into()),
             note: None,
+            second_capture: None,
         }
     }
 

@@ -69,6 +69,19 @@ pub struct CheckpointReport {
     /// Set when the baseline was written by a different set of normalization rules.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// What a second replay of the same build captured, when the session is `flaky`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second_capture: Option<SecondCapture>,
+}
+
+/// The capture of a later replay of a flaky session, beside the first one.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SecondCapture {
+    /// Which replay of the run (2 for the first re-run).
+    pub replay: u32,
+    pub status: CheckpointStatus,
+    pub dom: Option<String>,
+    pub png: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

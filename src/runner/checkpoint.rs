@@ -133,13 +133,33 @@ fn compare_pngs(
     }
 }
 
+/// A capture that may become a baseline (`--update-snapshots`) or a pending snapshot, once
+/// the session is known not to be flaky.
+pub(super) struct Candidate {
+    pub name: String,
+    pub dom: DomSnapshot,
+    pub png: Vec<u8>,
+}
+
+/// Where a checkpoint belongs: its session, name, step, and where this replay's captures go.
+pub(super) struct Place<'a> {
+    pub session: &'a str,
+    pub name: &'a str,
+    pub step: usize,
+    pub artifacts: &'a Path,
+}
+
 pub(super) async fn compare_and_store(
     ctx: &Context,
-    session: &str,
-    name: &str,
-    step: usize,
+    place: Place<'_>,
     capture: Capture,
-) -> CheckpointReport {
+) -> (CheckpointReport, Option<Candidate>) {
+    let Place {
+        session,
+        name,
+        step,
+        artifacts,
+    } = place;
     let opts = &ctx.opts;
     let suite = &opts.suite_dir;
     let rel = |p: &Path| p.strip_prefix(suite).unwrap_or(p).display().to_string();
@@ -170,6 +190,7 @@ pub(super) async fn compare_and_store(
         diff_png: None,
         dom_diff: None,
         note: capture.problem.clone(),
+        second_capture: None,
     };
     let baseline = match snaps.load(name) {
         Ok(b) => b,
@@ -180,7 +201,7 @@ pub(super) async fn compare_and_store(
             report.status = CheckpointStatus::Changed;
             store_artifacts(
                 ctx,
-                session,
+                artifacts,
                 name,
                 &actual,
                 &capture.png,
@@ -188,13 +209,13 @@ pub(super) async fn compare_and_store(
                 None,
                 &mut report,
             );
-            return report;
+            return (report, None);
         }
     };
     let Some(baseline) = baseline else {
         store_artifacts(
             ctx,
-            session,
+            artifacts,
             name,
             &actual,
             &capture.png,
@@ -202,8 +223,8 @@ pub(super) async fn compare_and_store(
             None,
             &mut report,
         );
-        persist(ctx, &snaps, name, &actual, &capture.png, &mut report);
-        return report;
+        let candidate = candidate(name, actual, capture.png);
+        return (report, candidate);
     };
     report.baseline_dom = Some(rel(&snaps.dom_path(name)));
     report.baseline_png = baseline.png.as_ref().map(|_| rel(&snaps.png_path(name)));
@@ -246,18 +267,27 @@ pub(super) async fn compare_and_store(
     if dom.equal && visual.within_tolerance && capture.problem.is_none() {
         report.status = CheckpointStatus::Match;
         if opts.keep_captures {
-            store_artifacts(ctx, session, name, &actual, &capture.png, None, None, &mut report);
+            store_artifacts(
+                ctx,
+                artifacts,
+                name,
+                &actual,
+                &capture.png,
+                None,
+                None,
+                &mut report,
+            );
         }
         if !opts.ci {
             snaps.remove_pending(name);
         }
-        return report;
+        return (report, None);
     }
     report.status = CheckpointStatus::Changed;
     let dom_diff = (!dom.equal).then_some(dom.unified);
     store_artifacts(
         ctx,
-        session,
+        artifacts,
         name,
         &actual,
         &capture.png,
@@ -266,31 +296,41 @@ pub(super) async fn compare_and_store(
         &mut report,
     );
     report.dom_diff = dom_diff;
-    persist(ctx, &snaps, name, &actual, &capture.png, &mut report);
-    report
+    let candidate = candidate(name, actual, capture.png);
+    (report, candidate)
+}
+
+fn candidate(name: &str, dom: DomSnapshot, png: Vec<u8>) -> Option<Candidate> {
+    (!dom.body.is_empty() && !png.is_empty()).then(|| Candidate {
+        name: name.to_string(),
+        dom,
+        png,
+    })
 }
 
 /// Approves (`--update-snapshots`) or leaves a pending pair for review (local runs only).
-fn persist(
+pub(super) fn persist(
     ctx: &Context,
-    snaps: &SessionSnapshots,
-    name: &str,
-    actual: &DomSnapshot,
-    png: &[u8],
-    report: &mut CheckpointReport,
+    session: &mut crate::report::model::SessionReport,
+    candidates: &[Candidate],
 ) {
-    if actual.body.is_empty() || png.is_empty() {
-        return;
-    }
-    let result = if ctx.opts.update_snapshots {
-        snaps.approve(name, actual, png)
-    } else if !ctx.opts.ci {
-        snaps.write_pending(name, actual, png)
-    } else {
-        Ok(())
-    };
-    if let Err(e) = result {
-        report.note = Some(format!("cannot write the snapshot: {e}"));
+    let snaps = SessionSnapshots::new(
+        &ctx.opts.suite_dir.join(crate::suite::SNAPSHOTS_DIR),
+        &session.id,
+    );
+    for c in candidates {
+        let result = if ctx.opts.update_snapshots {
+            snaps.approve(&c.name, &c.dom, &c.png)
+        } else if !ctx.opts.ci {
+            snaps.write_pending(&c.name, &c.dom, &c.png)
+        } else {
+            Ok(())
+        };
+        if let Err(e) = result {
+            if let Some(r) = session.checkpoints.iter_mut().find(|r| r.name == c.name) {
+                r.note = Some(format!("cannot write the snapshot: {e}"));
+            }
+        }
     }
 }
 
@@ -301,7 +341,7 @@ fn persist(
 )]
 fn store_artifacts(
     ctx: &Context,
-    session: &str,
+    dir: &Path,
     name: &str,
     actual: &DomSnapshot,
     png: &[u8],
@@ -309,7 +349,6 @@ fn store_artifacts(
     dom_diff: Option<&str>,
     report: &mut CheckpointReport,
 ) {
-    let dir = ctx.opts.out_dir.join(session);
     let suite = &ctx.opts.suite_dir;
     let rel = |p: &Path| p.strip_prefix(suite).unwrap_or(p).display().to_string();
     let dom_path = dir.join(format!("{name}.actual.dom"));

@@ -2,6 +2,7 @@
 //! prints: it emits [`Event`]s that reporters consume.
 
 mod checkpoint;
+mod flake;
 mod session;
 pub mod shard;
 
@@ -199,22 +200,31 @@ fn prepare_out_dir(dir: &std::path::Path) -> Result<(), RunError> {
 /// recording that replays badly is not: retrying would hide a real difference.
 async fn replay_with_retries(ctx: &session::Context, spec: &SessionSpec) -> SessionReport {
     let mut attempt = 1;
-    loop {
-        let mut report = session::replay(ctx, spec).await;
+    let mut candidates = Vec::new();
+    let mut report = loop {
+        let mut report = session::replay(ctx, spec, 1, &mut candidates).await;
         report.attempts = attempt;
         let infra = report.error_kind == Some(ErrorKind::Infrastructure);
         if !infra || attempt > ctx.opts.retries {
-            return report;
+            break report;
         }
         attempt += 1;
+    };
+    if report.status == SessionStatus::Changed {
+        flake::check(ctx, spec, &mut report, &candidates).await;
     }
+    // A flaky capture never becomes a baseline, nor a pending one.
+    if report.status != SessionStatus::Flaky {
+        checkpoint::persist(ctx, &mut report, &candidates);
+    }
+    report
 }
 
 fn finish(sessions: Vec<SessionReport>, duration_ms: u64, opts: &RunOptions) -> RunReport {
     let summary = Summary::of(&sessions);
     let mut written = 0;
     let mut pending = 0;
-    for s in &sessions {
+    for s in sessions.iter().filter(|s| s.status != SessionStatus::Flaky) {
         for c in &s.checkpoints {
             if c.status != crate::report::model::CheckpointStatus::Match {
                 if opts.update_snapshots {
@@ -254,7 +264,8 @@ pub fn is_regression(s: &SessionReport, opts: &RunOptions) -> bool {
         SessionStatus::Changed => !(opts.update_snapshots && s.network.unmatched.is_empty()),
         SessionStatus::Broken => true,
         SessionStatus::New => opts.ci && !opts.update_snapshots,
-        SessionStatus::Passed | SessionStatus::Flaky => s.fidelity < opts.config.run.min_fidelity,
+        SessionStatus::Flaky => opts.config.run.fail_on_flaky,
+        SessionStatus::Passed => s.fidelity < opts.config.run.min_fidelity,
         SessionStatus::Error => false,
     }
 }

@@ -1,7 +1,7 @@
 //! Replaying one session: load its recording and HAR, start its backend and browser, perform
 //! the steps in order with the clock moving as recorded, take checkpoints, and score it.
 
-use super::checkpoint::{self, Capture};
+use super::checkpoint::{self, Candidate, Capture, Place};
 use super::{Event, RunOptions};
 use crate::browser::{Browser, SessionConfig};
 use crate::capture::Normalizer;
@@ -30,7 +30,16 @@ const STEP_QUIET_MS: u64 = 50;
 const SNAPSHOT_QUIET_MS: u64 = 150;
 const SETTLE_MAX: Duration = Duration::from_secs(5);
 
-pub(super) async fn replay(ctx: &Context, spec: &SessionSpec) -> SessionReport {
+/// Replays a session once. `pass` numbers the replays of one run (a flake check replays a
+/// changed session again); captures of pass N > 1 go to their own folder. Captures that may
+/// become baselines are handed back in `candidates`, for the runner to persist once it
+/// knows the session is not flaky.
+pub(super) async fn replay(
+    ctx: &Context,
+    spec: &SessionSpec,
+    pass: u32,
+    candidates: &mut Vec<Candidate>,
+) -> SessionReport {
     let started = Instant::now();
     let rel = |p: &std::path::Path| {
         p.strip_prefix(&ctx.opts.suite_dir)
@@ -102,6 +111,10 @@ pub(super) async fn replay(ctx: &Context, spec: &SessionSpec) -> SessionReport {
         }
     };
 
+    let mut artifacts = ctx.opts.out_dir.join(&spec.id);
+    if pass > 1 {
+        artifacts = artifacts.join(format!("replay-{pass}"));
+    }
     let mut run = Replay {
         ctx,
         spec,
@@ -109,9 +122,12 @@ pub(super) async fn replay(ctx: &Context, spec: &SessionSpec) -> SessionReport {
         checkpoints: Vec::new(),
         timeline: Vec::new(),
         viewport: "1280x800@1".into(),
+        artifacts,
+        candidates: Vec::new(),
     };
     let outcome = run.steps(&rec, &determinism).await;
     let checkpoints = std::mem::take(&mut run.checkpoints);
+    *candidates = std::mem::take(&mut run.candidates);
     let mut steps = std::mem::take(&mut run.timeline);
     for (i, step) in rec.steps.iter().enumerate().skip(steps.len()) {
         steps.push(StepReport {
@@ -228,6 +244,8 @@ struct Replay<'a> {
     checkpoints: Vec<crate::report::model::CheckpointReport>,
     timeline: Vec<StepReport>,
     viewport: String,
+    artifacts: PathBuf,
+    candidates: Vec<Candidate>,
 }
 
 impl Replay<'_> {
@@ -353,9 +371,15 @@ impl Replay<'_> {
         self.browser.settle(SNAPSHOT_QUIET_MS, SETTLE_MAX).await;
         self.browser.prepare_snapshot().await;
         let capture = Capture::take(self.browser, &self.ctx.normalizer, &self.viewport).await;
-        let report =
-            checkpoint::compare_and_store(self.ctx, &self.spec.id, &name, step, capture).await;
+        let place = Place {
+            session: &self.spec.id,
+            name: &name,
+            step,
+            artifacts: &self.artifacts,
+        };
+        let (report, candidate) = checkpoint::compare_and_store(self.ctx, place, capture).await;
         self.checkpoints.push(report);
+        self.candidates.extend(candidate);
     }
 }
 
