@@ -41,6 +41,17 @@ pub struct CompareConfig {
     pub max_diff_ratio: f64,
     /// Count anti-aliased pixels as differences.
     pub include_antialiasing: bool,
+    /// What a baseline made in another environment (browser major version, platform, fonts)
+    /// does: `warn` compares anyway with a note, `error` refuses the comparison.
+    pub environment: EnvironmentPolicy,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum EnvironmentPolicy {
+    #[default]
+    Warn,
+    Error,
 }
 
 impl Default for CompareConfig {
@@ -50,6 +61,7 @@ impl Default for CompareConfig {
             max_diff_pixels: 0,
             max_diff_ratio: 0.0,
             include_antialiasing: false,
+            environment: EnvironmentPolicy::Warn,
         }
     }
 }

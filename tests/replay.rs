@@ -407,3 +407,29 @@ fn a_difference_the_same_build_does_not_reproduce_is_flaky_and_never_a_baseline(
     let o = strict.run(&["run", "retry"]);
     assert_eq!(o.code, 1, "fail_on_flaky makes it fail: {}", o.stdout);
 }
+
+#[test]
+fn a_baseline_from_another_environment_is_named_as_such() {
+    let other_env = |dom: &str| {
+        dom.replacen("# browser: Chromium 156.", "# browser: Chromium 120.", 1)
+            .replacen("# fonts: sha256:", "# fonts: sha256:00", 1)
+    };
+    let suite = TestSuite::demo().edit("snapshots/retry/06-end.dom", other_env);
+    let o = suite.run(&["run", "retry"]);
+    assert_eq!(o.code, 0, "a warning by default: {}", o.stdout);
+    let c = o.session("retry")["checkpoints"]
+        .as_array()
+        .expect("checkpoints")
+        .iter()
+        .find(|c| c["name"] == "06-end")
+        .cloned()
+        .expect("06-end");
+    let note = c["note"].as_str().unwrap_or_default();
+    assert!(note.contains("Chromium 120") && note.contains("fonts"), "{note}");
+    assert!(o.stdout.contains("warning: environment"), "{}", o.stdout);
+
+    let strict = suite.file("reprise.toml", "[app]\ndir = \"demo\"\n[compare]\nenvironment = \"error\"\n");
+    let o = strict.run(&["run", "retry"]);
+    assert_eq!(o.code, 1, "{}", o.stdout);
+    assert_eq!(o.status("retry"), "changed");
+}

@@ -23,6 +23,49 @@ pub struct SnapshotHeader {
     pub url: String,
     pub viewport: String,
     pub normalizer: String,
+    /// The environment it was rendered in; empty in baselines from before it was recorded.
+    pub environment: Environment,
+}
+
+/// What a screenshot depends on besides the app: the browser, the OS, and the fonts it has.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Environment {
+    /// e.g. `Chromium 156.0.8078.108`.
+    pub browser: String,
+    pub platform: String,
+    /// Digest of the font families the browser can use.
+    pub fonts: String,
+}
+
+impl Environment {
+    /// What differs between the environment a baseline was made in and this one, in a form a
+    /// person can act on; `None` when they are compatible (or the baseline does not say).
+    pub fn incompatibility(&self, current: &Environment) -> Option<String> {
+        let major = |v: &str| {
+            v.split_whitespace()
+                .last()
+                .and_then(|x| x.split('.').next())
+                .unwrap_or("")
+                .to_string()
+        };
+        let mut diffs = Vec::new();
+        if !self.browser.is_empty() && major(&self.browser) != major(&current.browser) {
+            diffs.push(format!(
+                "browser `{}` → `{}`",
+                self.browser, current.browser
+            ));
+        }
+        if !self.platform.is_empty() && self.platform != current.platform {
+            diffs.push(format!(
+                "platform `{}` → `{}`",
+                self.platform, current.platform
+            ));
+        }
+        if !self.fonts.is_empty() && self.fonts != current.fonts {
+            diffs.push("a different set of fonts".into());
+        }
+        (!diffs.is_empty()).then(|| diffs.join(", "))
+    }
 }
 
 /// A DOM snapshot as stored on disk.
@@ -35,8 +78,18 @@ pub struct DomSnapshot {
 impl DomSnapshot {
     pub fn render(&self) -> String {
         let h = &self.header;
+        let mut env = String::new();
+        for (key, value) in [
+            ("browser", &h.environment.browser),
+            ("platform", &h.environment.platform),
+            ("fonts", &h.environment.fonts),
+        ] {
+            if !value.is_empty() {
+                env.push_str(&format!("# {key}: {value}\n"));
+            }
+        }
         format!(
-            "{MAGIC} v{FORMAT_VERSION}\n# session: {}\n# checkpoint: {}\n# step: {}\n# url: {}\n# viewport: {}\n# normalizer: {}\n{END_OF_HEADER}\n{}",
+            "{MAGIC} v{FORMAT_VERSION}\n# session: {}\n# checkpoint: {}\n# step: {}\n# url: {}\n# viewport: {}\n# normalizer: {}\n{env}{END_OF_HEADER}\n{}",
             h.session, h.checkpoint, h.step, h.url, h.viewport, h.normalizer, self.body
         )
     }
@@ -74,6 +127,9 @@ impl DomSnapshot {
                 "url" => header.url = value.into(),
                 "viewport" => header.viewport = value.into(),
                 "normalizer" => header.normalizer = value.into(),
+                "browser" => header.environment.browser = value.into(),
+                "platform" => header.environment.platform = value.into(),
+                "fonts" => header.environment.fonts = value.into(),
                 _ => {}
             }
         }
@@ -186,6 +242,11 @@ mod tests {
                 url: "https://shop.test/pay".into(),
                 viewport: "1280x800@1".into(),
                 normalizer: "sha256:abc".into(),
+                environment: Environment {
+                    browser: "Chromium 156.0.8078.108".into(),
+                    platform: "linux".into(),
+                    fonts: "sha256:f0".into(),
+                },
             },
             body: body.into(),
         }
@@ -195,6 +256,27 @@ mod tests {
     fn header_round_trips_and_body_is_verbatim() {
         let s = snap("<html>\n  \"--- not a header\"\n");
         assert_eq!(DomSnapshot::parse(&s.render()), Ok(s));
+    }
+
+    #[test]
+    fn environments_are_compatible_within_a_major_version_and_font_set() {
+        let base = Environment {
+            browser: "Chromium 156.0.8078.108".into(),
+            platform: "linux".into(),
+            fonts: "sha256:a".into(),
+        };
+        let mut now = base.clone();
+        now.browser = "Chromium 156.0.9000.1".into();
+        assert_eq!(base.incompatibility(&now), None);
+        now.browser = "Chromium 157.0.1.1".into();
+        now.fonts = "sha256:b".into();
+        let why = base.incompatibility(&now).expect("incompatible");
+        assert!(why.contains("157") && why.contains("fonts"), "{why}");
+        assert_eq!(
+            Environment::default().incompatibility(&now),
+            None,
+            "old baselines do not say"
+        );
     }
 
     #[test]

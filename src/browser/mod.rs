@@ -20,6 +20,15 @@ use std::time::{Duration, Instant};
 /// In-page helpers, evaluated before scripts that need them.
 const PAGE_JS: &str = include_str!("page.js");
 
+/// Which common font families the browser has, and how its generic families render: text
+/// measured in each family against a fallback (fonts cannot be listed from a page).
+const FONT_PROBE_JS: &str = "const c = document.createElement('canvas').getContext('2d'); \
+  const w = (f) => { c.font = '72px ' + f; return c.measureText('mmmmmmmmmmlli WwQq 0123').width.toFixed(2); }; \
+  const generic = ['sans-serif', 'serif', 'monospace', 'system-ui', 'cursive'].map(g => g + '=' + w(g)); \
+  const families = ['Arial', 'Helvetica', 'Liberation Sans', 'Liberation Serif', 'Liberation Mono', 'DejaVu Sans', 'DejaVu Serif', 'DejaVu Sans Mono', 'Noto Sans', 'Noto Serif', 'Noto Color Emoji', 'Roboto', 'Ubuntu', 'Cantarell', 'Times New Roman', 'Courier New', 'Georgia', 'Verdana', 'Segoe UI', 'San Francisco', 'Inter', 'Open Sans', 'FreeSans', 'Nimbus Sans']; \
+  const present = families.filter(f => w('\\'' + f + '\\', monospace') !== w('monospace') || w('\\'' + f + '\\', serif') !== w('serif')); \
+  return generic.concat(present).join('|');";
+
 /// What a session's browser needs to know.
 pub struct SessionConfig<'a> {
     pub webdriver_url: &'a str,
@@ -36,6 +45,7 @@ pub struct Browser {
     pub client: fantoccini::Client,
     intercept: Arc<Interceptor>,
     determinism: Mutex<Determinism>,
+    environment: Mutex<Option<crate::baseline::Environment>>,
     sink: Sink,
     _profile: tempfile::TempDir,
     tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -101,6 +111,7 @@ impl Browser {
             client,
             intercept,
             determinism: Mutex::new(cfg.determinism),
+            environment: Mutex::new(None),
             sink,
             _profile: profile,
             tasks: vec![task],
@@ -264,6 +275,43 @@ impl Browser {
         base64::engine::general_purpose::STANDARD
             .decode(data)
             .map_err(|e| e.to_string())
+    }
+
+    /// The environment screenshots depend on: browser version and platform from the
+    /// session's capabilities, and a digest of the fonts the page can use (measured in the
+    /// page, so it is right on a remote Grid node too). Computed once per session.
+    pub async fn environment(&self) -> crate::baseline::Environment {
+        if let Some(env) = self
+            .environment
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+        {
+            return env;
+        }
+        let caps = self.client.capabilities();
+        let cap = |k: &str| {
+            caps.and_then(|c| c.get(k))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        let fonts = self
+            .client
+            .execute(FONT_PROBE_JS, vec![])
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        use sha2::Digest as _;
+        let digest = format!("{:x}", sha2::Sha256::digest(fonts.as_bytes()));
+        let env = crate::baseline::Environment {
+            browser: format!("Chromium {}", cap("browserVersion")),
+            platform: cap("platformName"),
+            fonts: format!("sha256:{}", &digest[..16]),
+        };
+        *self.environment.lock().unwrap_or_else(|p| p.into_inner()) = Some(env.clone());
+        env
     }
 
     /// Whether the browser still answers, through both WebDriver and DevTools.

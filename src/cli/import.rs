@@ -283,6 +283,8 @@ fn write_all(args: &ImportArgs, outputs: &[Output]) -> Result<i32, Failure> {
                     url: e.url.clone(),
                     viewport: e.viewport.clone(),
                     normalizer: normalizer.digest().to_owned(),
+                    // The user's DOM was not rendered by reprise: no environment to compare.
+                    environment: Default::default(),
                 },
                 body: normalizer.apply(&e.body),
             };

@@ -313,7 +313,7 @@ impl<'a> Matcher<'a> {
             return self.run_band(0, output);
         }
         let rows_per_band = self.height.div_ceil(bands);
-        let band_bytes = rows_per_band * self.width * 4;
+        let band_bytes = (rows_per_band * self.width * 4).max(1);
         let this = &self;
         std::thread::scope(|scope| {
             let mut chunks = output.chunks_mut(band_bytes).enumerate();
@@ -332,52 +332,60 @@ impl<'a> Matcher<'a> {
         })
     }
 
-    /// Compare the pixels `first..first + out.len() / 4` and draw them into
-    /// `out`, which holds exactly those pixels.
+    /// Compare the rows starting at pixel `first` (a row start) and draw
+    /// them into `out`, which holds exactly those rows.
     fn run_band(&self, first: usize, out: &mut [u8]) -> u64 {
-        let count = out.len() / 4;
-        let (start, end) = (first * 4, (first + count) * 4);
-        let mut gray = GrayCache::new(self.alpha);
-        let exact = self.footprints.is_none();
-        let (a, b) = (&self.img1[start..end], &self.img2[start..end]);
-
-        // Fast path: identical buffers (a vectorised memcmp).
-        if exact && a == b {
-            if self.draw_background {
-                draw_gray_range(&mut gray, a, out);
-            }
+        let stride = self.width * 4;
+        if stride == 0 {
             return 0;
         }
-
+        let mut gray = GrayCache::new(self.alpha);
+        let exact = self.footprints.is_none();
+        let y_first = first / self.width;
         let mut diff = 0u64;
-        let blocks = if exact { count / BLOCK_PIXELS } else { 0 };
-        for block in 0..blocks {
-            let lo = block * BLOCK_PIXELS * 4;
-            let hi = lo + BLOCK_PIXELS * 4;
-            if block_eq(&a[lo..hi], &b[lo..hi]) {
+        for (dy, out_row) in out.chunks_exact_mut(stride).enumerate() {
+            let y = y_first + dy;
+            let row_start = y * stride;
+            let a = &self.img1[row_start..row_start + stride];
+            let b = &self.img2[row_start..row_start + stride];
+            // Unchanged rows (most of a screenshot) cost one memcmp.
+            if exact && a == b {
                 if self.draw_background {
-                    draw_gray_range(&mut gray, &a[lo..hi], &mut out[lo..hi]);
+                    draw_gray_range(&mut gray, a, out_row);
                 }
-            } else {
-                for j in lo / 4..hi / 4 {
-                    diff += self.pixel(first + j, &mut gray, &mut out[j * 4..j * 4 + 4]);
+                continue;
+            }
+            let blocks = if exact { self.width / BLOCK_PIXELS } else { 0 };
+            for block in 0..blocks {
+                let lo = block * BLOCK_PIXELS * 4;
+                let hi = lo + BLOCK_PIXELS * 4;
+                if block_eq(&a[lo..hi], &b[lo..hi]) {
+                    if self.draw_background {
+                        draw_gray_range(&mut gray, &a[lo..hi], &mut out_row[lo..hi]);
+                    }
+                } else {
+                    for x in lo / 4..hi / 4 {
+                        let px_out = &mut out_row[x * 4..x * 4 + 4];
+                        diff += self.pixel(x, y, &mut gray, px_out);
+                    }
                 }
             }
-        }
-        for j in blocks * BLOCK_PIXELS..count {
-            diff += self.pixel(first + j, &mut gray, &mut out[j * 4..j * 4 + 4]);
+            for x in blocks * BLOCK_PIXELS..self.width {
+                diff += self.pixel(x, y, &mut gray, &mut out_row[x * 4..x * 4 + 4]);
+            }
         }
         diff
     }
 
-    /// pixelmatch's per-pixel step for pixel `i`, drawn into `out` (its four
-    /// bytes); returns 1 when the pixel counts as different.
+    /// pixelmatch's per-pixel step for pixel (x, y), drawn into `out` (its
+    /// four bytes); returns 1 when the pixel counts as different.
     #[inline]
-    fn pixel(&self, i: usize, gray: &mut GrayCache, out: &mut [u8]) -> u64 {
+    fn pixel(&self, x: usize, y: usize, gray: &mut GrayCache, out: &mut [u8]) -> u64 {
+        let i = y * self.width + x;
         let pos = i * 4;
         let same = px32(self.img1, i) == px32(self.img2, i);
         let forced = match self.footprints {
-            Some(fp) => fp.in_one_only(i % self.width, i / self.width),
+            Some(fp) => fp.in_one_only(x, y),
             None => false,
         };
         if same && !forced {
@@ -395,11 +403,10 @@ impl<'a> Matcher<'a> {
         };
 
         if forced || delta.abs() > self.max_delta {
-            let excluded_aa = !forced && !self.include_aa && {
-                let (x, y) = (i % self.width, i / self.width);
-                self.antialiased(self.img1, x, y, self.img1, self.img2)
-                    || self.antialiased(self.img2, x, y, self.img2, self.img1)
-            };
+            let excluded_aa = !forced
+                && !self.include_aa
+                && (self.antialiased(self.img1, x, y, self.img1, self.img2)
+                    || self.antialiased(self.img2, x, y, self.img2, self.img1));
             if excluded_aa {
                 // anti-aliasing: drawn, not counted, and not part of a mask
                 if self.draw_background {
@@ -602,22 +609,16 @@ fn blend([r1, g1, b1, a1]: [f64; 4], [r2, g2, b2, a2]: [f64; 4], k: usize) -> (f
 /// Kotsarenko and Ramos), negative when the img2 pixel is darker.
 #[inline]
 fn color_delta(img1: &[u8], img2: &[u8], k: usize) -> f64 {
-    let r1 = f64::from(img1[k]);
-    let g1 = f64::from(img1[k + 1]);
-    let b1 = f64::from(img1[k + 2]);
-    let a1 = f64::from(img1[k + 3]);
-    let r2 = f64::from(img2[k]);
-    let g2 = f64::from(img2[k + 1]);
-    let b2 = f64::from(img2[k + 2]);
-    let a2 = f64::from(img2[k + 3]);
-
-    let mut dr = r1 - r2;
-    let mut dg = g1 - g2;
-    let mut db = b1 - b2;
-
-    if a1 < 255.0 || a2 < 255.0 {
-        (dr, dg, db) = blend([r1, g1, b1, a1], [r2, g2, b2, a2], k);
-    }
+    let (p1, p2) = (&img1[k..k + 4], &img2[k..k + 4]);
+    let (dr, dg, db) = if p1[3] == 255 && p2[3] == 255 {
+        // Opaque: byte differences are exact in f64, so this equals the
+        // general path's `r1 - r2` (and skips its blending branch).
+        let d = |c: usize| f64::from(i16::from(p1[c]) - i16::from(p2[c]));
+        (d(0), d(1), d(2))
+    } else {
+        let px = |p: &[u8]| [p[0], p[1], p[2], p[3]].map(f64::from);
+        blend(px(p1), px(p2), k)
+    };
 
     let y = dr * 0.29889531 + dg * 0.58662247 + db * 0.11448223;
     let i = dr * 0.59597799 - dg * 0.27417610 - db * 0.32180189;

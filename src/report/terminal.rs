@@ -168,6 +168,18 @@ impl<W: Write> TerminalReporter<W> {
                 let _ = writeln!(self.out, "{indent}  note: {n}");
             }
         }
+        if let Some(note) = s
+            .checkpoints
+            .iter()
+            .filter(|c| c.status == CheckpointStatus::Match)
+            .find_map(|c| c.note.as_deref().filter(|n| n.starts_with("environment:")))
+        {
+            let _ = writeln!(
+                self.out,
+                "{indent}{} {note}",
+                self.paint(YELLOW, "warning:")
+            );
+        }
         for u in &s.network.unmatched {
             let near = u
                 .closest

@@ -26,6 +26,7 @@ pub(super) struct Capture {
     pub url: String,
     pub viewport: String,
     pub normalizer: String,
+    pub environment: crate::baseline::Environment,
     /// Set when the page could not be captured.
     pub problem: Option<String>,
 }
@@ -75,6 +76,7 @@ impl Capture {
             url: browser.current_url().await,
             viewport: viewport.to_string(),
             normalizer: normalizer.digest().to_string(),
+            environment: browser.environment().await,
             problem,
         }
     }
@@ -172,6 +174,7 @@ pub(super) async fn compare_and_store(
             url: capture.url.clone(),
             viewport: capture.viewport.clone(),
             normalizer: capture.normalizer.clone(),
+            environment: capture.environment.clone(),
         },
         body: capture.dom.clone(),
     };
@@ -228,6 +231,24 @@ pub(super) async fn compare_and_store(
     };
     report.baseline_dom = Some(rel(&snaps.dom_path(name)));
     report.baseline_png = baseline.png.as_ref().map(|_| rel(&snaps.png_path(name)));
+    if let Some(why) = baseline
+        .dom
+        .header
+        .environment
+        .incompatibility(&capture.environment)
+    {
+        // Pixels from another browser or font set differ everywhere: say so instead of
+        // leaving people to read a thousand-pixel diff.
+        let note = format!(
+            "environment: the baseline was made with {why}; re-approve baselines made here"
+        );
+        if opts.config.compare.environment == crate::config::EnvironmentPolicy::Error {
+            report.status = CheckpointStatus::Changed;
+            report.note = Some(note);
+            return (report, None);
+        }
+        report.note = Some(note);
+    }
     if baseline.dom.header.normalizer != capture.normalizer {
         report.note = Some(
             "baseline made with other normalization rules: re-approve it after checking the diff"
