@@ -76,6 +76,7 @@ mod tests {
             dom_diff: None,
             note: None,
             second_capture: None,
+            dom_changes: Vec::new(),
         }
     }
 

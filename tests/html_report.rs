@@ -126,6 +126,7 @@ fn checkpoint(
         dom_diff: None,
         note: None,
         second_capture: None,
+        dom_changes: Vec::new(),
     }
 }
 
@@ -164,6 +165,7 @@ fn session(id: &str, title: &str, status: SessionStatus) -> SessionReport {
         error_kind: None,
         broken_step: None,
         tags: vec!["smoke".into()],
+        divergence: None,
         recording: format!("recordings/{id}.json"),
     }
 }
@@ -225,6 +227,7 @@ fn build_suite(suite: &Path) -> RunReport {
     changed.network.served = 5;
     changed.network.unmatched = vec![
         UnmatchedRequest {
+            step: 0,
             method: "POST".into(),
             url: format!("https://api.reprise.test/coupon?code={}", evil("")),
             closest: Some(Closest {
@@ -234,6 +237,7 @@ fn build_suite(suite: &Path) -> RunReport {
             }),
         },
         UnmatchedRequest {
+            step: 0,
             method: "GET".into(),
             url: JS_URL.into(),
             closest: None,

@@ -42,6 +42,7 @@ fn checkpoint(name: &str, status: CheckpointStatus) -> CheckpointReport {
             .then(|| "-<p>a</p>\n+<p>b & \"c\" ]]></p>\n".into()),
         note: Some("baseline made with other normalization rules".into()),
         second_capture: None,
+        dom_changes: Vec::new(),
     }
 }
 
@@ -78,6 +79,7 @@ fn session(id: &str, status: SessionStatus) -> SessionReport {
         error_kind: None,
         broken_step: None,
         tags: vec!["shop.cart".into()],
+        divergence: None,
         recording: format!("recordings/{id}.json"),
     };
     match status {
@@ -85,6 +87,7 @@ fn session(id: &str, status: SessionStatus) -> SessionReport {
             s.checkpoints
                 .push(checkpoint("cart & <total>", CheckpointStatus::Changed));
             s.network.unmatched.push(UnmatchedRequest {
+                step: 0,
                 method: "GET".into(),
                 url: "http://api/x?y=<1>".into(),
                 closest: Some(Closest {
@@ -94,6 +97,7 @@ fn session(id: &str, status: SessionStatus) -> SessionReport {
                 }),
             });
             s.network.unmatched.push(UnmatchedRequest {
+                step: 0,
                 method: "POST".into(),
                 url: "http://api/z".into(),
                 closest: None,

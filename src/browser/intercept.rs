@@ -30,7 +30,10 @@ pub enum AppSource {
 pub struct NetworkLog {
     in_flight: AtomicUsize,
     pub app_served: AtomicUsize,
-    pub console_errors: Mutex<Vec<String>>,
+    /// Console errors and uncaught exceptions, with the step they happened in.
+    pub console_errors: Mutex<Vec<(usize, String)>>,
+    /// The step the replay is at.
+    pub step: AtomicUsize,
     /// Sessions of attached page/iframe targets, with the id of their determinism script.
     documents: Mutex<Vec<(String, Option<String>)>>,
 }
@@ -143,11 +146,12 @@ impl Interceptor {
     }
 
     fn push_console(&self, s: String) {
+        let step = self.log.step.load(Ordering::SeqCst);
         self.log
             .console_errors
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .push(s);
+            .push((step, s));
     }
 
     /// Attaches to the page chromedriver drives (its window handle is the CDP target id) and

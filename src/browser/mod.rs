@@ -346,13 +346,19 @@ impl Browser {
         self.sink.escaped()
     }
 
-    pub fn console_errors(&self) -> Vec<String> {
+    /// Console errors and uncaught exceptions, with the step they happened in.
+    pub fn console_errors(&self) -> Vec<(usize, String)> {
         self.intercept
             .log
             .console_errors
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
+    }
+
+    /// Tells the browser side which step the replay is at.
+    pub fn set_step(&self, step: usize) {
+        self.intercept.log.step.store(step, Ordering::SeqCst);
     }
 
     pub async fn close(self) {

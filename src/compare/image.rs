@@ -442,32 +442,76 @@ impl<'a> Matcher<'a> {
         let y2 = (y1 + 1).min(height - 1);
         let pos4 = (y1 * width + x1) * 4;
         let center = [img[pos4], img[pos4 + 1], img[pos4 + 2], img[pos4 + 3]];
-        let mut zeroes = u32::from(x1 == x0 || x1 == x2 || y1 == y0 || y1 == y2);
+        let on_edge = x1 == x0 || x1 == x2 || y1 == y0 || y1 == y2;
+        let mut zeroes = u32::from(on_edge);
         let (mut min, mut max) = (0.0f64, 0.0f64);
         let (mut min_x, mut min_y, mut max_x, mut max_y) = (0, 0, 0, 0);
 
-        // go through the 8 adjacent pixels, column by column as pixelmatch does
-        for x in x0..=x2 {
-            for y in y0..=y2 {
-                if x == x1 && y == y1 {
-                    continue;
+        // One step of pixelmatch's scan over a neighbour; `false` when the
+        // pixel is definitely not anti-aliasing.
+        let mut visit = |x: usize, y: usize, px: &[u8]| -> bool {
+            // brightness delta between the centre pixel and the adjacent one
+            let delta = brightness_delta(px, pos4, center);
+            if delta == 0.0 {
+                zeroes += 1;
+                // more than 2 equal siblings: definitely not anti-aliasing
+                if zeroes > 2 {
+                    return false;
                 }
-                // brightness delta between the centre pixel and the adjacent one
-                let delta = brightness_delta(img, pos4, (y * width + x) * 4, center);
-                if delta == 0.0 {
-                    zeroes += 1;
-                    // more than 2 equal siblings: definitely not anti-aliasing
-                    if zeroes > 2 {
+            } else if delta < min {
+                min = delta;
+                min_x = x;
+                min_y = y;
+            } else if delta > max {
+                max = delta;
+                max_x = x;
+                max_y = y;
+            }
+            true
+        };
+
+        // go through the 8 adjacent pixels, column by column as pixelmatch does
+        if on_edge {
+            for x in x0..=x2 {
+                for y in y0..=y2 {
+                    if x == x1 && y == y1 {
+                        continue;
+                    }
+                    let m = (y * width + x) * 4;
+                    if !visit(x, y, &img[m..m + 4]) {
                         return false;
                     }
-                } else if delta < min {
-                    min = delta;
-                    min_x = x;
-                    min_y = y;
-                } else if delta > max {
-                    max = delta;
-                    max_x = x;
-                    max_y = y;
+                }
+            }
+        } else {
+            // Interior pixel (nearly all): the three rows of the 3×3
+            // neighbourhood as fixed-size slices, so the scan has no bounds
+            // checks or index arithmetic; same order as above.
+            let stride = width * 4;
+            let rows = [
+                &img[pos4 - stride - 4..pos4 - stride + 8],
+                &img[pos4 - 4..pos4 + 8],
+                &img[pos4 + stride - 4..pos4 + stride + 8],
+            ];
+            let at = |dx: usize, dy: usize| &rows[dy][dx * 4..dx * 4 + 4];
+            // Exactly equal neighbours have a zero brightness delta, and more
+            // than 2 zeroes end the scan with `false`: counting them first,
+            // without branches, settles flat areas (most of a screenshot)
+            // with the same answer as the scan.
+            let c = u32::from_ne_bytes(center);
+            let equal: u32 = NEIGHBOURS
+                .iter()
+                .map(|&(dx, dy)| {
+                    let p = at(dx, dy);
+                    u32::from(u32::from_ne_bytes([p[0], p[1], p[2], p[3]]) == c)
+                })
+                .sum();
+            if equal > 2 {
+                return false;
+            }
+            for (dx, dy) in NEIGHBOURS {
+                if !visit(x0 + dx, y0 + dy, at(dx, dy)) {
+                    return false;
                 }
             }
         }
@@ -507,6 +551,19 @@ impl<'a> Matcher<'a> {
         false
     }
 }
+
+/// The 8 neighbours of an interior pixel as (dx, dy) offsets from its
+/// top-left neighbour, column by column (pixelmatch's visiting order).
+const NEIGHBOURS: [(usize, usize); 8] = [
+    (0, 0),
+    (0, 1),
+    (0, 2),
+    (1, 0),
+    (1, 2),
+    (2, 0),
+    (2, 1),
+    (2, 2),
+];
 
 /// Pixel `i` of an RGBA buffer as one `u32` (native byte order; only ever
 /// compared for equality).
@@ -635,36 +692,22 @@ fn color_delta(img1: &[u8], img2: &[u8], k: usize) -> f64 {
 }
 
 /// pixelmatch's `brightnessDelta`: the Y (brightness) part of `colorDelta`
-/// between the centre pixel (`center`, at byte offset `k`) and the pixel at
-/// byte offset `m` of the same image.
-#[inline]
-fn brightness_delta(img: &[u8], k: usize, m: usize, center: [u8; 4]) -> f64 {
-    let other = [img[m], img[m + 1], img[m + 2], img[m + 3]];
+/// between the centre pixel (`center`, at byte offset `k`) and the adjacent
+/// pixel `other` (its four bytes) of the same image.
+#[inline(always)]
+fn brightness_delta(other: &[u8], k: usize, center: [u8; 4]) -> f64 {
+    let other = [other[0], other[1], other[2], other[3]];
     if other == center {
         return 0.0;
     }
-    if center[3] == 255 && other[3] == 255 {
-        // Opaque (every screenshot): the same f64 operations as below, minus
-        // the conversions and the blending branch. Integer differences of
-        // bytes are exact in f64, so the result is bit-identical.
+    let (dr, dg, db) = if center[3] == 255 && other[3] == 255 {
+        // Opaque (every screenshot): byte differences are exact in f64, so
+        // this equals pixelmatch's `r1 - r2` on the converted values.
         let d = |c: usize| f64::from(i16::from(center[c]) - i16::from(other[c]));
-        return d(0) * 0.29889531 + d(1) * 0.58662247 + d(2) * 0.11448223;
-    }
-    let [r1, g1, b1, a1] = center.map(f64::from);
-    let r2 = f64::from(img[m]);
-    let g2 = f64::from(img[m + 1]);
-    let b2 = f64::from(img[m + 2]);
-    let a2 = f64::from(img[m + 3]);
-
-    let mut dr = r1 - r2;
-    let mut dg = g1 - g2;
-    let mut db = b1 - b2;
-
-    // (equal pixels returned 0.0 above, as pixelmatch's all-zero check does)
-    if a1 < 255.0 || a2 < 255.0 {
-        (dr, dg, db) = blend([r1, g1, b1, a1], [r2, g2, b2, a2], k);
-    }
-
+        (d(0), d(1), d(2))
+    } else {
+        blend(center.map(f64::from), other.map(f64::from), k)
+    };
     dr * 0.29889531 + dg * 0.58662247 + db * 0.11448223
 }
 

@@ -23,6 +23,9 @@ pub const UNMATCHED_HEADER: &str = "x-reprise-unmatched";
 /// A request no recorded exchange answered.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UnmatchedRequest {
+    /// The step during which the page sent it (1-based; 0 before the first step).
+    #[serde(default)]
+    pub step: usize,
     pub method: String,
     pub url: String,
     pub closest: Option<Closest>,
@@ -38,6 +41,8 @@ struct State {
     index: ExchangeIndex,
     served: Mutex<usize>,
     unmatched: Mutex<Vec<UnmatchedRequest>>,
+    /// The step the replay is at, to place unmatched requests in the session's timeline.
+    step: std::sync::atomic::AtomicUsize,
 }
 
 impl MockBackend {
@@ -48,6 +53,7 @@ impl MockBackend {
             index: ExchangeIndex::new(exchanges),
             served: Mutex::new(0),
             unmatched: Mutex::new(Vec::new()),
+            step: std::sync::atomic::AtomicUsize::new(0),
         });
         let server = MockServer::builder().start().await;
         Mock::given(wiremock::matchers::any())
@@ -60,6 +66,13 @@ impl MockBackend {
     /// Base URL of the server, e.g. `http://127.0.0.1:40123`.
     pub fn uri(&self) -> String {
         self.server.uri()
+    }
+
+    /// Tells the backend which step the replay is at.
+    pub fn set_step(&self, step: usize) {
+        self.state
+            .step
+            .store(step, std::sync::atomic::Ordering::SeqCst);
     }
 
     pub fn recorded(&self) -> usize {
@@ -111,6 +124,7 @@ impl Respond for Responder {
             }
             Lookup::Unmatched { closest } => {
                 let record = UnmatchedRequest {
+                    step: self.0.step.load(std::sync::atomic::Ordering::SeqCst),
                     method,
                     url: url.to_string(),
                     closest,

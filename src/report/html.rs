@@ -363,6 +363,22 @@ impl Page<'_> {
                 Esc(e)
             );
         }
+        if let Some(d) = &s.divergence {
+            w!(
+                self.out,
+                "<div class=\"callout divergence\"><h3>First divergence, at step {}</h3><p>{}</p>",
+                d.step,
+                Esc(&d.summary)
+            );
+            if !d.details.is_empty() {
+                self.out.push_str("<ul>");
+                for line in &d.details {
+                    w!(self.out, "<li><code>{}</code></li>", Esc(line));
+                }
+                self.out.push_str("</ul>");
+            }
+            self.out.push_str("</div>\n");
+        }
         // The failed step's reason goes on its row of the timeline; a callout only when the
         // timeline has no such row.
         let on_timeline = s.broken_step.as_ref().is_some_and(|b| {
@@ -787,6 +803,7 @@ mod tests {
             dom_diff: None,
             note: None,
             second_capture: None,
+            dom_changes: Vec::new(),
         }
     }
 
@@ -823,6 +840,7 @@ mod tests {
             error_kind: None,
             broken_step: None,
             tags: vec![evil()],
+            divergence: None,
             recording: format!("recordings/{}.json", evil()),
         }
     }
@@ -868,6 +886,7 @@ mod tests {
             app_assets: 1,
             unmatched: vec![
                 UnmatchedRequest {
+                    step: 0,
                     method: evil(),
                     url: evil(),
                     closest: Some(Closest {
@@ -877,6 +896,7 @@ mod tests {
                     }),
                 },
                 UnmatchedRequest {
+                    step: 0,
                     method: "POST".into(),
                     url: JS_URL.into(),
                     closest: None,

@@ -595,6 +595,7 @@ pub(super) mod tests {
                 .then(|| "-<b>Total</b>\n+<b>Sum & total</b>".into()),
             note: None,
             second_capture: None,
+            dom_changes: Vec::new(),
         }
     }
 
@@ -622,6 +623,7 @@ pub(super) mod tests {
             error_kind: None,
             broken_step: None,
             tags: Vec::new(),
+            divergence: None,
             recording: format!("recordings/{id}.json"),
         };
         match status {
@@ -631,6 +633,7 @@ pub(super) mod tests {
                 s.checkpoints
                     .push(checkpoint("cart <total>", CheckpointStatus::Changed));
                 s.network.unmatched.push(UnmatchedRequest {
+                    step: 0,
                     method: "POST".into(),
                     url: "http://api.test/cart?id=1&x=2".into(),
                     closest: Some(Closest {

@@ -72,6 +72,33 @@ pub struct CheckpointReport {
     /// What a second replay of the same build captured, when the session is `flaky`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub second_capture: Option<SecondCapture>,
+    /// The DOM differences as structural changes (added, removed, text, attribute).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dom_changes: Vec<crate::compare::dom::DomChange>,
+}
+
+/// The first point where a replay diverged from the recording and its baselines: what a
+/// person should look at first to learn why a session changed or broke.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Divergence {
+    /// 1-based step during or after which it happened.
+    pub step: usize,
+    pub kind: DivergenceKind,
+    pub summary: String,
+    pub details: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum DivergenceKind {
+    /// A request matched nothing recorded.
+    Request,
+    /// A console error or uncaught exception.
+    Console,
+    /// A step could not be performed.
+    Step,
+    /// A checkpoint differs from its baseline.
+    Checkpoint,
 }
 
 /// The capture of a later replay of a flaky session, beside the first one.
@@ -146,6 +173,9 @@ pub struct SessionReport {
     pub error_kind: Option<ErrorKind>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub broken_step: Option<BrokenStep>,
+    /// Where a changed or broken session first diverged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub divergence: Option<Divergence>,
     pub tags: Vec<String>,
     pub recording: String,
 }
@@ -170,6 +200,7 @@ impl SessionReport {
             error_kind: Some(kind),
             broken_step: None,
             tags: Vec::new(),
+            divergence: None,
             recording: recording.into(),
         }
     }

@@ -131,6 +131,21 @@ impl<W: Write> TerminalReporter<W> {
                 let _ = writeln!(self.out, "{indent}{l}");
             }
         }
+        if let Some(d) = &s.divergence {
+            let _ = writeln!(
+                self.out,
+                "{indent}{} at step {}: {}",
+                self.paint(YELLOW, "first divergence"),
+                d.step,
+                d.summary
+            );
+            for line in d.details.iter().take(6) {
+                let _ = writeln!(self.out, "{indent}  {line}");
+            }
+            if d.details.len() > 6 {
+                let _ = writeln!(self.out, "{indent}  … {} more", d.details.len() - 6);
+            }
+        }
         if let Some(b) = &s.broken_step {
             if !b.selectors.is_empty() {
                 let _ = writeln!(
@@ -305,6 +320,10 @@ fn sanitized(s: &SessionReport) -> SessionReport {
         }
     }
     s.network.escaped = s.network.escaped.iter().map(|x| clean(x)).collect();
+    if let Some(d) = &mut s.divergence {
+        d.summary = clean(&d.summary);
+        d.details = d.details.iter().map(|x| clean(x)).collect();
+    }
     s
 }
 

@@ -194,6 +194,7 @@ pub(super) async fn compare_and_store(
         dom_diff: None,
         note: capture.problem.clone(),
         second_capture: None,
+        dom_changes: Vec::new(),
     };
     let baseline = match snaps.load(name) {
         Ok(b) => b,
@@ -305,6 +306,10 @@ pub(super) async fn compare_and_store(
         return (report, None);
     }
     report.status = CheckpointStatus::Changed;
+    if !dom.equal {
+        report.dom_changes =
+            crate::compare::dom::structural_changes(&baseline.dom.body, &actual.body, 50);
+    }
     let dom_diff = (!dom.equal).then_some(dom.unified);
     store_artifacts(
         ctx,

@@ -2,6 +2,7 @@
 //! prints: it emits [`Event`]s that reporters consume.
 
 mod checkpoint;
+mod divergence;
 mod flake;
 mod session;
 pub mod shard;

@@ -124,6 +124,7 @@ pub(super) async fn replay(
         viewport: "1280x800@1".into(),
         artifacts,
         candidates: Vec::new(),
+        backend: &backend,
     };
     let outcome = run.steps(&rec, &determinism).await;
     let checkpoints = std::mem::take(&mut run.checkpoints);
@@ -146,7 +147,8 @@ pub(super) async fn replay(
         unmatched: backend.unmatched(),
         escaped: browser.escaped(),
     };
-    let console_errors = browser.console_errors();
+    let console = browser.console_errors();
+    let console_errors: Vec<String> = console.iter().map(|(_, text)| text.clone()).collect();
     // A step that failed because the browser or driver died is not the app's fault: report
     // it as infrastructure, which the runner retries, rather than as a broken flow.
     let crashed = outcome.is_err() && !browser.alive().await;
@@ -196,6 +198,11 @@ pub(super) async fn replay(
             b.step, b.step_type, b.message
         )
     });
+    let divergence = matches!(status, SessionStatus::Changed | SessionStatus::Broken)
+        .then(|| {
+            super::divergence::first(broken.as_ref(), &network.unmatched, &console, &checkpoints)
+        })
+        .flatten();
     SessionReport {
         id: spec.id.clone(),
         title: rec.title.clone(),
@@ -213,6 +220,7 @@ pub(super) async fn replay(
         error_kind: None,
         broken_step: broken,
         tags: rec.meta.tags.clone(),
+        divergence,
         recording: recording_path,
     }
 }
@@ -246,6 +254,7 @@ struct Replay<'a> {
     viewport: String,
     artifacts: PathBuf,
     candidates: Vec<Candidate>,
+    backend: &'a MockBackend,
 }
 
 impl Replay<'_> {
@@ -277,6 +286,8 @@ impl Replay<'_> {
                 step: n,
                 total,
             });
+            self.backend.set_step(n);
+            self.browser.set_step(n);
             self.browser
                 .set_clock(det.time_of_step(i, step.timestamp_ms))
                 .await;
