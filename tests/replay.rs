@@ -162,6 +162,46 @@ fn a_renamed_json_field_is_an_unmatched_request_with_the_closest_entry() {
         "{}",
         o.stdout
     );
+    // Why it changed: the request is the first divergence, before what it caused.
+    let d = &s["divergence"];
+    assert_eq!(d["kind"], "request", "{d}");
+    assert!(
+        d["summary"]
+            .as_str()
+            .is_some_and(|x| x.contains("/api/orders")),
+        "{d}"
+    );
+    assert!(d["details"].to_string().contains("customer"), "{d}");
+    assert!(
+        o.stdout.contains("first divergence at step"),
+        "{}",
+        o.stdout
+    );
+}
+
+#[test]
+fn a_text_change_is_explained_as_a_structural_dom_change() {
+    let suite = TestSuite::demo().edit("demo/index.html", |html| {
+        html.replacen(
+            "Small-batch coffee, roasted every Tuesday.",
+            "Small-batch coffee, roasted every Friday.",
+            1,
+        )
+    });
+    let o = suite.run(&["run", "retry"]);
+    assert_eq!(o.code, 1, "{}", o.stdout);
+    let s = o.session("retry");
+    let d = &s["divergence"];
+    assert_eq!(d["kind"], "checkpoint", "{d}");
+    let details = d["details"].to_string();
+    assert!(
+        details.contains("text in <h1>") && details.contains("every Friday"),
+        "{details}"
+    );
+    let changes = s["checkpoints"][0]["dom_changes"]
+        .as_array()
+        .expect("structural changes");
+    assert!(changes.iter().any(|c| c["kind"] == "text"), "{changes:?}");
 }
 
 #[test]
@@ -385,7 +425,11 @@ fn a_difference_the_same_build_does_not_reproduce_is_flaky_and_never_a_baseline(
     assert_eq!(o.code, 0, "flaky does not fail by default: {}", o.stdout);
     let s = o.session("retry");
     assert_eq!(s["status"], "flaky", "{}", o.stdout);
-    assert!(s["error"].as_str().is_some_and(|e| e.contains("disagreed")), "{}", s["error"]);
+    assert!(
+        s["error"].as_str().is_some_and(|e| e.contains("disagreed")),
+        "{}",
+        s["error"]
+    );
     let second = s["checkpoints"]
         .as_array()
         .expect("checkpoints")
@@ -399,11 +443,14 @@ fn a_difference_the_same_build_does_not_reproduce_is_flaky_and_never_a_baseline(
     let local = suite.env("CI", "");
     let o = local.run(&["run", "retry"]);
     assert_eq!(o.status("retry"), "flaky", "{}", o.stdout);
-    assert!(walk(&local.path().join("snapshots/retry")).iter().all(|f| !f.ends_with(".new")));
+    assert!(walk(&local.path().join("snapshots/retry"))
+        .iter()
+        .all(|f| !f.ends_with(".new")));
 
-    let strict = local
-        .env("CI", "true")
-        .file("reprise.toml", "[app]\ndir = \"demo\"\n[run]\nfail_on_flaky = true\n");
+    let strict = local.env("CI", "true").file(
+        "reprise.toml",
+        "[app]\ndir = \"demo\"\n[run]\nfail_on_flaky = true\n",
+    );
     let o = strict.run(&["run", "retry"]);
     assert_eq!(o.code, 1, "fail_on_flaky makes it fail: {}", o.stdout);
 }
@@ -425,10 +472,16 @@ fn a_baseline_from_another_environment_is_named_as_such() {
         .cloned()
         .expect("06-end");
     let note = c["note"].as_str().unwrap_or_default();
-    assert!(note.contains("Chromium 120") && note.contains("fonts"), "{note}");
+    assert!(
+        note.contains("Chromium 120") && note.contains("fonts"),
+        "{note}"
+    );
     assert!(o.stdout.contains("warning: environment"), "{}", o.stdout);
 
-    let strict = suite.file("reprise.toml", "[app]\ndir = \"demo\"\n[compare]\nenvironment = \"error\"\n");
+    let strict = suite.file(
+        "reprise.toml",
+        "[app]\ndir = \"demo\"\n[compare]\nenvironment = \"error\"\n",
+    );
     let o = strict.run(&["run", "retry"]);
     assert_eq!(o.code, 1, "{}", o.stdout);
     assert_eq!(o.status("retry"), "changed");

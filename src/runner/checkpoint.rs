@@ -83,14 +83,14 @@ impl Capture {
 }
 
 /// Pixel comparison outcome, in the form the report needs.
-struct Visual {
+pub(super) struct Visual {
     similarity: f64,
     diff_pixels: u64,
-    within_tolerance: bool,
+    pub within_tolerance: bool,
     diff_png: Option<Vec<u8>>,
 }
 
-fn compare_pngs(
+pub(super) fn compare_pngs(
     baseline: Option<&[u8]>,
     actual: &[u8],
     cfg: &crate::config::CompareConfig,

@@ -17,7 +17,8 @@ pub(super) async fn check(
     for pass in 2..=(1 + ctx.opts.config.run.flake_retries) {
         let mut captures = Vec::new();
         let again = session::replay(ctx, spec, pass, &mut captures).await;
-        if let Some(why) = disagreement(first, first_captures, &again, &captures) {
+        let cfg = &ctx.opts.config.compare;
+        if let Some(why) = disagreement(first, first_captures, &again, &captures, cfg) {
             first.status = SessionStatus::Flaky;
             first.error = Some(format!(
                 "flaky: replay {pass} of the same build disagreed with the first: {why}"
@@ -43,6 +44,7 @@ fn disagreement(
     first_captures: &[Candidate],
     again: &SessionReport,
     captures: &[Candidate],
+    cfg: &crate::config::CompareConfig,
 ) -> Option<String> {
     if again.status != first.status {
         return Some(format!("it was `{}` this time", again.status.as_str()));
@@ -67,7 +69,11 @@ fn disagreement(
                     c.name
                 ));
             }
-            if a.png != b.png {
+            // Screenshots agree when the verdict's own comparator (threshold, tolerance)
+            // finds them equal: sub-threshold anti-aliasing noise is not a disagreement.
+            if a.png != b.png
+                && !super::checkpoint::compare_pngs(Some(&a.png), &b.png, cfg).within_tolerance
+            {
                 return Some(format!(
                     "checkpoint `{}`: the screenshot differs between the replays",
                     c.name
