@@ -13,6 +13,103 @@ pub struct Config {
     pub compare: CompareConfig,
     pub normalize: NormalizeConfig,
     pub run: RunConfig,
+    /// Settings for some sessions only, chosen by name glob or tag, applied in order.
+    #[serde(rename = "override")]
+    pub overrides: Vec<Override>,
+}
+
+/// `[[override]]`: settings for the sessions whose name matches one of `sessions` (globs with
+/// `*` and `?`) or that carry one of `tags`. Compare settings replace the suite's; normalize
+/// rules are added after the suite's; `min_fidelity` and `fail_on_flaky` replace them.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Override {
+    pub sessions: Vec<String>,
+    pub tags: Vec<String>,
+    pub compare: Option<CompareOverride>,
+    pub normalize: NormalizeConfig,
+    pub min_fidelity: Option<f64>,
+    pub fail_on_flaky: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CompareOverride {
+    pub threshold: Option<f64>,
+    pub max_diff_pixels: Option<u64>,
+    pub max_diff_ratio: Option<f64>,
+    pub include_antialiasing: Option<bool>,
+}
+
+/// The settings that apply to one session, after overrides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionSettings {
+    pub compare: CompareConfig,
+    pub normalize: NormalizeConfig,
+    pub min_fidelity: f64,
+    pub fail_on_flaky: bool,
+}
+
+/// Matches a session name against a glob: `*` any run of characters, `?` one character.
+pub fn glob_match(pattern: &str, name: &str) -> bool {
+    let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
+    let (mut pi, mut ni, mut star, mut mark) = (0, 0, None, 0);
+    while ni < n.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
+            pi += 1;
+            ni += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ni;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ni = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+impl Override {
+    fn applies(&self, session: &str, tags: &[String]) -> bool {
+        self.sessions.iter().any(|g| glob_match(g, session))
+            || self.tags.iter().any(|t| tags.contains(t))
+    }
+}
+
+impl Config {
+    /// The settings for one session: the suite's, then every matching override in order.
+    pub fn for_session(&self, session: &str, tags: &[String]) -> SessionSettings {
+        let mut s = SessionSettings {
+            compare: self.compare.clone(),
+            normalize: self.normalize.clone(),
+            min_fidelity: self.run.min_fidelity,
+            fail_on_flaky: self.run.fail_on_flaky,
+        };
+        for o in self.overrides.iter().filter(|o| o.applies(session, tags)) {
+            if let Some(c) = &o.compare {
+                s.compare.threshold = c.threshold.unwrap_or(s.compare.threshold);
+                s.compare.max_diff_pixels = c.max_diff_pixels.unwrap_or(s.compare.max_diff_pixels);
+                s.compare.max_diff_ratio = c.max_diff_ratio.unwrap_or(s.compare.max_diff_ratio);
+                s.compare.include_antialiasing = c
+                    .include_antialiasing
+                    .unwrap_or(s.compare.include_antialiasing);
+            }
+            s.normalize
+                .replace
+                .extend(o.normalize.replace.iter().cloned());
+            s.normalize
+                .drop_attributes
+                .extend(o.normalize.drop_attributes.iter().cloned());
+            s.normalize.mask.extend(o.normalize.mask.iter().cloned());
+            s.min_fidelity = o.min_fidelity.unwrap_or(s.min_fidelity);
+            s.fail_on_flaky = o.fail_on_flaky.unwrap_or(s.fail_on_flaky);
+        }
+        s
+    }
 }
 
 /// The build under test.
@@ -132,7 +229,11 @@ impl Config {
             path: path.clone(),
             message: e.to_string().trim().replace('\n', " "),
         })?;
-        for rule in &config.normalize.replace {
+        let override_rules = config
+            .overrides
+            .iter()
+            .flat_map(|o| o.normalize.replace.iter());
+        for rule in config.normalize.replace.iter().chain(override_rules) {
             regex::Regex::new(&rule.pattern).map_err(|e| ConfigError {
                 path: path.clone(),
                 message: format!("`normalize.replace` pattern `{}`: {e}", rule.pattern),
@@ -164,6 +265,36 @@ mod tests {
         )
         .expect("write");
         assert!(Config::load(dir.path()).is_err());
+    }
+
+    #[test]
+    fn overrides_apply_by_glob_and_tag_in_order() {
+        let c: Config = toml::from_str(
+            r#"
+[compare]
+max_diff_pixels = 5
+[normalize]
+drop_attributes = ["data-a"]
+[[override]]
+sessions = ["check*"]
+compare = { max_diff_pixels = 50 }
+normalize = { mask = [".ad"] }
+min_fidelity = 0.9
+[[override]]
+tags = ["visual"]
+compare = { threshold = 0.3 }
+"#,
+        )
+        .expect("parses");
+        let s = c.for_session("checkout", &[]);
+        assert_eq!(s.compare.max_diff_pixels, 50);
+        assert_eq!(s.normalize.drop_attributes, vec!["data-a".to_string()]);
+        assert_eq!(s.normalize.mask, vec![".ad".to_string()]);
+        assert_eq!(s.min_fidelity, 0.9);
+        let s = c.for_session("browse", &["visual".into()]);
+        assert_eq!((s.compare.threshold, s.compare.max_diff_pixels), (0.3, 5));
+        assert_eq!(c.for_session("browse", &[]), c.for_session("other", &[]));
+        assert!(glob_match("a*c?", "abbbcd") && !glob_match("a*c", "abd") && glob_match("*", ""));
     }
 
     #[test]

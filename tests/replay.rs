@@ -486,3 +486,35 @@ fn a_baseline_from_another_environment_is_named_as_such() {
     assert_eq!(o.code, 1, "{}", o.stdout);
     assert_eq!(o.status("retry"), "changed");
 }
+
+#[test]
+fn overrides_set_thresholds_and_rules_per_session_by_glob_or_tag() {
+    let config = r#"[app]
+dir = "demo"
+
+[[override]]
+sessions = ["bro*"]
+compare = { max_diff_pixels = 50000 }
+
+[[override]]
+tags = ["resilience"]
+normalize = { mask = [".hero h1"] }
+"#;
+    let suite = TestSuite::demo()
+        .edit("demo/styles.css", |css| {
+            format!("{css}\n.hero h1 {{ color: #c0392b; }}\n")
+        })
+        .file("reprise.toml", config);
+    let o = suite.run(&["run", "browse", "retry"]);
+    // browse tolerates the changed pixels by its name.
+    assert_eq!(o.status("browse"), "passed", "{}", o.stdout);
+    // retry (tagged `resilience`) masks the heading: its baselines were made with other rules,
+    // and the report says so rather than only showing a diff.
+    assert_eq!(o.status("retry"), "changed", "{}", o.stdout);
+    let notes = o.session("retry")["checkpoints"].to_string();
+    assert!(notes.contains("other normalization rules"), "{notes}");
+    assert!(
+        notes.contains("[masked]"),
+        "the heading is masked in the DOM: {notes}"
+    );
+}

@@ -149,6 +149,8 @@ pub(super) struct Place<'a> {
     pub name: &'a str,
     pub step: usize,
     pub artifacts: &'a Path,
+    /// The comparison settings for this session.
+    pub compare: &'a crate::config::CompareConfig,
 }
 
 pub(super) async fn compare_and_store(
@@ -161,6 +163,7 @@ pub(super) async fn compare_and_store(
         name,
         step,
         artifacts,
+        compare,
     } = place;
     let opts = &ctx.opts;
     let suite = &opts.suite_dir;
@@ -243,7 +246,7 @@ pub(super) async fn compare_and_store(
         let note = format!(
             "environment: the baseline was made with {why}; re-approve baselines made here"
         );
-        if opts.config.compare.environment == crate::config::EnvironmentPolicy::Error {
+        if compare.environment == crate::config::EnvironmentPolicy::Error {
             report.status = CheckpointStatus::Changed;
             report.note = Some(note);
             return (report, None);
@@ -257,7 +260,7 @@ pub(super) async fn compare_and_store(
         );
     }
     let dom: DomDiff = compare_dom(&baseline.dom.body, &actual.body);
-    let cfg = opts.config.compare.clone();
+    let cfg = compare.clone();
     let png = capture.png.clone();
     let base_png = baseline.png.clone();
     let visual = if base_png.is_none() {

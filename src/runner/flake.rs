@@ -17,7 +17,8 @@ pub(super) async fn check(
     for pass in 2..=(1 + ctx.opts.config.run.flake_retries) {
         let mut captures = Vec::new();
         let again = session::replay(ctx, spec, pass, &mut captures).await;
-        let cfg = &ctx.opts.config.compare;
+        let settings = ctx.opts.config.for_session(&first.id, &first.tags);
+        let cfg = &settings.compare;
         if let Some(why) = disagreement(first, first_captures, &again, &captures, cfg) {
             first.status = SessionStatus::Flaky;
             first.error = Some(format!(

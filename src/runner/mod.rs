@@ -107,7 +107,6 @@ pub async fn run(
             opts: opts.clone(),
             webdriver_url: url,
             chromium,
-            normalizer: crate::capture::Normalizer::new(&opts.config.normalize),
             events: events.clone(),
         });
         let semaphore = Arc::new(tokio::sync::Semaphore::new(jobs));
@@ -265,8 +264,8 @@ pub fn is_regression(s: &SessionReport, opts: &RunOptions) -> bool {
         SessionStatus::Changed => !(opts.update_snapshots && s.network.unmatched.is_empty()),
         SessionStatus::Broken => true,
         SessionStatus::New => opts.ci && !opts.update_snapshots,
-        SessionStatus::Flaky => opts.config.run.fail_on_flaky,
-        SessionStatus::Passed => s.fidelity < opts.config.run.min_fidelity,
+        SessionStatus::Flaky => opts.config.for_session(&s.id, &s.tags).fail_on_flaky,
+        SessionStatus::Passed => s.fidelity < opts.config.for_session(&s.id, &s.tags).min_fidelity,
         SessionStatus::Error => false,
     }
 }

@@ -21,7 +21,6 @@ pub(super) struct Context {
     pub opts: RunOptions,
     pub webdriver_url: String,
     pub chromium: Option<PathBuf>,
-    pub normalizer: Normalizer,
     pub events: mpsc::UnboundedSender<Event>,
 }
 
@@ -111,6 +110,7 @@ pub(super) async fn replay(
         }
     };
 
+    let settings = ctx.opts.config.for_session(&spec.id, &rec.meta.tags);
     let mut artifacts = ctx.opts.out_dir.join(&spec.id);
     if pass > 1 {
         artifacts = artifacts.join(format!("replay-{pass}"));
@@ -125,6 +125,8 @@ pub(super) async fn replay(
         artifacts,
         candidates: Vec::new(),
         backend: &backend,
+        normalizer: Normalizer::new(&settings.normalize),
+        settings,
     };
     let outcome = run.steps(&rec, &determinism).await;
     let checkpoints = std::mem::take(&mut run.checkpoints);
@@ -255,6 +257,9 @@ struct Replay<'a> {
     artifacts: PathBuf,
     candidates: Vec<Candidate>,
     backend: &'a MockBackend,
+    /// The suite's settings with this session's overrides applied.
+    settings: crate::config::SessionSettings,
+    normalizer: Normalizer,
 }
 
 impl Replay<'_> {
@@ -381,12 +386,13 @@ impl Replay<'_> {
         let name = format!("{step:02}-{}", slug(label));
         self.browser.settle(SNAPSHOT_QUIET_MS, SETTLE_MAX).await;
         self.browser.prepare_snapshot().await;
-        let capture = Capture::take(self.browser, &self.ctx.normalizer, &self.viewport).await;
+        let capture = Capture::take(self.browser, &self.normalizer, &self.viewport).await;
         let place = Place {
             session: &self.spec.id,
             name: &name,
             step,
             artifacts: &self.artifacts,
+            compare: &self.settings.compare,
         };
         let (report, candidate) = checkpoint::compare_and_store(self.ctx, place, capture).await;
         self.checkpoints.push(report);
