@@ -20,6 +20,7 @@ pub mod config;
 pub mod determinism;
 pub mod import;
 pub mod mock;
+pub mod privacy;
 pub mod recording;
 pub mod report;
 pub mod runner;

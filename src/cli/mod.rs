@@ -5,7 +5,9 @@ mod app_command;
 mod diff_images;
 mod import;
 mod repeat;
+mod redact;
 mod review;
+mod scan;
 mod serve;
 
 use crate::browser::intercept::AppSource;
@@ -54,6 +56,10 @@ enum Command {
     DiffImages(diff_images::DiffImagesArgs),
     /// Merge the JSON reports of shards (`run --shard I/N`) into one, and render its reports.
     MergeReports(MergeArgs),
+    /// Find personal data in recordings, HARs and snapshots.
+    Scan(scan::ScanArgs),
+    /// Replace personal data with consistent pseudonyms.
+    Redact(redact::RedactArgs),
     /// Review pending snapshots: interactively in a terminal, or in the browser with --serve.
     Review(review::ReviewArgs),
     /// Make pending snapshots the baselines.
@@ -164,6 +170,8 @@ pub fn main() -> i32 {
             Command::Import(args) => import::run(args),
             Command::DiffImages(args) => diff_images::run(args),
             Command::MergeReports(args) => merge_reports(args),
+            Command::Scan(args) => scan::run(args),
+            Command::Redact(args) => redact::run(args),
             Command::Review(args) => review::review(args).await,
             Command::Accept(args) => review::bulk(args, review::Action::Accept),
             Command::Reject(args) => review::bulk(args, review::Action::Reject),

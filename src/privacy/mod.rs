@@ -1,0 +1,1 @@
+//! Finding and removing personal data in suites. (Being written.)
