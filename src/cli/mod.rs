@@ -5,6 +5,7 @@ mod app_command;
 mod diff_images;
 mod import;
 mod repeat;
+mod record;
 mod redact;
 mod review;
 mod scan;
@@ -56,6 +57,8 @@ enum Command {
     DiffImages(diff_images::DiffImagesArgs),
     /// Merge the JSON reports of shards (`run --shard I/N`) into one, and render its reports.
     MergeReports(MergeArgs),
+    /// Record a new session in a real browser: its steps and its backend exchanges.
+    Record(record::RecordArgs),
     /// Find personal data in recordings, HARs and snapshots.
     Scan(scan::ScanArgs),
     /// Replace personal data with consistent pseudonyms.
@@ -170,6 +173,7 @@ pub fn main() -> i32 {
             Command::Import(args) => import::run(args),
             Command::DiffImages(args) => diff_images::run(args),
             Command::MergeReports(args) => merge_reports(args),
+            Command::Record(args) => record::run(args).await,
             Command::Scan(args) => scan::run(args),
             Command::Redact(args) => redact::run(args),
             Command::Review(args) => review::review(args).await,
