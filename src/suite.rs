@@ -54,7 +54,12 @@ pub fn discover(suite: &Path, filters: &[String]) -> Result<Vec<SessionSpec>, Su
         else {
             continue;
         };
-        if !filters.is_empty() && !filters.iter().any(|f| id == *f || id.contains(f.as_str())) {
+        // `=NAME` keeps only that session; a plain filter keeps names containing it.
+        let keep = |f: &String| match f.strip_prefix('=') {
+            Some(exact) => id == exact,
+            None => id.contains(f.as_str()),
+        };
+        if !filters.is_empty() && !filters.iter().any(keep) {
             continue;
         }
         let har = suite.join(MOCKS_DIR).join(format!("{id}.har"));
@@ -90,6 +95,15 @@ mod tests {
         assert!(all[0].mocks.is_some() && all[1].mocks.is_none());
         let some = discover(dir.path(), &["check".into()]).expect("discover");
         assert_eq!(some.len(), 1);
+        assert!(discover(dir.path(), &["=check".into()])
+            .expect("discover")
+            .is_empty());
+        assert_eq!(
+            discover(dir.path(), &["=a".into()])
+                .expect("discover")
+                .len(),
+            1
+        );
         assert!(matches!(
             discover(&dir.path().join("nope"), &[]),
             Err(SuiteError::NoRecordings(_))

@@ -63,12 +63,69 @@ enum Command {
     Scan(scan::ScanArgs),
     /// Replace personal data with consistent pseudonyms.
     Redact(redact::RedactArgs),
+    /// Replay one session in a visible browser, pausing at a step (or the end) with the
+    /// browser open and the mocks live, until Enter.
+    Open(OpenArgs),
     /// Review pending snapshots: interactively in a terminal, or in the browser with --serve.
     Review(review::ReviewArgs),
     /// Make pending snapshots the baselines.
     Accept(review::BulkArgs),
     /// Discard pending snapshots; the baselines stay as they are.
     Reject(review::BulkArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct OpenArgs {
+    /// The session to open.
+    session: String,
+    /// Pause after this step (1-based); default: at the end.
+    #[arg(long, value_name = "STEP")]
+    until: Option<usize>,
+    /// Wait this many milliseconds before each step.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    slow_mo: u64,
+    /// Replay without a window (for scripts and machines without a display).
+    #[arg(long)]
+    headless: bool,
+    /// The suite folder.
+    #[arg(long, short = 'C', default_value = ".")]
+    suite: PathBuf,
+    /// Serve the build under test from this folder.
+    #[arg(long, conflicts_with = "app_url")]
+    app_dir: Option<PathBuf>,
+    /// Take the app's assets from this running server.
+    #[arg(long)]
+    app_url: Option<String>,
+}
+
+/// `reprise open`: a watched replay of one session.
+async fn open(args: OpenArgs) -> Result<i32, Failure> {
+    let specs = crate::suite::discover(&args.suite, &[]).map_err(|e| Failure::usage(e.to_string(), e.hint()))?;
+    if !specs.iter().any(|s| s.id == args.session) {
+        let names: Vec<&str> = specs.iter().map(|s| s.id.as_str()).collect();
+        return Err(Failure::usage(
+            format!("no session `{}` in `{}`", args.session, args.suite.display()),
+            Some(&format!("sessions: {}", names.join(", "))),
+        ));
+    }
+    /// Parses `run`'s defaults, so `open` stays in step with them.
+    #[derive(Parser)]
+    struct Defaults {
+        #[command(flatten)]
+        run: RunArgs,
+    }
+    let run = RunArgs {
+        filters: vec![format!("={}", args.session)],
+        suite: args.suite,
+        app_dir: args.app_dir,
+        app_url: args.app_url,
+        headed: !args.headless,
+        until: Some(args.until.unwrap_or(usize::MAX)),
+        slow_mo: args.slow_mo,
+        jobs: Some(1),
+        ..Defaults::parse_from(["reprise"]).run
+    };
+    self::run(run).await
 }
 
 #[derive(clap::Args, Debug)]
@@ -124,6 +181,13 @@ struct RunArgs {
     /// Remove baselines no checkpoint uses any more.
     #[arg(long)]
     prune: bool,
+    /// Pause after this step (1-based) with the browser open, until Enter; sessions run
+    /// one at a time.
+    #[arg(long, value_name = "STEP")]
+    until: Option<usize>,
+    /// Wait this many milliseconds before each step, to watch a replay.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    slow_mo: u64,
     /// Measure determinism: replay K times against the same build and report, per
     /// checkpoint, whether the DOM and the screenshot were identical in every run.
     #[arg(long, value_name = "K", default_value_t = 1, conflicts_with_all = ["update_snapshots", "prune"])]
@@ -176,6 +240,7 @@ pub fn main() -> i32 {
             Command::Record(args) => record::run(args).await,
             Command::Scan(args) => scan::run(args),
             Command::Redact(args) => redact::run(args),
+            Command::Open(args) => open(args).await,
             Command::Review(args) => review::review(args).await,
             Command::Accept(args) => review::bulk(args, review::Action::Accept),
             Command::Reject(args) => review::bulk(args, review::Action::Reject),
@@ -239,6 +304,13 @@ async fn run(args: RunArgs) -> Result<i32, Failure> {
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    let display = |v: &str| std::env::var_os(v).is_some_and(|d| !d.is_empty());
+    if args.headed && !display("DISPLAY") && !display("WAYLAND_DISPLAY") {
+        return Err(Failure::usage(
+            "there is no display to show the browser on (`DISPLAY` is not set)".into(),
+            Some("run it under Xvfb (`xvfb-run -a reprise …`), or replay without a window: `reprise open --headless`, or `reprise run` without `--headed`"),
+        ));
+    }
     let opts = RunOptions {
         suite_dir: suite.clone(),
         filters: args.filters.clone(),
@@ -254,7 +326,11 @@ async fn run(args: RunArgs) -> Result<i32, Failure> {
         prune: args.prune,
         shard: args.shard,
         keep_captures: false,
+        watch: None,
     };
+    if args.until.is_some() || args.slow_mo > 0 {
+        return watch(opts, args.until, args.slow_mo).await;
+    }
     if args.repeat > 1 {
         return repeat::repeat(opts, args.repeat).await;
     }
@@ -271,9 +347,11 @@ async fn run(args: RunArgs) -> Result<i32, Failure> {
 /// One replay of the suite with terminal output (per session when `verbose`, else only the
 /// summary); `None` when interrupted by Ctrl-C.
 pub(crate) async fn replay(opts: RunOptions, verbose: bool) -> Result<Option<RunReport>, Failure> {
+    let watching = opts.watch.is_some();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let printer = tokio::spawn(async move {
         let mut reporter = TerminalReporter::stdout();
+        reporter.steps = watching;
         while let Some(ev) = rx.recv().await {
             if verbose {
                 reporter.on_event(&ev);
@@ -302,6 +380,45 @@ pub(crate) async fn replay(opts: RunOptions, verbose: bool) -> Result<Option<Run
     })?;
     reporter.summary(&report);
     Ok(Some(report))
+}
+
+/// A watched replay (`open`, `run --until`/`--slow-mo`): one session at a time, a line per
+/// step, a pause with the browser open, resumed by Enter; nothing is written under
+/// snapshots/.
+async fn watch(mut opts: RunOptions, until: Option<usize>, slow_mo: u64) -> Result<i32, Failure> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    // Stdin is read on a thread of its own: it blocks, and a closed stdin resumes for good.
+    std::thread::spawn(move || {
+        let stdin = std::io::stdin();
+        let mut line = String::new();
+        loop {
+            line.clear();
+            let done = matches!(std::io::BufRead::read_line(&mut stdin.lock(), &mut line), Ok(0) | Err(_));
+            if tx.send(()).is_err() {
+                return;
+            }
+            if done {
+                // Keep resuming every later pause too.
+                while tx.send(()).is_ok() {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                return;
+            }
+        }
+    });
+    opts.jobs = 1;
+    opts.ci = true;
+    opts.update_snapshots = false;
+    opts.watch = Some(runner::Watch {
+        until: until.unwrap_or(usize::MAX),
+        slow_mo: std::time::Duration::from_millis(slow_mo),
+        resume: std::sync::Arc::new(tokio::sync::Mutex::new(rx)),
+    });
+    let report = match replay(opts.clone(), true).await? {
+        Some(r) => r,
+        None => return Ok(exit::INTERRUPTED),
+    };
+    Ok(exit_status(&report, &opts))
 }
 
 /// Writes the requested report files, and GitHub's annotations when running there.

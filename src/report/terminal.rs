@@ -12,6 +12,8 @@ pub struct TerminalReporter<W: Write> {
     progress: bool,
     progress_shown: bool,
     running: Vec<String>,
+    /// Print a line per step (watched replays).
+    pub steps: bool,
 }
 
 impl TerminalReporter<std::io::Stdout> {
@@ -40,6 +42,7 @@ impl<W: Write> TerminalReporter<W> {
             progress,
             progress_shown: false,
             running: Vec::new(),
+            steps: false,
         }
     }
 
@@ -77,6 +80,36 @@ impl<W: Write> TerminalReporter<W> {
                     );
                     self.progress_shown = true;
                 }
+            }
+            Event::StepFinished { id, step } => {
+                if self.steps {
+                    self.clear_progress();
+                    let _ = writeln!(
+                        self.out,
+                        "{:>12} {id} step {} `{}` {} ({} ms)",
+                        self.paint(CYAN, "STEP"),
+                        step.step,
+                        step.step_type,
+                        clean(&step.description),
+                        step.duration_ms
+                    );
+                }
+            }
+            Event::Paused {
+                id,
+                step,
+                url,
+                webdriver,
+                session,
+            } => {
+                self.clear_progress();
+                let _ = writeln!(
+                    self.out,
+                    "{:>12} {id} after step {step} at {}: the browser stays open (WebDriver {webdriver}, session {session}); press Enter to continue",
+                    self.paint(YELLOW, "PAUSED"),
+                    clean(url)
+                );
+                let _ = self.out.flush();
             }
             Event::SessionFinished(report) => {
                 self.running.retain(|r| r != &report.id);

@@ -42,6 +42,19 @@ pub struct RunOptions {
     pub shard: Option<shard::Shard>,
     /// Write every checkpoint's capture to the output folder, matching or not.
     pub keep_captures: bool,
+    /// Watching a replay: pause after a step, slow it down, print each step.
+    pub watch: Option<Watch>,
+}
+
+/// How a person watches a replay (`reprise open`, `run --until`).
+#[derive(Debug, Clone)]
+pub struct Watch {
+    /// Pause after this 1-based step (`usize::MAX`: at the end, before the browser closes).
+    pub until: usize,
+    /// Wait this long before each step.
+    pub slow_mo: std::time::Duration,
+    /// Each value received resumes a paused replay (the CLI sends one per Enter).
+    pub resume: std::sync::Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<()>>>,
 }
 
 /// What the runner reports while it works.
@@ -53,6 +66,18 @@ pub enum Event {
     },
     SessionStarted {
         id: String,
+    },
+    /// A watched replay paused, with the browser open; it resumes on the watch's channel.
+    Paused {
+        id: String,
+        step: usize,
+        url: String,
+        webdriver: String,
+        session: String,
+    },
+    StepFinished {
+        id: String,
+        step: crate::report::model::StepReport,
     },
     StepStarted {
         id: String,

@@ -291,6 +291,9 @@ impl Replay<'_> {
                 step: n,
                 total,
             });
+            if let Some(w) = &self.ctx.opts.watch {
+                tokio::time::sleep(w.slow_mo).await;
+            }
             self.backend.set_step(n);
             self.browser.set_step(n);
             self.browser
@@ -347,6 +350,15 @@ impl Replay<'_> {
                     .and_then(|v| v.as_bool())
                     == Some(false);
             record(&mut self.timeline, StepStatus::Passed);
+            if let Some(done) = self.timeline.last() {
+                let _ = self.ctx.events.send(Event::StepFinished {
+                    id: self.spec.id.clone(),
+                    step: done.clone(),
+                });
+            }
+            if self.ctx.opts.watch.as_ref().is_some_and(|w| w.until == n) {
+                self.pause(n).await;
+            }
             last_had_checkpoint = false;
             if let StepKind::Checkpoint { name } = &step.kind {
                 let label = name.clone().unwrap_or_else(|| "checkpoint".into());
@@ -361,7 +373,33 @@ impl Replay<'_> {
         if !last_had_checkpoint {
             self.checkpoint(total, "end").await;
         }
+        if self.ctx.opts.watch.as_ref().is_some_and(|w| w.until == usize::MAX) {
+            self.pause(total).await;
+        }
         Ok(total)
+    }
+
+    /// Holds the replay with the browser open until the person resumes it.
+    async fn pause(&self, step: usize) {
+        let Some(w) = &self.ctx.opts.watch else {
+            return;
+        };
+        let session = self
+            .browser
+            .client
+            .session_id()
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let _ = self.ctx.events.send(Event::Paused {
+            id: self.spec.id.clone(),
+            step,
+            url: self.browser.current_url().await,
+            webdriver: self.ctx.webdriver_url.clone(),
+            session,
+        });
+        let _ = w.resume.lock().await.recv().await;
     }
 
     async fn check_navigation(&self, ev: &recording::AssertedEvent) -> Result<(), String> {
