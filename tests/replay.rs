@@ -518,3 +518,31 @@ normalize = { mask = [".hero h1"] }
         "the heading is masked in the DOM: {notes}"
     );
 }
+
+#[test]
+fn list_shows_the_suite_with_baselines_mocks_and_the_last_run() {
+    let suite = TestSuite::demo();
+    let _ = suite.run(&["run", "retry"]);
+    let o = suite.run(&["list", "--format", "json"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let entries: Value = serde_json::from_str(&o.stdout).expect("json");
+    let retry = entries
+        .as_array()
+        .and_then(|a| a.iter().find(|e| e["id"] == "retry"))
+        .expect("retry listed");
+    assert_eq!(retry["exchanges"], 2);
+    assert_eq!(retry["baselines"]["state"], "approved");
+    assert_eq!(retry["last_run"]["status"], "passed");
+    assert_eq!(retry["tags"], serde_json::json!(["resilience"]));
+    let browse = entries
+        .as_array()
+        .and_then(|a| a.iter().find(|e| e["id"] == "browse"))
+        .expect("browse");
+    assert_eq!(browse["last_run"], Value::Null, "browse did not run");
+    let text = suite.run(&["list"]);
+    assert!(
+        text.stdout.contains("retry") && text.stdout.contains("3 approved"),
+        "{}",
+        text.stdout
+    );
+}

@@ -4,6 +4,7 @@
 mod app_command;
 mod diff_images;
 mod import;
+mod list;
 mod repeat;
 mod record;
 mod redact;
@@ -45,12 +46,8 @@ pub struct Cli {
 enum Command {
     /// Replay the suite in the current folder (or --suite) and compare with the baselines.
     Run(RunArgs),
-    /// List the sessions of the suite.
-    List {
-        /// The suite folder.
-        #[arg(long, short = 'C', default_value = ".")]
-        suite: PathBuf,
-    },
+    /// List the sessions of the suite: steps, tags, checkpoints, mocks, baselines, last run.
+    List(list::ListArgs),
     /// Import recordings and captures from other tools into this suite.
     Import(import::ImportArgs),
     /// Compare two PNG images as the runner does; exit 0 when they match, 1 when they differ.
@@ -233,7 +230,7 @@ pub fn main() -> i32 {
     let result = rt.block_on(async {
         match cli.command {
             Command::Run(args) => run(args).await,
-            Command::List { suite } => list(&suite),
+            Command::List(args) => list::run(args),
             Command::Import(args) => import::run(args),
             Command::DiffImages(args) => diff_images::run(args),
             Command::MergeReports(args) => merge_reports(args),
@@ -258,19 +255,6 @@ pub fn main() -> i32 {
     }
 }
 
-fn list(suite: &std::path::Path) -> Result<i32, Failure> {
-    let specs =
-        crate::suite::discover(suite, &[]).map_err(|e| Failure::usage(e.to_string(), e.hint()))?;
-    for s in specs {
-        let mocks = if s.mocks.is_some() {
-            "with mocks"
-        } else {
-            "no mocks"
-        };
-        println!("{}  ({mocks})", s.id);
-    }
-    Ok(exit::PASSED)
-}
 
 fn is_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
