@@ -21,6 +21,7 @@ pub mod determinism;
 pub mod import;
 pub mod mock;
 pub mod privacy;
+pub mod record;
 pub mod recording;
 pub mod report;
 pub mod runner;

@@ -6,15 +6,28 @@ mod support;
 use serde_json::Value;
 use support::{stable, TestSuite};
 
-/// Chromium processes started by reprise (their profiles are `reprise-profile-*`).
+/// Orphaned Chromium processes started by reprise: their profiles are `reprise-profile-*`,
+/// and an orphan has been re-parented to init. (Browsers of other test processes running at
+/// the same time still have their chromedriver as parent.)
 fn reprise_browsers() -> usize {
     let Ok(procs) = std::fs::read_dir("/proc") else {
         return 0;
     };
     procs
         .flatten()
-        .filter_map(|p| std::fs::read(p.path().join("cmdline")).ok())
-        .filter(|c| String::from_utf8_lossy(c).contains("reprise-profile-"))
+        .filter(|p| {
+            std::fs::read(p.path().join("cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains("reprise-profile-"))
+        })
+        .filter(|p| {
+            // /proc/PID/stat: "pid (comm) state ppid …"; comm may contain spaces.
+            std::fs::read_to_string(p.path().join("stat")).is_ok_and(|s| {
+                s.rsplit(')')
+                    .next()
+                    .and_then(|rest| rest.split_whitespace().nth(1))
+                    == Some("1")
+            })
+        })
         .count()
 }
 

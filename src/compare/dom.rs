@@ -98,7 +98,7 @@ fn parent(lines: &[&str], i: usize) -> String {
 
 fn tag(line: &str) -> Option<&str> {
     let t = line.trim().strip_prefix('<')?;
-    Some(t.split(|c: char| c == ' ' || c == '>').next().unwrap_or(""))
+    Some(t.split([' ', '>']).next().unwrap_or(""))
 }
 
 /// `name="value"` pairs of an element line, in order.

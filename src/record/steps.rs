@@ -1,0 +1,367 @@
+//! Turning the recorder script's messages into Chrome Recorder steps.
+//!
+//! Pure and synchronous, so the rules are unit-tested without a browser: a navigation the
+//! page made after a step (a link, a form) becomes that step's `assertedEvents`, one the
+//! person made (the address bar, a reload) a `navigate` step; two clicks followed by a
+//! double click become one `doubleClick`; checkpoints come from the key chord and from
+//! `--checkpoint-every`; each step gets its `timestamp` (ms since the recording started).
+
+use serde_json::{json, Map, Value};
+
+/// How the browser says a document was reached (`Page.getNavigationHistory`'s
+/// `transitionType`), reduced to what decides the step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NavigationCause {
+    /// A link or a form of the page: the consequence of the previous step.
+    Page,
+    /// The person (address bar, reload, bookmark) or the tool itself.
+    Person,
+}
+
+impl NavigationCause {
+    pub fn from_transition(t: &str) -> Self {
+        match t {
+            "link" | "form_submit" | "auto_subframe" | "manual_subframe" => Self::Page,
+            _ => Self::Person,
+        }
+    }
+}
+
+/// Steps recorded so far, with the secrets seen (kept in memory for scrubbing the HAR).
+#[derive(Debug, Default)]
+pub struct StepLog {
+    steps: Vec<Value>,
+    secrets: Vec<String>,
+    checkpoint_every: Option<usize>,
+    actions_since_checkpoint: usize,
+    checkpoints: usize,
+    current_url: String,
+    /// Whether a step happened since the last document loaded.
+    acted_since_load: bool,
+}
+
+impl StepLog {
+    /// Starts with the initial viewport and navigation, as Chrome's Recorder does.
+    pub fn new(url: &str, viewport: (u32, u32, f64), checkpoint_every: Option<usize>) -> Self {
+        let mut log = Self {
+            checkpoint_every: checkpoint_every.filter(|n| *n > 0),
+            current_url: url.to_string(),
+            ..Self::default()
+        };
+        log.steps.push(viewport_step(viewport, 0));
+        log.steps
+            .push(json!({ "type": "navigate", "url": url, "timestamp": 0 }));
+        log
+    }
+
+    pub fn steps(&self) -> &[Value] {
+        &self.steps
+    }
+
+    pub fn secrets(&self) -> &[String] {
+        &self.secrets
+    }
+
+    /// Handles one message of the recorder script; `cause` is only read for `page` messages.
+    pub fn on_message(&mut self, msg: &Value, at_ms: u64, cause: NavigationCause) {
+        match msg["t"].as_str().unwrap_or("") {
+            "step" => self.on_step(msg, at_ms),
+            "secret" => {
+                if let Some(v) = msg["value"].as_str().filter(|v| !v.is_empty()) {
+                    if !self.secrets.iter().any(|s| s == v) {
+                        self.secrets.push(v.to_string());
+                    }
+                }
+            }
+            "checkpoint" => self.checkpoint(at_ms),
+            "viewport" => {
+                let w = msg["width"].as_u64().unwrap_or(0) as u32;
+                let h = msg["height"].as_u64().unwrap_or(0) as u32;
+                let scale = msg["scale"].as_f64().unwrap_or(1.0);
+                if w > 0 && h > 0 {
+                    self.steps.push(viewport_step((w, h, scale), at_ms));
+                }
+            }
+            "page" => self.on_page(msg, at_ms, cause),
+            _ => {}
+        }
+    }
+
+    fn on_step(&mut self, msg: &Value, at_ms: u64) {
+        let Some(step) = msg["step"].as_object() else {
+            return;
+        };
+        let mut step: Map<String, Value> = step.clone();
+        let kind = step
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        if kind.is_empty() {
+            return;
+        }
+        if let Some(frame) = msg["frame"].as_array().filter(|f| !f.is_empty()) {
+            step.insert("frame".into(), Value::Array(frame.clone()));
+        }
+        if matches!(kind.as_str(), "click" | "doubleClick" | "change") {
+            step.insert("target".into(), json!("main"));
+        }
+        if kind == "doubleClick" {
+            // The two clicks a double click is made of are part of it.
+            for _ in 0..2 {
+                let same = self
+                    .steps
+                    .last()
+                    .is_some_and(|s| s["type"] == "click" && s["selectors"] == step["selectors"]);
+                if same {
+                    self.steps.pop();
+                    self.actions_since_checkpoint = self.actions_since_checkpoint.saturating_sub(1);
+                }
+            }
+        }
+        step.insert("timestamp".into(), json!(at_ms));
+        self.steps.push(Value::Object(step));
+        self.acted_since_load = true;
+        if kind != "keyUp" {
+            self.actions_since_checkpoint += 1;
+            if let Some(n) = self.checkpoint_every {
+                // A key press is one action with its key up: wait for it.
+                if self.actions_since_checkpoint >= n && kind != "keyDown" {
+                    self.checkpoint(at_ms);
+                }
+            }
+        } else if let Some(n) = self.checkpoint_every {
+            if self.actions_since_checkpoint >= n {
+                self.checkpoint(at_ms);
+            }
+        }
+    }
+
+    fn on_page(&mut self, msg: &Value, at_ms: u64, cause: NavigationCause) {
+        let Some(url) = msg["url"].as_str() else {
+            return;
+        };
+        if !(url.starts_with("http:") || url.starts_with("https:") || url.starts_with("file:")) {
+            return;
+        }
+        let first_load = self.steps.len() == 2 && !self.acted_since_load;
+        if first_load {
+            // The document of the initial `navigate` (after any redirect).
+            self.current_url = url.to_string();
+            return;
+        }
+        let last_is_action = self.steps.last().is_some_and(|s| {
+            matches!(
+                s["type"].as_str(),
+                Some("click" | "doubleClick" | "keyDown" | "keyUp" | "change")
+            )
+        });
+        if cause == NavigationCause::Page && self.acted_since_load && last_is_action {
+            // Chrome's Recorder puts the navigation on the step that caused it (the key down
+            // of a key press, the press itself).
+            let idx = self
+                .steps
+                .iter()
+                .rposition(|s| s["type"] != "keyUp")
+                .unwrap_or(self.steps.len() - 1);
+            if let Some(step) = self.steps.get_mut(idx).and_then(Value::as_object_mut) {
+                step.insert(
+                    "assertedEvents".into(),
+                    json!([{ "type": "navigation", "url": url }]),
+                );
+            }
+        } else {
+            self.steps
+                .push(json!({ "type": "navigate", "url": url, "timestamp": at_ms }));
+        }
+        self.current_url = url.to_string();
+        self.acted_since_load = false;
+    }
+
+    fn checkpoint(&mut self, at_ms: u64) {
+        if self.steps.last().is_some_and(|s| s["name"] == "checkpoint") {
+            return;
+        }
+        self.checkpoints += 1;
+        let name = format!("{}-{}", page_label(&self.current_url), self.checkpoints);
+        self.steps.push(json!({
+            "type": "customStep",
+            "name": "checkpoint",
+            "parameters": { "name": name },
+            "timestamp": at_ms,
+        }));
+        self.actions_since_checkpoint = 0;
+    }
+
+    /// Masks in steps what a secret became known only after (a field's value sent before
+    /// it turned private cannot be, but a later secret may equal an earlier `change`).
+    pub fn scrubbed_steps(&self, mask: &str) -> Vec<Value> {
+        self.steps
+            .iter()
+            .map(|s| {
+                let text = s.to_string();
+                let clean = super::har::scrub(&text, &self.secrets, mask);
+                if clean == text {
+                    s.clone()
+                } else {
+                    serde_json::from_str(&clean).unwrap_or_else(|_| s.clone())
+                }
+            })
+            .collect()
+    }
+}
+
+fn viewport_step((w, h, scale): (u32, u32, f64), at_ms: u64) -> Value {
+    json!({
+        "type": "setViewport",
+        "width": w,
+        "height": h,
+        "deviceScaleFactor": scale,
+        "isMobile": false,
+        "hasTouch": false,
+        "isLandscape": w > h,
+        "timestamp": at_ms,
+    })
+}
+
+/// A short name for a page: the last path segment without extension, `index` for `/`.
+pub fn page_label(url: &str) -> String {
+    let seg = url::Url::parse(url)
+        .ok()
+        .and_then(|u| {
+            u.path_segments()
+                .and_then(|mut s| s.rfind(|p| !p.is_empty()).map(str::to_string))
+        })
+        .unwrap_or_default();
+    let stem = seg.split('.').next().unwrap_or("").to_string();
+    let clean: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let clean = clean.trim_matches('-').to_string();
+    if clean.is_empty() {
+        "index".into()
+    } else {
+        clean
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn click(sel: &str) -> Value {
+        json!({ "t": "step", "frame": [], "step": { "type": "click", "selectors": [[sel]], "offsetX": 1, "offsetY": 2 } })
+    }
+
+    fn types(log: &StepLog) -> Vec<String> {
+        log.steps()
+            .iter()
+            .map(|s| s["type"].as_str().unwrap_or("").to_string())
+            .collect()
+    }
+
+    #[test]
+    fn starts_with_viewport_and_navigation() {
+        let mut log = StepLog::new("https://a.test/", (1280, 720, 1.0), None);
+        log.on_message(
+            &json!({ "t": "page", "url": "https://a.test/home" }),
+            50,
+            NavigationCause::Person,
+        );
+        assert_eq!(types(&log), ["setViewport", "navigate"]);
+        assert_eq!(log.steps()[0]["width"], 1280);
+    }
+
+    #[test]
+    fn a_link_navigation_is_asserted_on_its_click_and_a_typed_one_is_a_step() {
+        let mut log = StepLog::new("https://a.test/", (800, 600, 1.0), None);
+        log.on_message(
+            &json!({ "t": "page", "url": "https://a.test/" }),
+            10,
+            NavigationCause::Person,
+        );
+        log.on_message(&click("#go"), 100, NavigationCause::Person);
+        log.on_message(
+            &json!({ "t": "page", "url": "https://a.test/b.html" }),
+            150,
+            NavigationCause::Page,
+        );
+        assert_eq!(
+            log.steps()[2]["assertedEvents"][0]["url"],
+            "https://a.test/b.html"
+        );
+        assert_eq!(log.steps()[2]["timestamp"], 100);
+        log.on_message(
+            &json!({ "t": "page", "url": "https://a.test/c" }),
+            900,
+            NavigationCause::Person,
+        );
+        assert_eq!(
+            types(&log),
+            ["setViewport", "navigate", "click", "navigate"]
+        );
+    }
+
+    #[test]
+    fn a_double_click_replaces_its_two_clicks() {
+        let mut log = StepLog::new("https://a.test/", (800, 600, 1.0), None);
+        log.on_message(&click("#x"), 1, NavigationCause::Person);
+        log.on_message(&click("#x"), 2, NavigationCause::Person);
+        let dbl = json!({ "t": "step", "step": { "type": "doubleClick", "selectors": [["#x"]], "offsetX": 1, "offsetY": 2 } });
+        log.on_message(&dbl, 3, NavigationCause::Person);
+        assert_eq!(types(&log), ["setViewport", "navigate", "doubleClick"]);
+    }
+
+    #[test]
+    fn checkpoints_every_n_actions_and_on_demand() {
+        let mut log = StepLog::new("https://a.test/cart.html", (800, 600, 1.0), Some(2));
+        log.on_message(&click("#a"), 1, NavigationCause::Person);
+        log.on_message(&click("#b"), 2, NavigationCause::Person);
+        log.on_message(&json!({ "t": "checkpoint" }), 3, NavigationCause::Person);
+        log.on_message(&click("#c"), 4, NavigationCause::Person);
+        log.on_message(&json!({ "t": "checkpoint" }), 5, NavigationCause::Person);
+        assert_eq!(
+            types(&log),
+            [
+                "setViewport",
+                "navigate",
+                "click",
+                "click",
+                "customStep",
+                "click",
+                "customStep"
+            ]
+        );
+        assert_eq!(log.steps()[4]["parameters"]["name"], "cart-1");
+        assert_eq!(log.steps()[6]["parameters"]["name"], "cart-2");
+    }
+
+    #[test]
+    fn secrets_are_kept_apart_and_scrubbed_from_steps() {
+        let mut log = StepLog::new("https://a.test/", (800, 600, 1.0), None);
+        log.on_message(
+            &json!({ "t": "secret", "value": "hunter22" }),
+            1,
+            NavigationCause::Person,
+        );
+        let change = json!({ "t": "step", "step": { "type": "change", "selectors": [["#note"]], "value": "my hunter22" } });
+        log.on_message(&change, 2, NavigationCause::Person);
+        assert_eq!(log.secrets(), ["hunter22"]);
+        let steps = log.scrubbed_steps("MASK");
+        assert_eq!(steps[2]["value"], "my MASK");
+    }
+
+    #[test]
+    fn page_labels() {
+        assert_eq!(page_label("https://a.test/"), "index");
+        assert_eq!(page_label("https://a.test/checkout.html?x=1"), "checkout");
+        assert_eq!(page_label("https://a.test/a/Order_Done/"), "order-done");
+    }
+}

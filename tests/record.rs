@@ -1,0 +1,422 @@
+//! End-to-end tests of `reprise record`: the real binary records in a headless Chromium that
+//! the test drives through WebDriver the way a person would (clicks and typing), ends the
+//! recording with Enter on reprise's stdin, then replays what was written.
+
+mod support;
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use support::TestSuite;
+
+/// One recording at a time: each drives a browser, then replays in another.
+static RECORD_LOCK: Mutex<()> = Mutex::new(());
+
+fn fixtures() -> PathBuf {
+    support::repo_root().join("tests/fixtures/record")
+}
+
+/// A running `reprise record`, with the WebDriver session it printed.
+struct Recorder {
+    child: Child,
+    webdriver: String,
+    session: String,
+    output: std::sync::mpsc::Receiver<String>,
+    lines: Vec<String>,
+}
+
+impl Drop for Recorder {
+    /// A failed test must not leave its recorder (and browser) running.
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+    }
+}
+
+impl Recorder {
+    fn start(suite: &Path, args: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_reprise"))
+            .arg("record")
+            .args(args)
+            .arg("--headless")
+            .current_dir(suite)
+            .env_remove("CI")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn reprise record");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut lines = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let Ok(line) = rx.recv_timeout(left) else {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("no `driving:` line; output so far:\n{}", lines.join("\n"));
+            };
+            lines.push(line.clone());
+            if let Some(rest) = line.strip_prefix("driving: ") {
+                let field = |k: &str| {
+                    rest.split_whitespace()
+                        .find_map(|w| w.strip_prefix(k))
+                        .unwrap_or_else(|| panic!("no `{k}` in `{line}`"))
+                        .to_string()
+                };
+                return Self {
+                    webdriver: field("webdriver="),
+                    session: field("session="),
+                    child,
+                    output: rx,
+                    lines,
+                };
+            }
+        }
+    }
+
+    async fn client(&self) -> fantoccini::Client {
+        fantoccini::Client::with_existing_session(
+            &self.webdriver,
+            &self.session,
+            hyper_util::client::legacy::connect::HttpConnector::new(),
+        )
+        .await
+        .expect("attach to the recording browser")
+    }
+
+    /// Presses Enter in reprise's terminal and waits for it to record, write and replay.
+    fn finish(&mut self) -> (i32, String) {
+        let mut stdin = self.child.stdin.take().expect("stdin");
+        stdin.write_all(b"\n").expect("write Enter");
+        drop(stdin);
+        let deadline = Instant::now() + Duration::from_secs(180);
+        let code = loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                break status.code().unwrap_or(-1);
+            }
+            assert!(Instant::now() < deadline, "reprise record did not finish");
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        self.lines.extend(self.output.try_iter());
+        (code, self.lines.join("\n"))
+    }
+}
+
+async fn wait_for(client: &fantoccini::Client, css: &str) -> fantoccini::elements::Element {
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(fantoccini::Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("`{css}` did not appear: {e}"))
+}
+
+fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).expect("json")
+}
+
+fn types(rec: &Value) -> Vec<String> {
+    rec["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|s| match s["type"].as_str() {
+            Some("customStep") => format!(
+                "checkpoint:{}",
+                s["parameters"]["name"].as_str().unwrap_or("")
+            ),
+            Some(t) => t.to_string(),
+            None => "?".into(),
+        })
+        .collect()
+}
+
+fn first_selector(step: &Value) -> String {
+    step["selectors"][0][0]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn a_demo_session_recorded_through_webdriver_replays_step_for_step_with_fidelity_one() {
+    let _guard = RECORD_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    let suite = TestSuite::demo();
+    let mut recorder = Recorder::start(
+        suite.path(),
+        &[
+            "https://shop.reprise.test/",
+            "--name",
+            "signup",
+            "--app-dir",
+            "demo",
+            "--mocks",
+            "mocks/newsletter.har",
+        ],
+    );
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let c = recorder.client().await;
+        wait_for(&c, "[data-testid=\"product-list\"] .card").await;
+        wait_for(&c, "[data-testid=\"nl-name\"]")
+            .await
+            .click()
+            .await
+            .expect("click name");
+        c.find(fantoccini::Locator::Css("[data-testid=\"nl-name\"]"))
+            .await
+            .expect("name")
+            .send_keys("Ada Lovelace")
+            .await
+            .expect("type name");
+        let email = wait_for(&c, "[data-testid=\"nl-email\"]").await;
+        email.click().await.expect("click email");
+        email
+            .send_keys("ada@example.com")
+            .await
+            .expect("type email");
+        wait_for(&c, "[data-testid=\"nl-plan\"]")
+            .await
+            .select_by_value("monthly")
+            .await
+            .expect("select plan");
+        wait_for(&c, "[data-testid=\"nl-terms\"]")
+            .await
+            .click()
+            .await
+            .expect("terms");
+        wait_for(&c, "[data-testid=\"nl-submit\"]")
+            .await
+            .click()
+            .await
+            .expect("submit");
+        wait_for(&c, "[data-testid=\"newsletter-success\"]:not([hidden])").await;
+        // An on-demand checkpoint: the key chord, pressed in the page.
+        c.find(fantoccini::Locator::Css("body"))
+            .await
+            .expect("body")
+            .send_keys("\u{E009}\u{E008}k\u{E000}")
+            .await
+            .expect("chord");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    });
+    let (code, out) = recorder.finish();
+    drop(recorder);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("baselines written"), "{out}");
+
+    let rec = read_json(&suite.path().join("recordings/signup.json"));
+    assert_eq!(
+        types(&rec),
+        [
+            "setViewport",
+            "navigate",
+            "click",
+            "change",
+            "click",
+            "change",
+            "change",
+            "click",
+            "click",
+            "checkpoint:index-1",
+        ],
+        "{rec:#}"
+    );
+    let steps = rec["steps"].as_array().expect("steps");
+    assert_eq!(steps[1]["url"], "https://shop.reprise.test/");
+    assert_eq!(first_selector(&steps[2]), "[data-testid=\"nl-name\"]");
+    assert_eq!(steps[3]["value"], "Ada Lovelace");
+    assert_eq!(first_selector(&steps[5]), "[data-testid=\"nl-email\"]");
+    assert_eq!(steps[5]["value"], "ada@example.com");
+    assert_eq!(steps[6]["value"], "monthly");
+    assert_eq!(first_selector(&steps[7]), "[data-testid=\"nl-terms\"]");
+    assert_eq!(first_selector(&steps[8]), "[data-testid=\"nl-submit\"]");
+    // Ranked alternatives, like the Recorder: test id, id, name, aria, CSS path, XPath.
+    let alts: Vec<String> = steps[3]["selectors"]
+        .as_array()
+        .expect("selectors")
+        .iter()
+        .map(|s| s[0].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(alts.contains(&"#nl-name".to_string()), "{alts:?}");
+    assert!(
+        alts.contains(&"input[name=\"name\"]".to_string()),
+        "{alts:?}"
+    );
+    assert!(alts.iter().any(|a| a.starts_with("aria/")), "{alts:?}");
+    assert!(alts.iter().any(|a| a.starts_with("xpath/")), "{alts:?}");
+    // Timestamps grow; the environment is in the extension object.
+    let stamps: Vec<u64> = steps
+        .iter()
+        .map(|s| s["timestamp"].as_u64().unwrap_or(0))
+        .collect();
+    assert!(stamps.windows(2).all(|w| w[0] <= w[1]), "{stamps:?}");
+    assert!(rec["reprise"]["startTime"].is_string());
+    assert!(rec["reprise"]["timezone"].is_string());
+    assert!(rec["reprise"]["locale"].is_string());
+
+    // The HAR holds the backend, not the app's assets.
+    let har = read_json(&suite.path().join("mocks/signup.har"));
+    let urls: Vec<String> = har["log"]["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["request"]["method"].as_str().unwrap_or(""),
+                e["request"]["url"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert!(
+        urls.iter().all(|u| u.contains("api.reprise.test")),
+        "{urls:?}"
+    );
+    assert!(
+        urls.iter()
+            .any(|u| u.starts_with("POST https://api.reprise.test/api/newsletter")),
+        "{urls:?}"
+    );
+    assert!(suite.path().join("snapshots/signup").is_dir());
+
+    let o = suite.run(&["run", "=signup"]);
+    assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+    let s = o.session("signup");
+    assert_eq!(s["status"], "passed", "{}", o.stdout);
+    assert_eq!(s["fidelity"], 1.0);
+    assert_eq!(s["network"]["unmatched"], serde_json::json!([]));
+    assert_eq!(s["steps_completed"], s["steps_total"]);
+}
+
+fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
+    let mut hits = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            hits.extend(files_containing(&p, needle));
+        } else if std::fs::read(&p).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle)) {
+            hits.push(p.display().to_string());
+        }
+    }
+    hits
+}
+
+#[test]
+fn a_password_typed_while_recording_appears_nowhere_in_the_suite() {
+    let _guard = RECORD_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    const PASSWORD: &str = "Tr0ub4dor&3-horse";
+    let suite = TestSuite::empty();
+    let backend = fixtures().join("login-backend.har");
+    let app = fixtures().join("login");
+    let mut recorder = Recorder::start(
+        suite.path(),
+        &[
+            "https://login.test/",
+            "--name",
+            "login",
+            "--app-dir",
+            app.to_str().expect("utf-8 path"),
+            "--mocks",
+            backend.to_str().expect("utf-8 path"),
+        ],
+    );
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let c = recorder.client().await;
+        let user = wait_for(&c, "[data-testid=\"user\"]").await;
+        user.click().await.expect("click user");
+        user.send_keys("ada").await.expect("type user");
+        let pw = wait_for(&c, "[data-testid=\"password\"]").await;
+        pw.click().await.expect("click password");
+        pw.send_keys(PASSWORD).await.expect("type password");
+        pw.send_keys("\u{E007}").await.expect("Enter");
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(fantoccini::Locator::XPath(
+                "//p[@id='result'][contains(., 'Welcome')]",
+            ))
+            .await
+            .expect("signed in while recording");
+    });
+    let (code, out) = recorder.finish();
+    drop(recorder);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("masked"), "{out}");
+
+    let rec = read_json(&suite.path().join("recordings/login.json"));
+    assert_eq!(
+        types(&rec),
+        [
+            "setViewport",
+            "navigate",
+            "click",
+            "change",
+            "click",
+            "change",
+            "keyDown",
+            "keyUp"
+        ],
+        "{rec:#}"
+    );
+    assert_eq!(rec["steps"][5]["value"], "redacted-secret");
+    let o = suite.run(&[
+        "run",
+        "=login",
+        "--app-dir",
+        app.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+    assert_eq!(o.session("login")["fidelity"], 1.0, "{}", o.stdout);
+    assert_eq!(
+        o.session("login")["network"]["unmatched"],
+        serde_json::json!([])
+    );
+    // Nowhere: recording, HAR, baselines, the run's captures and report.
+    for needle in [PASSWORD, "Tr0ub4dor", "Tr0ub4dor%263-horse"] {
+        let hits = files_containing(suite.path(), needle.as_bytes());
+        assert!(hits.is_empty(), "`{needle}` found in {hits:?}");
+    }
+    // The baselines show the signed-in page the masked replay reached.
+    let signed_in = files_containing(&suite.path().join("snapshots/login"), b"Welcome, Ada");
+    assert!(
+        signed_in.iter().any(|p| p.ends_with(".dom")),
+        "{signed_in:?}"
+    );
+}
+
+#[test]
+fn record_refuses_to_overwrite_a_session_without_force() {
+    let suite = TestSuite::demo();
+    let o = suite.run(&[
+        "record",
+        "https://shop.reprise.test/",
+        "--name",
+        "checkout",
+        "--headless",
+    ]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("recordings/checkout.json` already exists"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("--force"), "{}", o.stderr);
+}
