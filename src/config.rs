@@ -13,6 +13,9 @@ pub struct Config {
     pub compare: CompareConfig,
     pub normalize: NormalizeConfig,
     pub run: RunConfig,
+    /// Personal data: what `reprise scan` looks for besides the built-in kinds, what it
+    /// tolerates, and which elements are masked at capture time.
+    pub privacy: PrivacyConfig,
     /// Settings for some sessions only, chosen by name glob or tag, applied in order.
     #[serde(rename = "override")]
     pub overrides: Vec<Override>,
@@ -83,9 +86,17 @@ impl Override {
 impl Config {
     /// The settings for one session: the suite's, then every matching override in order.
     pub fn for_session(&self, session: &str, tags: &[String]) -> SessionSettings {
+        let mut normalize = self.normalize.clone();
+        // Private selectors are masks like any other: the DOM text is replaced and the
+        // screenshot painted over at capture time, so no baseline ever holds what they show.
+        for sel in &self.privacy.selectors {
+            if !normalize.mask.contains(sel) {
+                normalize.mask.push(sel.clone());
+            }
+        }
         let mut s = SessionSettings {
             compare: self.compare.clone(),
-            normalize: self.normalize.clone(),
+            normalize,
             min_fidelity: self.run.min_fidelity,
             fail_on_flaky: self.run.fail_on_flaky,
         };
@@ -180,6 +191,32 @@ pub struct ReplaceRule {
     pub replacement: String,
 }
 
+/// `[privacy]`: personal data in recordings, HARs and snapshots (see `crate::privacy`).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrivacyConfig {
+    /// CSS selectors of elements that show personal data: masked in DOM snapshots and
+    /// painted over in screenshots when they are captured.
+    pub selectors: Vec<String>,
+    /// Site-specific personal data (customer ids, member numbers), found by regex.
+    pub patterns: Vec<PrivacyPattern>,
+    /// JSON keys, form fields and query parameters whose values are personal whatever
+    /// they look like (`fullName`, `address`).
+    pub fields: Vec<String>,
+    /// Known test data that is never a finding (exact values).
+    pub allow: Vec<String>,
+    /// Known test data that is never a finding (regexes matched against the whole value).
+    pub allow_patterns: Vec<String>,
+}
+
+/// One `[[privacy.patterns]]` entry; `name` becomes the finding's kind (`pattern:NAME`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacyPattern {
+    pub name: String,
+    pub pattern: String,
+}
+
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct RunConfig {
@@ -239,6 +276,30 @@ impl Config {
                 message: format!("`normalize.replace` pattern `{}`: {e}", rule.pattern),
             })?;
         }
+        for p in &config.privacy.patterns {
+            if p.name.trim().is_empty() {
+                return Err(ConfigError {
+                    path: path.clone(),
+                    message: format!(
+                        "`privacy.patterns` entry `{}` has an empty `name`",
+                        p.pattern
+                    ),
+                });
+            }
+            regex::Regex::new(&p.pattern).map_err(|e| ConfigError {
+                path: path.clone(),
+                message: format!(
+                    "`privacy.patterns` `{}` pattern `{}`: {e}",
+                    p.name, p.pattern
+                ),
+            })?;
+        }
+        for pattern in &config.privacy.allow_patterns {
+            regex::Regex::new(pattern).map_err(|e| ConfigError {
+                path: path.clone(),
+                message: format!("`privacy.allow_patterns` pattern `{pattern}`: {e}"),
+            })?;
+        }
         Ok(config)
     }
 }
@@ -295,6 +356,42 @@ compare = { threshold = 0.3 }
         assert_eq!((s.compare.threshold, s.compare.max_diff_pixels), (0.3, 5));
         assert_eq!(c.for_session("browse", &[]), c.for_session("other", &[]));
         assert!(glob_match("a*c?", "abbbcd") && !glob_match("a*c", "abd") && glob_match("*", ""));
+    }
+
+    #[test]
+    fn private_selectors_become_masks_of_every_session() {
+        let c: Config = toml::from_str(
+            r#"
+[normalize]
+mask = [".ad"]
+[privacy]
+selectors = [".account", ".ad"]
+allow = ["qa@acme.dev"]
+patterns = [{ name = "customer-id", pattern = "CUST-\\d{6}" }]
+[[override]]
+sessions = ["checkout"]
+normalize = { mask = [".promo"] }
+"#,
+        )
+        .expect("parses");
+        assert_eq!(
+            c.for_session("checkout", &[]).normalize.mask,
+            vec![".ad".to_string(), ".account".into(), ".promo".into()]
+        );
+        assert_eq!(
+            c.for_session("browse", &[]).normalize.mask,
+            vec![".ad".to_string(), ".account".into()]
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join(CONFIG_FILE),
+            "[[privacy.patterns]]\nname = \"x\"\npattern = \"(\"\n",
+        )
+        .expect("write");
+        let e = Config::load(dir.path()).expect_err("bad regex");
+        assert!(e.to_string().contains("privacy.patterns"), "{e}");
+        std::fs::write(dir.path().join(CONFIG_FILE), "[privacy]\nselector = []\n").expect("write");
+        assert!(Config::load(dir.path()).is_err(), "typos are errors");
     }
 
     #[test]

@@ -38,7 +38,7 @@ fn open_until_a_step_pauses_there_with_the_page_in_that_state() {
     );
     let field = |key: &str| {
         paused
-            .split(|c: char| c == ' ' || c == ',' || c == ')' || c == '(')
+            .split([' ', ',', ')', '('])
             .skip_while(|w| *w != key)
             .nth(1)
             .unwrap_or_default()

@@ -46,6 +46,7 @@ pub struct Browser {
     intercept: Arc<Interceptor>,
     determinism: Mutex<Determinism>,
     environment: Mutex<Option<crate::baseline::Environment>>,
+    time_limit: Mutex<Option<i64>>,
     sink: Sink,
     _profile: tempfile::TempDir,
     tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -112,6 +113,7 @@ impl Browser {
             intercept,
             determinism: Mutex::new(cfg.determinism),
             environment: Mutex::new(None),
+            time_limit: Mutex::new(None),
             sink,
             _profile: profile,
             tasks: vec![task],
@@ -168,6 +170,12 @@ impl Browser {
                 json!({ "offline": offline, "latency": latency, "downloadThroughput": download, "uploadThroughput": upload }),
             )
             .await;
+    }
+
+    /// How far the virtual clock may move while the current step waits (epoch ms; `None`:
+    /// no limit): the time of the person's next action in the recording.
+    pub fn set_time_limit(&self, limit: Option<i64>) {
+        *self.time_limit.lock().unwrap_or_else(|p| p.into_inner()) = limit;
     }
 
     /// Moves the virtual clock: in the current document now, and for documents to come.
@@ -251,9 +259,10 @@ impl Browser {
         if self.intercept.log.in_flight() > 0 {
             return false;
         }
-        let script = "const s = window.__repriseShim; if (!s || s.state.pending || s.state.timers) return false; return s.advanceToNextTimer();";
+        let script = "const s = window.__repriseShim; if (!s || s.state.pending || s.state.timers) return false; return s.advanceToNextTimer(arguments[0]);";
+        let limit = *self.time_limit.lock().unwrap_or_else(|p| p.into_inner());
         self.client
-            .execute(script, vec![])
+            .execute(script, vec![json!(limit)])
             .await
             .ok()
             .and_then(|v| v.as_bool())

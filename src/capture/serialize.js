@@ -20,6 +20,13 @@ return (function (opts) {
     const el = node;
     if (SKIP.has(el.tagName) || el.id === '__reprise-style' || el.hasAttribute('data-reprise-mask')) return;
     const tag = el.tagName.toLowerCase();
+    // A masked element shows only that it is there: no attribute or value of it (a private
+    // input's value, a data attribute) may reach a snapshot.
+    if (masked.has(el)) {
+      lines.push(`${pad(depth)}<${tag}>`);
+      lines.push(pad(depth + 1) + '[masked]');
+      return;
+    }
     const attrs = {};
     for (const a of el.attributes) attrs[a.name] = a.value;
     if (tag === 'input' || tag === 'textarea' || tag === 'select') {
@@ -32,7 +39,6 @@ return (function (opts) {
     const names = Object.keys(attrs).sort();
     const attrText = names.map((n) => ` ${n}="${esc(attrs[n])}"`).join('');
     lines.push(`${pad(depth)}<${tag}${attrText}>`);
-    if (masked.has(el)) { lines.push(pad(depth + 1) + '[masked]'); return; }
     if (tag === 'style') return; // style text is covered by the screenshot
     if (el.shadowRoot) {
       lines.push(pad(depth + 1) + '#shadow-root');

@@ -52,6 +52,10 @@ pub struct ImportArgs {
     /// Replace existing recordings, mocks and expected snapshots.
     #[arg(long)]
     force: bool,
+    /// Replace personal data with pseudonyms before anything is written (as `reprise
+    /// redact` would, with the suite's `[privacy]` settings and key).
+    #[arg(long)]
+    redact: bool,
     /// rrweb: also write each page rebuilt from the stream (static, scripts disabled) into
     /// this folder, laid out by URL path, to replay the stream without the original build.
     #[arg(long, value_name = "DIR")]
@@ -302,6 +306,11 @@ fn write_all(args: &ImportArgs, outputs: &[Output]) -> Result<i32, Failure> {
             }
         }
     }
+    let ledger = if args.redact {
+        Some(redact_writes(suite, &config, &mut writes)?)
+    } else {
+        None
+    };
     if !args.force {
         if let Some((p, _)) = writes.iter().find(|(p, _)| p.exists()) {
             return Err(Failure::usage(
@@ -309,6 +318,9 @@ fn write_all(args: &ImportArgs, outputs: &[Output]) -> Result<i32, Failure> {
                 Some("pass `--force` to replace it, or `--name` to import under another name"),
             ));
         }
+    }
+    if let Some(l) = ledger.filter(|l| !l.entries.is_empty()) {
+        l.write(suite).map_err(super::scan::privacy_failure)?;
     }
     for (path, bytes) in &writes {
         if let Some(parent) = path.parent() {
@@ -346,6 +358,52 @@ fn write_all(args: &ImportArgs, outputs: &[Output]) -> Result<i32, Failure> {
         }
     }
     Ok(exit::PASSED)
+}
+
+/// `--redact`: the files about to be written, redacted in memory; returns the suite's
+/// mapping report with this import's pseudonyms added. Refuses the import when something
+/// could not be redacted, so nothing personal reaches the suite.
+fn redact_writes(
+    suite: &Path,
+    config: &crate::config::Config,
+    writes: &mut [(PathBuf, Vec<u8>)],
+) -> Result<crate::privacy::Ledger, Failure> {
+    use super::redact::{redact_texts, Rewrite};
+    let ledger = crate::privacy::Ledger::load(suite).map_err(super::scan::privacy_failure)?;
+    let mut texts: Vec<Rewrite> = writes
+        .iter()
+        .filter_map(|(path, bytes)| {
+            let format = crate::privacy::Format::of(path)?;
+            let label = path
+                .strip_prefix(suite)
+                .unwrap_or(path)
+                .display()
+                .to_string();
+            Some(Rewrite {
+                label,
+                path: path.clone(),
+                format,
+                before: String::from_utf8_lossy(bytes).into_owned(),
+                after: String::new(),
+            })
+        })
+        .collect();
+    let (_, left, merged) = redact_texts(suite, &mut texts, config, &ledger)?;
+    if let Some(f) = left.first() {
+        return Err(Failure::usage(
+            format!(
+                "cannot redact {} `{}` in {}: {}; nothing was imported",
+                f.kind, f.preview, f.file, f.place
+            ),
+            Some("import without `--redact`, edit it, then run `reprise redact`; or allowlist it in `[privacy] allow`"),
+        ));
+    }
+    for t in texts {
+        if let Some((_, bytes)) = writes.iter_mut().find(|(p, _)| *p == t.path) {
+            *bytes = t.after.into_bytes();
+        }
+    }
+    Ok(merged)
 }
 
 fn io_failure(path: &Path, e: &std::io::Error) -> Failure {

@@ -268,13 +268,17 @@
         advance(t);
       },
       // Time passes while a step waits on an idle page: the next frame, or the next timer.
-      advanceToNextTimer() {
+      // `limit` is as far as the recording lets time pass in this step (when the person took
+      // the next action): a page that needs longer than the person waited is slower than
+      // what was recorded, and the step waiting for it fails.
+      advanceToNextTimer(limit) {
+        const until = typeof limit === 'number' ? limit : Infinity;
         const due = nextDue();
-        if (frameQueue.length && (due === null || due > now + FRAME_MS)) {
+        if (frameQueue.length && (due === null || due > now + FRAME_MS) && now + FRAME_MS <= until) {
           advance(now + FRAME_MS);
           return true;
         }
-        if (due === null) return false;
+        if (due === null || due > until) return false;
         advance(Math.max(due, now));
         return true;
       },

@@ -299,6 +299,12 @@ impl Replay<'_> {
             self.browser
                 .set_clock(det.time_of_step(i, step.timestamp_ms))
                 .await;
+            // While this step waits, the page's time may run up to the person's next action.
+            let next_action = rec
+                .steps
+                .get(i + 1)
+                .map(|next| det.time_of_step(i + 1, next.timestamp_ms));
+            self.browser.set_time_limit(next_action);
             let _ = self
                 .browser
                 .client
@@ -373,7 +379,13 @@ impl Replay<'_> {
         if !last_had_checkpoint {
             self.checkpoint(total, "end").await;
         }
-        if self.ctx.opts.watch.as_ref().is_some_and(|w| w.until == usize::MAX) {
+        if self
+            .ctx
+            .opts
+            .watch
+            .as_ref()
+            .is_some_and(|w| w.until == usize::MAX)
+        {
             self.pause(total).await;
         }
         Ok(total)
