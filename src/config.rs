@@ -42,6 +42,7 @@ pub struct CompareOverride {
     pub max_diff_pixels: Option<u64>,
     pub max_diff_ratio: Option<f64>,
     pub include_antialiasing: Option<bool>,
+    pub ignore_invisible_class_changes: Option<bool>,
 }
 
 /// The settings that apply to one session, after overrides.
@@ -108,6 +109,9 @@ impl Config {
                 s.compare.include_antialiasing = c
                     .include_antialiasing
                     .unwrap_or(s.compare.include_antialiasing);
+                s.compare.ignore_invisible_class_changes = c
+                    .ignore_invisible_class_changes
+                    .unwrap_or(s.compare.ignore_invisible_class_changes);
             }
             s.normalize
                 .replace
@@ -152,6 +156,9 @@ pub struct CompareConfig {
     /// What a baseline made in another environment (browser major version, platform, fonts)
     /// does: `warn` compares anyway with a note, `error` refuses the comparison.
     pub environment: EnvironmentPolicy,
+    /// A DOM that differs only in `class` attributes while the screenshot matches is not a
+    /// change (renamed or added classes nothing styles).
+    pub ignore_invisible_class_changes: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
@@ -170,6 +177,7 @@ impl Default for CompareConfig {
             max_diff_ratio: 0.0,
             include_antialiasing: false,
             environment: EnvironmentPolicy::Warn,
+            ignore_invisible_class_changes: true,
         }
     }
 }

@@ -56,6 +56,18 @@ pub enum DomChangeKind {
     Attribute,
 }
 
+impl DomChange {
+    /// Whether the change is to `class` attributes and nothing else.
+    pub fn is_class_only(&self) -> bool {
+        let only_class = |s: &Option<String>| {
+            s.as_deref().is_none_or(|s| {
+                s.is_empty() || (s.starts_with("class=\"") && s.matches("=\"").count() == 1)
+            })
+        };
+        self.kind == DomChangeKind::Attribute && only_class(&self.before) && only_class(&self.after)
+    }
+}
+
 impl std::fmt::Display for DomChange {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let show = |s: &Option<String>| s.clone().unwrap_or_default();
@@ -309,6 +321,14 @@ mod tests {
         );
         assert_eq!(changes[3].after.as_deref(), Some("<b>"));
         assert!(structural_changes(base, base, 10).is_empty());
+        assert!(changes[1].is_class_only(), "{:?}", changes[1]);
+        assert!(!changes[0].is_class_only());
+        let id_too = structural_changes(
+            "<p class=\"a\" id=\"x\">\n",
+            "<p class=\"b\" id=\"y\">\n",
+            10,
+        );
+        assert!(!id_too[0].is_class_only(), "{id_too:?}");
         assert_eq!(structural_changes(base, now, 2).len(), 2);
     }
 

@@ -289,7 +289,24 @@ pub(super) async fn compare_and_store(
     report.dom_similarity = dom.similarity;
     report.visual_similarity = visual.similarity;
     report.diff_pixels = visual.diff_pixels;
-    if dom.equal && visual.within_tolerance && capture.problem.is_none() {
+    // A DOM that differs only in `class` attributes, with the same pixels, is a refactor of
+    // class names (an added unused class), not something a user sees.
+    let class_only = !dom.equal
+        && compare.ignore_invisible_class_changes
+        && visual.within_tolerance
+        && baseline.png.is_some()
+        && {
+            let changes =
+                crate::compare::dom::structural_changes(&baseline.dom.body, &actual.body, 10_000);
+            !changes.is_empty()
+                && changes
+                    .iter()
+                    .all(crate::compare::dom::DomChange::is_class_only)
+        };
+    if class_only {
+        report.note = Some("only `class` attributes changed, with no visible difference".into());
+    }
+    if (dom.equal || class_only) && visual.within_tolerance && capture.problem.is_none() {
         report.status = CheckpointStatus::Match;
         if opts.keep_captures {
             store_artifacts(
