@@ -5,9 +5,9 @@ mod app_command;
 mod diff_images;
 mod import;
 mod list;
-mod repeat;
 mod record;
 mod redact;
+mod repeat;
 mod review;
 mod scan;
 mod serve;
@@ -97,11 +97,16 @@ struct OpenArgs {
 
 /// `reprise open`: a watched replay of one session.
 async fn open(args: OpenArgs) -> Result<i32, Failure> {
-    let specs = crate::suite::discover(&args.suite, &[]).map_err(|e| Failure::usage(e.to_string(), e.hint()))?;
+    let specs = crate::suite::discover(&args.suite, &[])
+        .map_err(|e| Failure::usage(e.to_string(), e.hint()))?;
     if !specs.iter().any(|s| s.id == args.session) {
         let names: Vec<&str> = specs.iter().map(|s| s.id.as_str()).collect();
         return Err(Failure::usage(
-            format!("no session `{}` in `{}`", args.session, args.suite.display()),
+            format!(
+                "no session `{}` in `{}`",
+                args.session,
+                args.suite.display()
+            ),
             Some(&format!("sessions: {}", names.join(", "))),
         ));
     }
@@ -255,7 +260,6 @@ pub fn main() -> i32 {
     }
 }
 
-
 fn is_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
 }
@@ -377,7 +381,10 @@ async fn watch(mut opts: RunOptions, until: Option<usize>, slow_mo: u64) -> Resu
         let mut line = String::new();
         loop {
             line.clear();
-            let done = matches!(std::io::BufRead::read_line(&mut stdin.lock(), &mut line), Ok(0) | Err(_));
+            let done = matches!(
+                std::io::BufRead::read_line(&mut stdin.lock(), &mut line),
+                Ok(0) | Err(_)
+            );
             if tx.send(()).is_err() {
                 return;
             }
