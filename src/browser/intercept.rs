@@ -55,7 +55,8 @@ pub struct Interceptor {
     pub script: Mutex<String>,
 }
 
-const ASSET_TYPES: &[&str] = &[
+/// Resource types served from the build under test when they are for the app's origin.
+pub const ASSET_TYPES: &[&str] = &[
     "Document",
     "Stylesheet",
     "Image",
@@ -384,39 +385,52 @@ impl Interceptor {
     }
 
     async fn serve_backend(&self, url: &url::Url, method: &str, req: &Value) -> Option<Answer> {
-        let mut target = format!("{}{}", self.backend, url.path());
-        if let Some(q) = url.query() {
-            target.push('?');
-            target.push_str(q);
-        }
-        let m = reqwest::Method::from_bytes(method.as_bytes()).ok()?;
-        let mut builder = self
-            .http
-            .request(m, target)
-            .header(ORIGINAL_URL_HEADER, url.as_str());
-        if let Some(h) = req["headers"].as_object() {
-            for (name, value) in h {
-                let lower = name.to_ascii_lowercase();
-                if matches!(lower.as_str(), "host" | "content-length" | "connection") {
-                    continue;
-                }
-                if let Some(v) = value.as_str() {
-                    builder = builder.header(name.as_str(), v);
-                }
-            }
-        }
-        if let Some(body) = request_body(req) {
-            builder = builder.body(body);
-        }
-        let resp = builder.send().await.ok()?;
-        if resp.headers().contains_key(UNMATCHED_HEADER) {
-            return None;
-        }
-        Some(to_answer(resp).await)
+        ask_backend(&self.http, &self.backend, url, method, req).await
     }
 }
 
-type Answer = (u16, Vec<(String, String)>, Vec<u8>);
+/// Forwards a paused request to a mock backend (`backend` is its base URL), carrying the
+/// page's URL in a header; `None` when no recorded exchange answers it. Shared by replay and
+/// by `reprise record --mocks`.
+pub async fn ask_backend(
+    http: &reqwest::Client,
+    backend: &str,
+    url: &url::Url,
+    method: &str,
+    req: &Value,
+) -> Option<Answer> {
+    let mut target = format!("{backend}{}", url.path());
+    if let Some(q) = url.query() {
+        target.push('?');
+        target.push_str(q);
+    }
+    let m = reqwest::Method::from_bytes(method.as_bytes()).ok()?;
+    let mut builder = http
+        .request(m, target)
+        .header(ORIGINAL_URL_HEADER, url.as_str());
+    if let Some(h) = req["headers"].as_object() {
+        for (name, value) in h {
+            let lower = name.to_ascii_lowercase();
+            if matches!(lower.as_str(), "host" | "content-length" | "connection") {
+                continue;
+            }
+            if let Some(v) = value.as_str() {
+                builder = builder.header(name.as_str(), v);
+            }
+        }
+    }
+    if let Some(body) = request_body(req) {
+        builder = builder.body(body);
+    }
+    let resp = builder.send().await.ok()?;
+    if resp.headers().contains_key(UNMATCHED_HEADER) {
+        return None;
+    }
+    Some(to_answer(resp).await)
+}
+
+/// A response as reprise hands it to `Fetch.fulfillRequest`: status, headers, body.
+pub type Answer = (u16, Vec<(String, String)>, Vec<u8>);
 
 fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or("")
@@ -424,7 +438,7 @@ fn first_line(s: &str) -> &str {
 
 /// The request body as Chrome reports it: `postDataEntries` (base64 parts) when present,
 /// which carries binary bodies intact, else `postData`.
-fn request_body(req: &Value) -> Option<Vec<u8>> {
+pub fn request_body(req: &Value) -> Option<Vec<u8>> {
     if let Some(entries) = req["postDataEntries"].as_array() {
         let mut out = Vec::new();
         for e in entries {

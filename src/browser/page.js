@@ -138,5 +138,8 @@ if (!window.__reprisePage) {
     },
     rect(el) { const r = el.getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; },
     visible,
+    // The recorder names elements the way `aria/` selectors find them.
+    roleOf,
+    accName,
   };
 }

@@ -10,7 +10,6 @@
 
 use super::har::Captured;
 use crate::browser::cdp::Cdp;
-use crate::mock::{ORIGINAL_URL_HEADER, UNMATCHED_HEADER};
 use base64::Engine as _;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -19,26 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
-/// Resource types replay serves from the build under test (as `browser::intercept` does).
-const ASSET_TYPES: &[&str] = &[
-    "Document",
-    "Stylesheet",
-    "Image",
-    "Media",
-    "Font",
-    "Script",
-    "TextTrack",
-    "Manifest",
-    "Other",
-];
-
-const SKIP_HEADERS: &[&str] = &[
-    "content-encoding",
-    "content-length",
-    "transfer-encoding",
-    "connection",
-    "keep-alive",
-];
+use crate::browser::intercept::ASSET_TYPES;
 
 /// Network state of one recording.
 pub struct NetCapture {
@@ -290,60 +270,11 @@ impl NetCapture {
         method: &str,
         req: &Value,
     ) -> Option<(u16, Vec<(String, String)>, Vec<u8>)> {
-        let mut target = format!("{backend}{}", url.path());
-        if let Some(q) = url.query() {
-            target.push('?');
-            target.push_str(q);
-        }
-        let m = reqwest::Method::from_bytes(method.as_bytes()).ok()?;
-        let mut builder = self
-            .http
-            .request(m, target)
-            .header(ORIGINAL_URL_HEADER, url.as_str());
-        if let Some(h) = req["headers"].as_object() {
-            for (name, value) in h {
-                let lower = name.to_ascii_lowercase();
-                if matches!(lower.as_str(), "host" | "content-length" | "connection") {
-                    continue;
-                }
-                if let Some(v) = value.as_str() {
-                    builder = builder.header(name.as_str(), v);
-                }
-            }
-        }
-        if let Some(body) = request_body(req) {
-            builder = builder.body(body);
-        }
-        let resp = builder.send().await.ok()?;
-        if resp.headers().contains_key(UNMATCHED_HEADER) {
-            return None;
-        }
-        let status = resp.status().as_u16();
-        let headers = resp
-            .headers()
-            .iter()
-            .filter(|(n, _)| !SKIP_HEADERS.contains(&n.as_str()))
-            .filter_map(|(n, v)| Some((n.as_str().to_string(), v.to_str().ok()?.to_string())))
-            .collect();
-        let body = resp.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
-        Some((status, headers, body))
+        crate::browser::intercept::ask_backend(&self.http, backend, url, method, req).await
     }
 }
 
-/// The request body as Chrome reports it: `postDataEntries` (base64 parts) when present,
-/// which carries binary bodies intact, else `postData`.
-fn request_body(req: &Value) -> Option<Vec<u8>> {
-    if let Some(entries) = req["postDataEntries"].as_array() {
-        let mut out = Vec::new();
-        for e in entries {
-            if let Some(b) = e["bytes"].as_str() {
-                out.extend(base64::engine::general_purpose::STANDARD.decode(b).ok()?);
-            }
-        }
-        return Some(out);
-    }
-    req["postData"].as_str().map(|s| s.as_bytes().to_vec())
-}
+use crate::browser::intercept::request_body;
 
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()

@@ -46,24 +46,9 @@
 
   // --- selectors, ranked like Chrome's Recorder: test id, id, name, aria, CSS path, XPath, text.
   const cssString = (s) => '"' + String(s).replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"';
-  const implicitRole = (el) => {
-    const t = el.tagName.toLowerCase();
-    const type = (el.getAttribute('type') || '').toLowerCase();
-    if (t === 'button' || (t === 'input' && ['button', 'submit', 'reset', 'image'].includes(type))) return 'button';
-    if (t === 'a' && el.hasAttribute('href')) return 'link';
-    if (t === 'input' && type === 'checkbox') return 'checkbox';
-    if (t === 'input' && type === 'radio') return 'radio';
-    if (t === 'input' && type === 'search') return 'searchbox';
-    if (t === 'input' && ['', 'text', 'email', 'tel', 'url', 'password', 'number'].includes(type)) return 'textbox';
-    if (t === 'textarea') return 'textbox';
-    if (t === 'select') return el.multiple ? 'listbox' : 'combobox';
-    if (/^h[1-6]$/.test(t)) return 'heading';
-    if (t === 'img') return 'img';
-    if (t === 'li') return 'listitem';
-    if (t === 'option') return 'option';
-    return '';
-  };
-  const roleOf = (el) => (el.getAttribute('role') || '').split(' ')[0] || implicitRole(el);
+  // Role and accessible name exactly as the replayer's `aria/` resolver computes them
+  // (page.js), so a recorded name always resolves.
+  const roleOf = (el) => window.__reprisePage.roleOf(el);
   const unique = (part, el) => {
     try {
       const hits = window.__reprisePage.count([[part]]).elements;
@@ -116,29 +101,7 @@
     }
     return parts.join('/');
   };
-  // The accessible name the replayer's `aria/` resolver computes (page.js), so a recorded
-  // name always resolves; never a private element's value.
-  const accName = (el) => {
-    const lb = el.getAttribute('aria-labelledby');
-    if (lb) {
-      const text = lb.split(/\s+/).map((id) => { const n = el.ownerDocument.getElementById(id); return n ? norm(n.textContent) : ''; }).join(' ');
-      if (norm(text)) return norm(text);
-    }
-    const al = el.getAttribute('aria-label');
-    if (al && norm(al)) return norm(al);
-    const t = el.tagName.toLowerCase();
-    if (['input', 'textarea', 'select'].includes(t)) {
-      if (el.labels && el.labels.length) return norm(Array.from(el.labels).map((l) => l.textContent).join(' '));
-      if (el.getAttribute('placeholder')) return norm(el.getAttribute('placeholder'));
-      if (['button', 'submit', 'reset'].includes((el.getAttribute('type') || '').toLowerCase())) return norm(el.value);
-    }
-    if (t === 'img' || (t === 'input' && el.type === 'image')) return norm(el.getAttribute('alt'));
-    const role = roleOf(el);
-    if (['button', 'link', 'heading', 'option', 'listitem', 'checkbox', 'radio', 'menuitem', 'tab', 'cell', 'treeitem', 'article', 'dialog', 'region'].includes(role)) {
-      return norm(el.innerText !== undefined ? el.innerText : el.textContent);
-    }
-    return norm(el.getAttribute('title'));
-  };
+  const accName = (el) => window.__reprisePage.accName(el);
   const selectorsOf = (el) => {
     const out = [];
     const add = (s) => { if (s && !out.some((o) => o[0] === s) && uniqueStr(s, el)) out.push([s]); };
