@@ -185,6 +185,9 @@ pub fn capabilities(opts: &LaunchOptions<'_>) -> serde_json::Map<String, Value> 
         "--hide-scrollbars".into(),
         "--font-render-hinting=none".into(),
         "--force-color-profile=srgb".into(),
+        "--num-raster-threads=1".into(),
+        "--disable-partial-raster".into(),
+        "--disable-checker-imaging".into(),
         "--disable-features=NetworkTimeServiceQuerying,OptimizationHints,MediaRouter,Translate,AutofillServerCommunication,PaintHolding".into(),
         // Backstop: whatever escapes interception resolves to a loopback sink that counts it.
         format!(
