@@ -214,3 +214,25 @@ fn kill_9_during_accept_leaves_every_baseline_old_or_new() {
     assert_eq!(leftovers, 0);
     eprintln!("accepted before the kill: {accepted} of 400");
 }
+
+#[test]
+fn a_run_lists_baselines_no_checkpoint_uses_and_prune_removes_them() {
+    let suite = TestSuite::demo();
+    let stale = suite.path().join("snapshots/retry/09-removed-step.dom");
+    std::fs::copy(suite.path().join("snapshots/retry/06-end.dom"), &stale).expect("copy");
+    std::fs::copy(
+        suite.path().join("snapshots/retry/06-end.png"),
+        suite.path().join("snapshots/retry/09-removed-step.png"),
+    )
+    .expect("copy");
+    let o = suite.run(&["run", "retry"]);
+    assert_eq!(o.code, 0, "{}", o.stdout);
+    let unused = o.report["unused_baselines"].to_string();
+    assert!(unused.contains("snapshots/retry/09-removed-step.dom"), "{unused}");
+    assert!(o.stdout.contains("--prune"), "{}", o.stdout);
+    assert!(stale.exists(), "listing removes nothing");
+    let o = suite.run(&["run", "retry", "--prune"]);
+    assert_eq!(o.code, 0, "{}", o.stdout);
+    assert!(!stale.exists() && !suite.path().join("snapshots/retry/09-removed-step.png").exists());
+    assert!(suite.path().join("snapshots/retry/06-end.dom").exists(), "used baselines stay");
+}
