@@ -31,7 +31,9 @@ if [ -z "${REPRISE_BIN:-}" ]; then
 fi
 command -v node >/dev/null || { echo "bench: node and npm are required for the peers" >&2; exit 2; }
 if [ ! -x bench/node_modules/@odiff/linux-x64/odiff ] || [ ! -d bench/node_modules/@puppeteer/replay ]; then
-  PUPPETEER_SKIP_DOWNLOAD=1 npm ci --prefix bench --no-audit --no-fund --loglevel=error
+  # `npm install`, not `npm ci`: npm 11 leaves odiff's other-platform optional packages out
+  # of the lock file, and `npm ci` then refuses it as out of sync.
+  PUPPETEER_SKIP_DOWNLOAD=1 npm install --prefix bench --no-audit --no-fund --loglevel=error
 fi
 ODIFF=$root/bench/node_modules/@odiff/linux-x64/odiff
 PIXELMATCH=$root/bench/node_modules/pixelmatch/bin/pixelmatch

@@ -280,14 +280,16 @@ fn pixelmatch_reference() -> Option<PathBuf> {
     }
     if !bench.join("node_modules/pixelmatch").is_dir() {
         let ok = Command::new("npm")
-            .args(["ci", "--prefix"])
+            // `npm install`, not `npm ci`: npm 11 leaves odiff's other-platform optional
+            // packages out of the lock file, and `npm ci` then refuses it as out of sync.
+            .args(["install", "--prefix"])
             .arg(&bench)
             .args(["--no-audit", "--no-fund"])
             .env("PUPPETEER_SKIP_DOWNLOAD", "1")
             .status()
             .is_ok_and(|s| s.success());
         if !ok {
-            eprintln!("SKIPPED: `npm ci --prefix bench` failed (no registry access?)");
+            eprintln!("SKIPPED: `npm install --prefix bench` failed (no registry access?)");
             return None;
         }
     }
