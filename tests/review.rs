@@ -228,11 +228,23 @@ fn a_run_lists_baselines_no_checkpoint_uses_and_prune_removes_them() {
     let o = suite.run(&["run", "retry"]);
     assert_eq!(o.code, 0, "{}", o.stdout);
     let unused = o.report["unused_baselines"].to_string();
-    assert!(unused.contains("snapshots/retry/09-removed-step.dom"), "{unused}");
+    assert!(
+        unused.contains("snapshots/retry/09-removed-step.dom"),
+        "{unused}"
+    );
     assert!(o.stdout.contains("--prune"), "{}", o.stdout);
     assert!(stale.exists(), "listing removes nothing");
     let o = suite.run(&["run", "retry", "--prune"]);
     assert_eq!(o.code, 0, "{}", o.stdout);
-    assert!(!stale.exists() && !suite.path().join("snapshots/retry/09-removed-step.png").exists());
-    assert!(suite.path().join("snapshots/retry/06-end.dom").exists(), "used baselines stay");
+    assert!(
+        !stale.exists()
+            && !suite
+                .path()
+                .join("snapshots/retry/09-removed-step.png")
+                .exists()
+    );
+    assert!(
+        suite.path().join("snapshots/retry/06-end.dom").exists(),
+        "used baselines stay"
+    );
 }
