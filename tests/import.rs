@@ -7,7 +7,7 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
-use support::{repo_root, TestSuite};
+use support::{read_json, repo_root, TestSuite};
 
 fn fixture(rel: &str) -> PathBuf {
     repo_root().join("tests/fixtures").join(rel)
@@ -29,11 +29,6 @@ fn stem(p: &Path) -> String {
         .and_then(|s| s.to_str())
         .expect("stem")
         .to_owned()
-}
-
-fn read_json(p: &Path) -> Value {
-    let text = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
 fn import(suite: &TestSuite, args: &[&str]) -> support::Outcome {
@@ -310,19 +305,7 @@ fn chrome_recorder_with_har_writes_both_and_leaves_app_assets_out() {
         ],
     );
     assert!(o.stdout.contains("mocks/flow.har"), "{}", o.stdout);
-    let har = read_json(&suite.path().join("mocks/flow.har"));
-    let urls: Vec<String> = har["log"]["entries"]
-        .as_array()
-        .expect("entries")
-        .iter()
-        .map(|e| {
-            format!(
-                "{} {}",
-                e["request"]["method"].as_str().unwrap_or(""),
-                e["request"]["url"].as_str().unwrap_or("")
-            )
-        })
-        .collect();
+    let urls = support::har_requests(&suite.path().join("mocks/flow.har"));
     // The document and GET assets are the build's; the POST and the redirect stay.
     assert!(
         urls.contains(&"POST http://no.playwright/style.css".to_owned()),

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-use support::TestSuite;
+use support::{read_json, TestSuite};
 
 /// One recording at a time: each drives a browser, then replays in another.
 static RECORD_LOCK: Mutex<()> = Mutex::new(());
@@ -124,11 +124,6 @@ async fn wait_for(client: &fantoccini::Client, css: &str) -> fantoccini::element
         .for_element(fantoccini::Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("`{css}` did not appear: {e}"))
-}
-
-fn read_json(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).expect("json")
 }
 
 fn types(rec: &Value) -> Vec<String> {
@@ -272,19 +267,7 @@ fn a_demo_session_recorded_through_webdriver_replays_step_for_step_with_fidelity
     assert!(rec["reprise"]["locale"].is_string());
 
     // The HAR holds the backend, not the app's assets.
-    let har = read_json(&suite.path().join("mocks/signup.har"));
-    let urls: Vec<String> = har["log"]["entries"]
-        .as_array()
-        .expect("entries")
-        .iter()
-        .map(|e| {
-            format!(
-                "{} {}",
-                e["request"]["method"].as_str().unwrap_or(""),
-                e["request"]["url"].as_str().unwrap_or("")
-            )
-        })
-        .collect();
+    let urls = support::har_requests(&suite.path().join("mocks/signup.har"));
     assert!(
         urls.iter().all(|u| u.contains("api.reprise.test")),
         "{urls:?}"

@@ -156,6 +156,23 @@ impl Cdp {
     }
 }
 
+impl Cdp {
+    /// Has a target auto-attach its children (iframes, workers) paused like itself, then
+    /// lets it run: the last step of setting a target up, once its interception is on.
+    pub async fn follow_children_and_resume(&self, session: Option<&str>) {
+        let _ = self
+            .send(
+                "Target.setAutoAttach",
+                json!({ "autoAttach": true, "waitForDebuggerOnStart": true, "flatten": true }),
+                session,
+            )
+            .await;
+        let _ = self
+            .send("Runtime.runIfWaitingForDebugger", json!({}), session)
+            .await;
+    }
+}
+
 /// Finds the browser-wide websocket from a `debuggerAddress` (`host:port`).
 pub async fn browser_ws_url(debugger_address: &str) -> Result<String, CdpError> {
     let url = format!("http://{debugger_address}/json/version");

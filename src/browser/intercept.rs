@@ -241,18 +241,7 @@ impl Interceptor {
                 entry.1 = id;
             }
         }
-        let _ = self
-            .cdp
-            .send(
-                "Target.setAutoAttach",
-                json!({ "autoAttach": true, "waitForDebuggerOnStart": true, "flatten": true }),
-                s,
-            )
-            .await;
-        let _ = self
-            .cdp
-            .send("Runtime.runIfWaitingForDebugger", json!({}), s)
-            .await;
+        self.cdp.follow_children_and_resume(s).await;
     }
 
     /// Replaces the determinism script in every attached document target, for documents

@@ -469,22 +469,22 @@ fn merge_reports(args: MergeArgs) -> Result<i32, Failure> {
     }
     terminal.summary(&merged);
     write_reports(&merged, &reports, &args.suite)?;
-    let kinds: Vec<ErrorKind> = merged
-        .sessions
-        .iter()
-        .filter_map(|s| s.error_kind)
-        .collect();
-    Ok(match merged.verdict {
-        _ if kinds.contains(&ErrorKind::Infrastructure) => exit::INFRASTRUCTURE,
-        _ if kinds.contains(&ErrorKind::Input) => exit::USAGE,
-        crate::report::model::Verdict::Passed => exit::PASSED,
-        _ => exit::REGRESSION,
-    })
+    let regressed = merged.verdict != crate::report::model::Verdict::Passed;
+    Ok(exit_code(&merged, regressed))
 }
 
 /// Infrastructure failures outrank input errors, which outrank regressions: each asks for a
 /// different person to act.
 pub fn exit_status(report: &RunReport, opts: &RunOptions) -> i32 {
+    let regressed = report
+        .sessions
+        .iter()
+        .any(|s| runner::is_regression(s, opts));
+    exit_code(report, regressed)
+}
+
+/// The exit status of a report whose regression verdict is known.
+fn exit_code(report: &RunReport, regressed: bool) -> i32 {
     let kinds: Vec<ErrorKind> = report
         .sessions
         .iter()
@@ -495,11 +495,7 @@ pub fn exit_status(report: &RunReport, opts: &RunOptions) -> i32 {
         exit::INFRASTRUCTURE
     } else if kinds.contains(&ErrorKind::Input) {
         exit::USAGE
-    } else if report
-        .sessions
-        .iter()
-        .any(|s| runner::is_regression(s, opts))
-    {
+    } else if regressed {
         exit::REGRESSION
     } else {
         exit::PASSED

@@ -413,18 +413,7 @@ impl TargetSetup {
                 .await;
             let _ = self.cdp.send("Runtime.enable", json!({}), s).await;
         }
-        let _ = self
-            .cdp
-            .send(
-                "Target.setAutoAttach",
-                json!({ "autoAttach": true, "waitForDebuggerOnStart": true, "flatten": true }),
-                s,
-            )
-            .await;
-        let _ = self
-            .cdp
-            .send("Runtime.runIfWaitingForDebugger", json!({}), s)
-            .await;
+        self.cdp.follow_children_and_resume(s).await;
     }
 }
 

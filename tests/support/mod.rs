@@ -143,6 +143,28 @@ impl TestSuite {
     }
 }
 
+/// Reads a JSON file, naming it when it cannot.
+pub fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The requests of a HAR file as `METHOD URL` lines, in order.
+pub fn har_requests(path: &Path) -> Vec<String> {
+    read_json(path)["log"]["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["request"]["method"].as_str().unwrap_or(""),
+                e["request"]["url"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
 /// The report without what legitimately varies between runs: durations and attempt counts.
 pub fn stable(report: &Value) -> Value {
     let mut v = report.clone();
