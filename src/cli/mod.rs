@@ -222,32 +222,47 @@ impl Failure {
 /// Runs the CLI; returns the process exit status.
 pub fn main() -> i32 {
     let cli = Cli::parse();
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return exit::INFRASTRUCTURE;
+    // Commands that never touch the network or a browser run without the async runtime:
+    // `diff-images` is timed as a whole process against odiff, and a runtime's worker
+    // threads cost more than its comparison of two identical screenshots.
+    let result = match cli.command {
+        Command::List(args) => list::run(args),
+        Command::Import(args) => import::run(args),
+        Command::DiffImages(args) => diff_images::run(args),
+        Command::MergeReports(args) => merge_reports(args),
+        Command::Scan(args) => scan::run(args),
+        Command::Redact(args) => redact::run(args),
+        Command::Accept(args) => review::bulk(args, review::Action::Accept),
+        Command::Reject(args) => review::bulk(args, review::Action::Reject),
+        command => {
+            let rt = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("error: cannot start the async runtime: {e}");
+                    return exit::INFRASTRUCTURE;
+                }
+            };
+            rt.block_on(async {
+                match command {
+                    Command::Run(args) => run(args).await,
+                    Command::Record(args) => record::run(args).await,
+                    Command::Open(args) => open(args).await,
+                    Command::Review(args) => review::review(args).await,
+                    Command::List(_)
+                    | Command::Import(_)
+                    | Command::DiffImages(_)
+                    | Command::MergeReports(_)
+                    | Command::Scan(_)
+                    | Command::Redact(_)
+                    | Command::Accept(_)
+                    | Command::Reject(_) => unreachable!("dispatched above"),
+                }
+            })
         }
     };
-    let result = rt.block_on(async {
-        match cli.command {
-            Command::Run(args) => run(args).await,
-            Command::List(args) => list::run(args),
-            Command::Import(args) => import::run(args),
-            Command::DiffImages(args) => diff_images::run(args),
-            Command::MergeReports(args) => merge_reports(args),
-            Command::Record(args) => record::run(args).await,
-            Command::Scan(args) => scan::run(args),
-            Command::Redact(args) => redact::run(args),
-            Command::Open(args) => open(args).await,
-            Command::Review(args) => review::review(args).await,
-            Command::Accept(args) => review::bulk(args, review::Action::Accept),
-            Command::Reject(args) => review::bulk(args, review::Action::Reject),
-        }
-    });
     match result {
         Ok(code) => code,
         Err(f) => {
