@@ -159,6 +159,11 @@ impl Cdp {
 impl Cdp {
     /// Has a target auto-attach its children (iframes, workers) paused like itself, then
     /// lets it run: the last step of setting a target up, once its interception is on.
+    /// Closes the connection (the browser stays): its reader and writer tasks end.
+    pub fn close(&self) {
+        let _ = self.out.send(Message::Close(None));
+    }
+
     pub async fn follow_children_and_resume(&self, session: Option<&str>) {
         let _ = self
             .send(

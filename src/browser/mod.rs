@@ -48,14 +48,43 @@ pub struct Browser {
     environment: Mutex<Option<crate::baseline::Environment>>,
     time_limit: Mutex<Option<i64>>,
     sink: Sink,
-    _profile: tempfile::TempDir,
+    profile: tempfile::TempDir,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    debugger: driver::DevTools,
+    /// The window the WebDriver session opened with, kept while sessions come and go.
+    home: String,
+    /// The browser context this session runs in, when it has its own.
+    context: Option<String>,
+    /// Sessions this browser has served, this one included.
+    sessions: usize,
 }
 
-impl Browser {
-    pub async fn open(cfg: SessionConfig<'_>) -> Result<Self, DriverError> {
+/// A browser started ahead of the session that will use it: a fresh profile, its loopback
+/// sink, and a WebDriver session. Starting Chromium is most of a session's set-up, so the
+/// runner launches the next sessions' browsers while others replay; each is used by exactly
+/// one session, so every session still starts on a clean profile.
+pub struct Launched {
+    client: fantoccini::Client,
+    debugger: driver::DevTools,
+    sink: Sink,
+    profile: tempfile::TempDir,
+    home: String,
+    /// Run each session in a browser context of its own (see [`Browser::recycle`]).
+    isolate: bool,
+    sessions: usize,
+}
+
+impl Launched {
+    /// Starts a browser. With `isolate`, each session it serves runs in a browser context
+    /// of its own, so the browser can serve one session after another.
+    pub async fn start(
+        webdriver_url: &str,
+        chromium: Option<&std::path::Path>,
+        headed: bool,
+        isolate: bool,
+    ) -> Result<Self, DriverError> {
         let infra = |message: String| DriverError::Session {
-            url: cfg.webdriver_url.to_string(),
+            url: webdriver_url.to_string(),
             message,
         };
         let profile = tempfile::Builder::new()
@@ -64,20 +93,109 @@ impl Browser {
             .map_err(|e| infra(e.to_string()))?;
         let sink = Sink::start().await.map_err(|e| infra(e.to_string()))?;
         let caps = driver::capabilities(&LaunchOptions {
-            chromium: cfg.chromium,
+            chromium,
             profile_dir: profile.path(),
             sink_port: sink.port,
-            headed: cfg.headed,
+            headed,
             window: (1280, 800),
         });
-        let (client, debugger) = driver::open_session(cfg.webdriver_url, caps).await?;
+        let (client, debugger) = driver::open_session(webdriver_url, caps).await?;
+        // chromedriver sets up its script support on a session's first script (about a
+        // tenth of a second): here, that happens before the session's clock starts.
+        let _ = client.execute("return 1", vec![]).await;
+        let home = match client.window().await {
+            Ok(h) => String::from(h),
+            Err(e) => {
+                let _ = client.clone().close().await;
+                return Err(infra(format!("the session has no window: {e}")));
+            }
+        };
+        Ok(Self {
+            client,
+            debugger,
+            sink,
+            profile,
+            home,
+            isolate,
+            sessions: 0,
+        })
+    }
+
+    /// Sessions this browser has served.
+    pub fn sessions(&self) -> usize {
+        self.sessions
+    }
+
+    /// Ends the WebDriver session of a browser no session used.
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+    }
+}
+
+impl Browser {
+    /// Launches a browser and binds it to a session.
+    pub async fn open(cfg: SessionConfig<'_>) -> Result<Self, DriverError> {
+        let launched = Launched::start(cfg.webdriver_url, cfg.chromium, cfg.headed, false).await?;
+        Self::bind(launched, cfg).await
+    }
+
+    /// Binds a launched browser to a session: request interception towards the session's
+    /// backend and app, the determinism script, timezone, locale and viewport.
+    pub async fn bind(launched: Launched, cfg: SessionConfig<'_>) -> Result<Self, DriverError> {
+        let infra = |message: String| DriverError::Session {
+            url: cfg.webdriver_url.to_string(),
+            message,
+        };
+        let Launched {
+            client,
+            debugger,
+            sink,
+            profile,
+            home,
+            isolate,
+            sessions,
+        } = launched;
+        sink.reset();
         let setup = async {
-            let ws = match debugger {
-                driver::DevTools::Websocket(ws) => Ok(ws),
-                driver::DevTools::Address(addr) => cdp::browser_ws_url(&addr).await,
+            let ws = match &debugger {
+                driver::DevTools::Websocket(ws) => Ok(ws.clone()),
+                driver::DevTools::Address(addr) => cdp::browser_ws_url(addr).await,
             }
             .map_err(|e| infra(e.to_string()))?;
             let (cdp, events) = Cdp::connect(&ws).await.map_err(|e| infra(e.to_string()))?;
+            let cdp_err = |e: cdp::CdpError| infra(e.to_string());
+            // A session of its own in a browser that serves several: a new browser context
+            // (cookies, storage, cache, service workers, permissions all empty, as on a fresh
+            // profile) with one tab, which WebDriver then drives.
+            let (context, target) = if isolate {
+                let c = cdp
+                    .send("Target.createBrowserContext", json!({}), None)
+                    .await
+                    .map_err(cdp_err)?;
+                let context = c["browserContextId"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                let t = cdp
+                    .send(
+                        "Target.createTarget",
+                        json!({ "url": "about:blank", "browserContextId": context }),
+                        None,
+                    )
+                    .await
+                    .map_err(cdp_err)?;
+                let target = t["targetId"].as_str().unwrap_or_default().to_string();
+                let handle = fantoccini::wd::WindowHandle::try_from(target.clone())
+                    .map_err(|e| infra(format!("the new tab `{target}`: {e}")))?;
+                client
+                    .switch_to_window(handle)
+                    .await
+                    .map_err(|e| infra(format!("cannot switch to the session's tab: {e}")))?;
+                (Some(context), target)
+            } else {
+                let handle = client.window().await.map_err(|e| infra(e.to_string()))?;
+                (None, String::from(handle))
+            };
             let http = reqwest::Client::builder()
                 .no_proxy()
                 .redirect(reqwest::redirect::Policy::none())
@@ -93,15 +211,14 @@ impl Browser {
                 script: Mutex::new(cfg.determinism.script()),
             });
             let task = intercept.clone().spawn(events);
-            let handle = client.window().await.map_err(|e| infra(e.to_string()))?;
-            let target: String = handle.into();
-            intercept
-                .attach_page(&target)
-                .await
-                .map_err(|e| infra(e.to_string()))?;
-            Ok::<_, DriverError>((intercept, task))
+            if let Err(e) = intercept.attach_page(&target).await {
+                task.abort();
+                cdp.close();
+                return Err(infra(e.to_string()));
+            }
+            Ok::<_, DriverError>((intercept, task, context))
         };
-        let (intercept, task) = match setup.await {
+        let (intercept, task, context) = match setup.await {
             Ok(x) => x,
             Err(e) => {
                 let _ = client.close().await;
@@ -115,11 +232,57 @@ impl Browser {
             environment: Mutex::new(None),
             time_limit: Mutex::new(None),
             sink,
-            _profile: profile,
+            profile,
             tasks: vec![task],
+            debugger,
+            home,
+            context,
+            sessions: sessions + 1,
         };
         browser.apply_environment().await;
         Ok(browser)
+    }
+
+    /// Ends this session and hands the browser back for the next one: the session's browser
+    /// context is disposed of (its tabs and everything they stored), the DevTools connection
+    /// closed, and WebDriver back on the browser's first window. `None` (and the browser
+    /// closed) when the session had no context of its own or the browser does not answer.
+    pub async fn recycle(self) -> Option<Launched> {
+        let Some(context) = self.context.clone() else {
+            self.close().await;
+            return None;
+        };
+        for t in &self.tasks {
+            t.abort();
+        }
+        let cdp = self.intercept.cdp.clone();
+        let disposed = cdp
+            .send(
+                "Target.disposeBrowserContext",
+                json!({ "browserContextId": context }),
+                None,
+            )
+            .await
+            .is_ok();
+        cdp.close();
+        let home = fantoccini::wd::WindowHandle::try_from(self.home.clone()).ok();
+        let back = match home {
+            Some(h) if disposed => self.client.switch_to_window(h).await.is_ok(),
+            _ => false,
+        };
+        if !back {
+            let _ = self.client.clone().close().await;
+            return None;
+        }
+        Some(Launched {
+            client: self.client,
+            debugger: self.debugger,
+            sink: self.sink,
+            profile: self.profile,
+            home: self.home,
+            isolate: true,
+            sessions: self.sessions,
+        })
     }
 
     /// Timezone, locale and the default viewport, before the first navigation.
@@ -178,22 +341,25 @@ impl Browser {
         *self.time_limit.lock().unwrap_or_else(|p| p.into_inner()) = limit;
     }
 
-    /// Moves the virtual clock: in the current document now, and for documents to come.
-    pub async fn set_clock(&self, now_ms: i64) {
+    /// Starts a step: moves the virtual clock (in the current document now, and for documents
+    /// to come) and marks the current document, so the step's end can tell whether it
+    /// navigated (see [`Browser::settle`]). One script, as it runs before every step.
+    pub async fn begin_step(&self, now_ms: i64) {
         let script = {
             let mut d = self.determinism.lock().unwrap_or_else(|p| p.into_inner());
-            if d.now_ms == now_ms {
-                return;
-            }
+            let moved = d.now_ms != now_ms;
             d.now_ms = now_ms;
-            d.script()
+            moved.then(|| d.script())
         };
-        self.intercept.update_script(script).await;
+        let moved = script.is_some();
+        if let Some(script) = script {
+            self.intercept.update_script(script).await;
+        }
         let _ = self
             .client
             .execute(
-                "if (window.__repriseShim) window.__repriseShim.setNow(arguments[0]);",
-                vec![json!(now_ms)],
+                "if (arguments[1] && window.__repriseShim) window.__repriseShim.setNow(arguments[0]); window.__repriseMarker = true;",
+                vec![json!(now_ms), json!(moved)],
             )
             .await;
     }
@@ -208,31 +374,49 @@ impl Browser {
         self.client.execute(&script, args).await
     }
 
+    /// Runs an asynchronous script (it calls its last argument with the result) with the page
+    /// helpers defined.
+    pub async fn js_async(
+        &self,
+        body: &str,
+        args: Vec<Value>,
+    ) -> Result<Value, fantoccini::error::CmdError> {
+        let script = format!("{PAGE_JS}\n{body}");
+        self.client.execute_async(&script, args).await
+    }
+
     /// Waits until the page is quiet: no request in flight (in the browser or in the page),
     /// the document loaded, fonts ready, no short timer pending, and no DOM change for
     /// `quiet_ms`. Gives up after `max`, leaving the page as it is.
-    pub async fn settle(&self, quiet_ms: u64, max: Duration) -> bool {
+    ///
+    /// Returns whether the document marked by [`Browser::begin_step`] is still the one
+    /// shown, as seen by the last look at the page (`None` if the page never answered):
+    /// `Some(false)` means the step navigated.
+    pub async fn settle(&self, quiet_ms: u64, max: Duration) -> Option<bool> {
         let deadline = Instant::now() + max;
         let probe = "const s = window.__repriseShim; \
             return { ready: document.readyState, \
                      fonts: document.fonts ? document.fonts.status : 'loaded', \
                      pending: s ? s.state.pending + s.state.timers : 0, \
-                     quiet: s ? s.realNow() - s.state.lastMutation : 1e9 };";
+                     quiet: s ? s.realNow() - s.state.lastMutation : 1e9, \
+                     marked: window.__repriseMarker === true };";
+        let mut marked = None;
         while Instant::now() < deadline {
             if self.intercept.log.in_flight() == 0 {
                 if let Ok(v) = self.client.execute(probe, vec![]).await {
+                    marked = v["marked"].as_bool();
                     let ok = v["ready"] == "complete"
                         && v["fonts"] == "loaded"
                         && v["pending"].as_f64() == Some(0.0)
                         && v["quiet"].as_f64().unwrap_or(0.0) >= quiet_ms as f64;
                     if ok && self.intercept.log.in_flight() == 0 {
-                        return true;
+                        return marked;
                     }
                 }
             }
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        false
+        marked
     }
 
     /// Ends running animations and waits for fonts and images, right before a snapshot.

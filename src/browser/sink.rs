@@ -61,6 +61,11 @@ impl Sink {
             .cloned()
             .collect()
     }
+
+    /// Forgets what was counted: the browser is about to serve another session.
+    pub fn reset(&self) {
+        self.hosts.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
 }
 
 impl Drop for Sink {

@@ -364,40 +364,32 @@ impl Browser {
     ) -> Result<Target, StepError> {
         let deadline = Instant::now() + timeout;
         let mut polls = 0u32;
-        let script = "const r = __reprisePage.find(arguments[0]);\
-            if (!r) return { state: 'missing' };\
-            const why = arguments[1] ? __reprisePage.notActionable(r.element) : '';\
-            if (why) return { state: why, index: r.index };\
-            r.element.scrollIntoView({ block: 'center', inline: 'center' });\
-            return { state: 'ok', element: r.element, rect: __reprisePage.rect(r.element), index: r.index };";
-        let mut last_rect: Option<[f64; 4]> = None;
         let mut last_state;
         loop {
             match self
-                .js(script, vec![alternatives_js(selectors), json!(actionable)])
+                .js_async(
+                    TARGET_JS,
+                    vec![
+                        alternatives_js(selectors),
+                        json!(actionable),
+                        json!(STABLE_WAIT_MS),
+                    ],
+                )
                 .await
             {
                 Ok(v) if v["state"] == "ok" => {
-                    let rect = rect_of(&v["rect"]);
-                    // Stable: the same box on two consecutive polls.
-                    if !actionable || last_rect == Some(rect) {
-                        if let Some(id) = element_id(&v["element"]) {
-                            return Ok(Target {
-                                element: Element::from_element_id(
-                                    self.client.clone(),
-                                    ElementRef::from(id.to_string()),
-                                ),
-                                rect,
-                            });
-                        }
+                    if let Some(id) = element_id(&v["element"]) {
+                        return Ok(Target {
+                            element: Element::from_element_id(
+                                self.client.clone(),
+                                ElementRef::from(id.to_string()),
+                            ),
+                            rect: rect_of(&v["rect"]),
+                        });
                     }
-                    last_rect = Some(rect);
-                    last_state = "moving".into();
+                    last_state = "missing".into();
                 }
-                Ok(v) => {
-                    last_rect = None;
-                    last_state = v["state"].as_str().unwrap_or("missing").to_string();
-                }
+                Ok(v) => last_state = v["state"].as_str().unwrap_or("missing").to_string(),
                 Err(e) => last_state = format!("script error: {e}"),
             }
             if Instant::now() > deadline {
@@ -414,6 +406,37 @@ impl Browser {
         }
     }
 }
+
+/// When nothing asynchronous is outstanding in the page (no request, no short real timer, no
+/// image or font loading), nothing can move an element between two measurements: animations
+/// and transitions are off, and `requestAnimationFrame` and longer timers run on the virtual
+/// clock, which stands still during the check. Otherwise the box is measured again after
+/// this long (real ms, a rendering frame or two) and must be the same.
+const STABLE_WAIT_MS: u64 = 25;
+
+/// Finds the first alternative with an element; when actionable is asked for, checks it is
+/// visible, enabled and not moving, and scrolls it into view. One round trip: the stability
+/// check (Playwright's "stable" box across frames) waits inside the page instead of between
+/// two polls, which cost a 40 ms pause and a second script on every click.
+const TARGET_JS: &str = "const [sels, actionable, waitMs] = arguments; const done = arguments[arguments.length - 1];\
+    const r = __reprisePage.find(sels);\
+    if (!r) return done({ state: 'missing' });\
+    const why = actionable ? __reprisePage.notActionable(r.element) : '';\
+    if (why) return done({ state: why, index: r.index });\
+    r.element.scrollIntoView({ block: 'center', inline: 'center' });\
+    const first = __reprisePage.rect(r.element);\
+    const ok = (rect) => done({ state: 'ok', element: r.element, rect, index: r.index });\
+    const s = window.__repriseShim;\
+    const idle = s && !s.state.pending && !s.state.timers\
+      && (!document.fonts || document.fonts.status === 'loaded')\
+      && Array.from(document.images).every((i) => i.complete);\
+    if (!actionable || idle) return ok(first);\
+    const later = (s && s.realTimeout) || setTimeout;\
+    later(() => {\
+      if (!r.element.isConnected) return done({ state: 'missing' });\
+      const now = __reprisePage.rect(r.element);\
+      if (now.every((v, i) => v === first[i])) ok(now); else done({ state: 'moving', index: r.index });\
+    }, waitMs);";
 
 fn rect_of(v: &Value) -> [f64; 4] {
     let g = |i: usize| v[i].as_f64().unwrap_or(0.0);

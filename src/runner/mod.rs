@@ -4,6 +4,7 @@
 mod checkpoint;
 mod divergence;
 mod flake;
+mod pool;
 mod session;
 pub mod shard;
 
@@ -128,11 +129,13 @@ pub async fn run(
                 (Some(d), url)
             }
         };
+        let pool = pool::Pool::new(url.clone(), chromium.clone(), opts.headed, local.is_some());
         let ctx = Arc::new(session::Context {
             opts: opts.clone(),
             webdriver_url: url,
             chromium,
             events: events.clone(),
+            pool,
         });
         let semaphore = Arc::new(tokio::sync::Semaphore::new(jobs));
         let mut set = tokio::task::JoinSet::new();
@@ -166,6 +169,7 @@ pub async fn run(
             }
         }
         reports.sort_by_key(|(i, _)| *i);
+        ctx.pool.shutdown().await;
         drop(local);
     }
     let sessions: Vec<SessionReport> = reports.into_iter().map(|(_, r)| r).collect();

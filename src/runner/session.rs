@@ -22,11 +22,12 @@ pub(super) struct Context {
     pub webdriver_url: String,
     pub chromium: Option<PathBuf>,
     pub events: mpsc::UnboundedSender<Event>,
+    pub pool: super::pool::Pool,
 }
 
 /// Quiet time required between steps and before a snapshot.
-const STEP_QUIET_MS: u64 = 50;
-const SNAPSHOT_QUIET_MS: u64 = 150;
+const STEP_QUIET_MS: u64 = 30;
+const SNAPSHOT_QUIET_MS: u64 = 80;
 const SETTLE_MAX: Duration = Duration::from_secs(5);
 
 /// Replays a session once. `pass` numbers the replays of one run (a flake check replays a
@@ -89,17 +90,25 @@ pub(super) async fn replay(
     };
     let backend = MockBackend::start(exchanges).await;
     let determinism = Determinism::for_recording(&rec);
-    let browser = match Browser::open(SessionConfig {
-        webdriver_url: &ctx.webdriver_url,
-        chromium: ctx.chromium.as_deref(),
-        headed: ctx.opts.headed,
-        app_origin,
-        app: ctx.opts.app.clone(),
-        backend_uri: backend.uri(),
-        determinism: determinism.clone(),
-    })
-    .await
-    {
+    let opened = match ctx.pool.take().await {
+        Ok(launched) => {
+            Browser::bind(
+                launched,
+                SessionConfig {
+                    webdriver_url: &ctx.webdriver_url,
+                    chromium: ctx.chromium.as_deref(),
+                    headed: ctx.opts.headed,
+                    app_origin,
+                    app: ctx.opts.app.clone(),
+                    backend_uri: backend.uri(),
+                    determinism: determinism.clone(),
+                },
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    let browser = match opened {
         Ok(b) => b,
         Err(e) => {
             let mut msg = e.to_string();
@@ -109,7 +118,6 @@ pub(super) async fn replay(
             return SessionReport::error(&spec.id, &recording_path, ErrorKind::Infrastructure, msg);
         }
     };
-
     let settings = ctx.opts.config.for_session(&spec.id, &rec.meta.tags);
     let mut artifacts = ctx.opts.out_dir.join(&spec.id);
     if pass > 1 {
@@ -154,7 +162,7 @@ pub(super) async fn replay(
     // A step that failed because the browser or driver died is not the app's fault: report
     // it as infrastructure, which the runner retries, rather than as a broken flow.
     let crashed = outcome.is_err() && !browser.alive().await;
-    browser.close().await;
+    ctx.pool.retire(browser).await;
     if let (true, Err((_, b))) = (crashed, &outcome) {
         return SessionReport::error(
             &spec.id,
@@ -297,7 +305,7 @@ impl Replay<'_> {
             self.backend.set_step(n);
             self.browser.set_step(n);
             self.browser
-                .set_clock(det.time_of_step(i, step.timestamp_ms))
+                .begin_step(det.time_of_step(i, step.timestamp_ms))
                 .await;
             // While this step waits, the page's time may run up to the person's next action.
             let next_action = rec
@@ -305,11 +313,6 @@ impl Replay<'_> {
                 .get(i + 1)
                 .map(|next| det.time_of_step(i + 1, next.timestamp_ms));
             self.browser.set_time_limit(next_action);
-            let _ = self
-                .browser
-                .client
-                .execute("window.__repriseMarker = true;", vec![])
-                .await;
             let timeout = Duration::from_millis(step.timeout_ms.unwrap_or(default_timeout));
             if let StepKind::SetViewport {
                 width,
@@ -339,22 +342,26 @@ impl Replay<'_> {
                 record(&mut self.timeline, StepStatus::Passed);
                 return Ok(n);
             }
-            self.browser.settle(STEP_QUIET_MS, SETTLE_MAX).await;
+            let marked = self.browser.settle(STEP_QUIET_MS, SETTLE_MAX).await;
             for ev in &step.asserted_events {
                 if let Err(msg) = self.check_navigation(ev).await {
                     record(&mut self.timeline, StepStatus::Failed);
                     return Err(broken(msg, Vec::new()));
                 }
             }
-            let navigated = matches!(step.kind, StepKind::Navigate { .. })
-                || self
+            // The document marked before the step is gone: the step navigated. The settle
+            // looked last; checking the navigation's asserted events does not navigate.
+            let marked = match (marked, step.asserted_events.is_empty()) {
+                (Some(m), true) => Some(m),
+                _ => self
                     .browser
                     .client
                     .execute("return window.__repriseMarker === true;", vec![])
                     .await
                     .ok()
-                    .and_then(|v| v.as_bool())
-                    == Some(false);
+                    .and_then(|v| v.as_bool()),
+            };
+            let navigated = matches!(step.kind, StepKind::Navigate { .. }) || marked == Some(false);
             record(&mut self.timeline, StepStatus::Passed);
             if let Some(done) = self.timeline.last() {
                 let _ = self.ctx.events.send(Event::StepFinished {
