@@ -172,3 +172,58 @@ fn shards_split_the_suite_and_merge_back_into_one_report() {
     assert_eq!(xml.matches("<testcase ").count(), all.len());
     assert!(html.join("index.html").is_file());
 }
+
+/// A browser serves one session after another: each must start as on a fresh profile. The
+/// page reports what an earlier session could have left behind (local and session storage, a
+/// cookie, IndexedDB, the HTTP cache), then leaves all of it for the next; three sessions in
+/// one worker must all see a clean browser.
+#[test]
+fn sessions_sharing_a_browser_start_from_a_clean_slate() {
+    let page = r#"<!doctype html><html><body><p id="state">checking</p><script>
+      const open = indexedDB.open('reprise-isolation');
+      open.onupgradeneeded = () => open.result.createObjectStore('s');
+      open.onsuccess = () => {
+        const db = open.result;
+        const get = db.transaction('s').objectStore('s').get('seen');
+        get.onsuccess = () => {
+          const left = [];
+          if (localStorage.getItem('seen')) left.push('localStorage');
+          if (sessionStorage.getItem('seen')) left.push('sessionStorage');
+          if (document.cookie.includes('seen=1')) left.push('cookie');
+          if (get.result) left.push('indexedDB');
+          document.getElementById('state').textContent = left.length ? 'left: ' + left.join(' ') : 'fresh';
+          localStorage.setItem('seen', '1');
+          sessionStorage.setItem('seen', '1');
+          document.cookie = 'seen=1; max-age=3600';
+          db.transaction('s', 'readwrite').objectStore('s').put(1, 'seen');
+        };
+      };
+    </script></body></html>"#;
+    let recording = |title: &str| {
+        format!(
+            r#"{{"title":"{title}","steps":[
+              {{"type":"setViewport","width":800,"height":600,"deviceScaleFactor":1,"isMobile":false,"hasTouch":false,"isLandscape":true}},
+              {{"type":"navigate","url":"https://isolation.reprise.test/"}},
+              {{"type":"waitForExpression","expression":"document.getElementById('state').textContent === 'fresh'","timeout":3000}}
+            ]}}"#
+        )
+    };
+    let suite = TestSuite::empty()
+        .file("app/index.html", page)
+        .file("recordings/first.json", &recording("first"))
+        .file("recordings/second.json", &recording("second"))
+        .file("recordings/third.json", &recording("third"))
+        .file("reprise.toml", "[app]\ndir = \"app\"\n");
+    let o = suite.run(&["run", "--jobs", "1", "--update-snapshots"]);
+    assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+    for s in ["first", "second", "third"] {
+        assert_eq!(o.session(s)["steps_completed"], 3, "{s}: {}", o.stdout);
+        let dom = std::fs::read_to_string(suite.path().join(format!("snapshots/{s}/03-end.dom")))
+            .unwrap_or_default();
+        assert!(
+            dom.contains("fresh"),
+            "{s} saw an earlier session's data:\n{dom}"
+        );
+    }
+    assert_eq!(reprise_browsers(), 0, "no Chromium survives the run");
+}
