@@ -17,6 +17,26 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// Waits in the page (up to its second argument, real ms) until the document is loaded, fonts
+/// are ready, no request or short timer is pending and the DOM has not changed for the
+/// first argument's ms; answers whether it got there, and whether the document is still the
+/// one [`Browser::begin_step`] marked. Polling in the page saves the WebDriver round trip
+/// of each look: a settle used to take three to five of them.
+const SETTLE_JS: &str = "const [quietMs, maxMs] = arguments; const done = arguments[arguments.length - 1];\
+  const s = window.__repriseShim; const later = (s && s.realTimeout) || setTimeout;\
+  const now = () => (s ? s.realNow() : performance.now()); const until = now() + maxMs;\
+  const look = () => {\
+    const quiet = document.readyState === 'complete'\
+      && (!document.fonts || document.fonts.status === 'loaded')\
+      && (!s || (s.state.pending + s.state.timers === 0 && now() - s.state.lastMutation >= quietMs));\
+    if (quiet || now() >= until) return done({ quiet, marked: window.__repriseMarker === true });\
+    later(look, 5);\
+  };\
+  look();";
+/// The longest one look at the page waits for it to settle, before the runner checks the
+/// requests in flight on its side again.
+const SETTLE_WAIT_MS: u64 = 250;
+
 /// In-page helpers, evaluated before scripts that need them.
 const PAGE_JS: &str = include_str!("page.js");
 
@@ -72,6 +92,8 @@ pub struct Launched {
     /// Run each session in a browser context of its own (see [`Browser::recycle`]).
     isolate: bool,
     sessions: usize,
+    /// The environment measured by an earlier session, with the app origin it measured on.
+    environment: Option<(String, crate::baseline::Environment)>,
 }
 
 impl Launched {
@@ -118,6 +140,7 @@ impl Launched {
             home,
             isolate,
             sessions: 0,
+            environment: None,
         })
     }
 
@@ -154,6 +177,7 @@ impl Browser {
             home,
             isolate,
             sessions,
+            environment,
         } = launched;
         sink.reset();
         let setup = async {
@@ -229,7 +253,12 @@ impl Browser {
             client,
             intercept,
             determinism: Mutex::new(cfg.determinism),
-            environment: Mutex::new(None),
+            // the same browser measured on the same app already: the fonts are the same
+            environment: Mutex::new(
+                environment
+                    .filter(|(origin, _)| *origin == cfg.app_origin)
+                    .map(|(_, env)| env),
+            ),
             time_limit: Mutex::new(None),
             sink,
             profile,
@@ -274,6 +303,12 @@ impl Browser {
             let _ = self.client.clone().close().await;
             return None;
         }
+        let environment = self
+            .environment
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .map(|env| (self.intercept.app_origin.clone(), env));
         Some(Launched {
             client: self.client,
             debugger: self.debugger,
@@ -282,6 +317,7 @@ impl Browser {
             home: self.home,
             isolate: true,
             sessions: self.sessions,
+            environment,
         })
     }
 
@@ -394,22 +430,16 @@ impl Browser {
     /// `Some(false)` means the step navigated.
     pub async fn settle(&self, quiet_ms: u64, max: Duration) -> Option<bool> {
         let deadline = Instant::now() + max;
-        let probe = "const s = window.__repriseShim; \
-            return { ready: document.readyState, \
-                     fonts: document.fonts ? document.fonts.status : 'loaded', \
-                     pending: s ? s.state.pending + s.state.timers : 0, \
-                     quiet: s ? s.realNow() - s.state.lastMutation : 1e9, \
-                     marked: window.__repriseMarker === true };";
         let mut marked = None;
         while Instant::now() < deadline {
             if self.intercept.log.in_flight() == 0 {
-                if let Ok(v) = self.client.execute(probe, vec![]).await {
+                if let Ok(v) = self
+                    .client
+                    .execute_async(SETTLE_JS, vec![json!(quiet_ms), json!(SETTLE_WAIT_MS)])
+                    .await
+                {
                     marked = v["marked"].as_bool();
-                    let ok = v["ready"] == "complete"
-                        && v["fonts"] == "loaded"
-                        && v["pending"].as_f64() == Some(0.0)
-                        && v["quiet"].as_f64().unwrap_or(0.0) >= quiet_ms as f64;
-                    if ok && self.intercept.log.in_flight() == 0 {
+                    if v["quiet"] == true && self.intercept.log.in_flight() == 0 {
                         return marked;
                     }
                 }
@@ -472,7 +502,8 @@ impl Browser {
 
     /// The environment screenshots depend on: browser version and platform from the
     /// session's capabilities, and a digest of the fonts the page can use (measured in the
-    /// page, so it is right on a remote Grid node too). Computed once per session.
+    /// page, so it is right on a remote Grid node too). Computed once per browser and app
+    /// origin: a browser serving several sessions of one app measures once.
     pub async fn environment(&self) -> crate::baseline::Environment {
         if let Some(env) = self
             .environment
