@@ -26,8 +26,8 @@ pub(super) struct Context {
 }
 
 /// Quiet time required between steps and before a snapshot.
-const STEP_QUIET_MS: u64 = 30;
-const SNAPSHOT_QUIET_MS: u64 = 80;
+const STEP_QUIET_MS: u64 = 20;
+const SNAPSHOT_QUIET_MS: u64 = 50;
 const SETTLE_MAX: Duration = Duration::from_secs(5);
 
 /// Replays a session once. `pass` numbers the replays of one run (a flake check replays a
