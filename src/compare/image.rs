@@ -287,37 +287,33 @@ fn index_colours(rgba: &[u8]) -> Option<(Vec<[u8; 4]>, Vec<u8>)> {
     const SLOTS: usize = 1 << 12;
     let mut slots = vec![(0u32, 0u8, false); SLOTS];
     let mut palette: Vec<[u8; 4]> = Vec::new();
-    let mut indices = Vec::with_capacity(rgba.len() / 4);
-    let mut last: Option<(u32, u8)> = None;
-    for p in rgba.chunks_exact(4) {
-        let px = [p[0], p[1], p[2], p[3]];
-        let c = u32::from_ne_bytes(px);
-        let index = match last {
-            Some((lc, li)) if lc == c => li,
-            _ => {
-                let slot = (c.wrapping_mul(0x9E37_79B1) >> 20) as usize % SLOTS;
-                let index = match slots[slot] {
-                    (sc, si, true) if sc == c => si,
-                    _ => {
-                        let found = palette.iter().position(|&q| q == px);
-                        let i = match found {
-                            Some(i) => i,
-                            None if palette.len() < 256 => {
-                                palette.push(px);
-                                palette.len() - 1
-                            }
-                            None => return None,
-                        };
-                        let i = u8::try_from(i).ok()?;
-                        slots[slot] = (c, i, true);
-                        i
-                    }
-                };
-                last = Some((c, index));
-                index
-            }
-        };
-        indices.push(index);
+    let mut indices = vec![0u8; rgba.len() / 4];
+    // most pixels repeat the one before them
+    let (mut last, mut index) = (None, 0u8);
+    for (dst, p) in indices.iter_mut().zip(rgba.chunks_exact(4)) {
+        let c = u32::from_ne_bytes([p[0], p[1], p[2], p[3]]);
+        if last != Some(c) {
+            let slot = (c.wrapping_mul(0x9E37_79B1) >> 20) as usize % SLOTS;
+            index = match slots[slot] {
+                (sc, si, true) if sc == c => si,
+                _ => {
+                    let px = c.to_ne_bytes();
+                    let i = match palette.iter().position(|&q| q == px) {
+                        Some(i) => i,
+                        None if palette.len() < 256 => {
+                            palette.push(px);
+                            palette.len() - 1
+                        }
+                        None => return None,
+                    };
+                    let i = u8::try_from(i).ok()?;
+                    slots[slot] = (c, i, true);
+                    i
+                }
+            };
+            last = Some(c);
+        }
+        *dst = index;
     }
     Some((palette, indices))
 }
