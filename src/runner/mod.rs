@@ -107,6 +107,8 @@ pub async fn run(
     if let Some(s) = opts.shard {
         specs = shard::select(specs, s, shard::weight);
     }
+    // read before the output folder is cleared: the last run's durations order this one
+    let previous = shard::previous_durations(&opts.out_dir.join("report.json"));
     prepare_out_dir(&opts.out_dir)?;
     let jobs = opts.jobs.max(1).min(specs.len().max(1));
     let _ = events.send(Event::RunStarted {
@@ -137,35 +139,52 @@ pub async fn run(
             events: events.clone(),
             pool,
         });
-        let semaphore = Arc::new(tokio::sync::Semaphore::new(jobs));
-        let mut set = tokio::task::JoinSet::new();
-        for (i, spec) in specs.into_iter().enumerate() {
-            let ctx = ctx.clone();
-            let semaphore = semaphore.clone();
-            set.spawn(async move {
-                let _permit = semaphore.acquire_owned().await;
-                let _ = ctx.events.send(Event::SessionStarted {
-                    id: spec.id.clone(),
-                });
-                let report = replay_with_retries(&ctx, &spec).await;
-                let _ = ctx
-                    .events
-                    .send(Event::SessionFinished(Box::new(report.clone())));
-                (i, report)
+        // `jobs` workers take sessions longest first, so no long session starts last and
+        // leaves the other workers idle at the end of the run.
+        let order = shard::longest_first(&specs, |s| shard::expected_ms(s, &previous));
+        let queue = Arc::new(std::sync::Mutex::new(
+            order
+                .into_iter()
+                .collect::<std::collections::VecDeque<usize>>(),
+        ));
+        let specs = Arc::new(specs);
+        let mut workers = tokio::task::JoinSet::new();
+        for _ in 0..jobs {
+            let (ctx, queue, specs) = (ctx.clone(), queue.clone(), specs.clone());
+            workers.spawn(async move {
+                let mut done = Vec::new();
+                loop {
+                    let next = queue.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
+                    let Some(i) = next else {
+                        return done;
+                    };
+                    let spec = specs[i].clone();
+                    let _ = ctx.events.send(Event::SessionStarted {
+                        id: spec.id.clone(),
+                    });
+                    // its own task, so a panic costs this session only
+                    let task = tokio::spawn({
+                        let (ctx, spec) = (ctx.clone(), spec.clone());
+                        async move { replay_with_retries(&ctx, &spec).await }
+                    });
+                    let report = task.await.unwrap_or_else(|e| {
+                        SessionReport::error(
+                            &spec.id,
+                            "",
+                            ErrorKind::Infrastructure,
+                            format!("session task failed: {e}"),
+                        )
+                    });
+                    let _ = ctx
+                        .events
+                        .send(Event::SessionFinished(Box::new(report.clone())));
+                    done.push((i, report));
+                }
             });
         }
-        while let Some(joined) = set.join_next().await {
-            match joined {
-                Ok(r) => reports.push(r),
-                Err(e) => reports.push((
-                    usize::MAX,
-                    SessionReport::error(
-                        "<unknown>",
-                        "",
-                        ErrorKind::Infrastructure,
-                        format!("session task failed: {e}"),
-                    ),
-                )),
+        while let Some(joined) = workers.join_next().await {
+            if let Ok(done) = joined {
+                reports.extend(done);
             }
         }
         reports.sort_by_key(|(i, _)| *i);

@@ -36,6 +36,38 @@ pub fn weight(spec: &SessionSpec) -> u64 {
         .map_or(1, |r| r.steps.len().max(1) as u64)
 }
 
+/// Each session's wall time in the last run's JSON report (`.reprise/out/report.json`), by
+/// id; empty when there is none.
+pub fn previous_durations(report: &std::path::Path) -> std::collections::HashMap<String, u64> {
+    let parsed = std::fs::read_to_string(report)
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
+    parsed
+        .as_ref()
+        .and_then(|r| r["sessions"].as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|s| Some((s["id"].as_str()?.to_string(), s["duration_ms"].as_u64()?)))
+        .collect()
+}
+
+/// What a session is expected to take, in ms: its last duration, else an estimate from its
+/// recorded steps (about what a step and its settling take).
+pub fn expected_ms(spec: &SessionSpec, previous: &std::collections::HashMap<String, u64>) -> u64 {
+    const MS_PER_STEP: u64 = 120;
+    previous
+        .get(&spec.id)
+        .copied()
+        .unwrap_or_else(|| weight(spec) * MS_PER_STEP)
+}
+
+/// The order to start sessions in on a run's workers: heaviest first (ties: suite order).
+pub fn longest_first(specs: &[SessionSpec], weight: impl Fn(&SessionSpec) -> u64) -> Vec<usize> {
+    let mut order: Vec<(u64, usize)> = specs.iter().map(&weight).zip(0..).collect();
+    order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    order.into_iter().map(|(_, i)| i).collect()
+}
+
 /// Longest-processing-time-first assignment: heaviest sessions first, each to the lightest
 /// shard so far (ties: lower shard, then session id), which keeps shards within one session
 /// of each other. Returns the sessions of `shard`, in their original order.
@@ -78,6 +110,29 @@ mod tests {
             recording: format!("recordings/{id}.json").into(),
             mocks: None,
         }
+    }
+
+    #[test]
+    fn workers_start_the_longest_sessions_first_by_last_duration_else_steps() {
+        let dir = tempfile::tempdir().unwrap();
+        let report = dir.path().join("report.json");
+        std::fs::write(
+            &report,
+            r#"{"sessions":[{"id":"a","duration_ms":900},{"id":"b","duration_ms":2500},{"id":"gone"}]}"#,
+        )
+        .unwrap();
+        let previous = previous_durations(&report);
+        assert_eq!(previous.get("b"), Some(&2500));
+        assert_eq!(
+            previous.len(),
+            2,
+            "a session without a duration is left out"
+        );
+        assert!(previous_durations(&dir.path().join("none.json")).is_empty());
+        // `c` never ran: its recording cannot be read here, so it weighs one step
+        let specs = vec![spec("a"), spec("b"), spec("c"), spec("d")];
+        let order = longest_first(&specs, |s| expected_ms(s, &previous));
+        assert_eq!(order, vec![1, 0, 2, 3], "b, a, then c and d in suite order");
     }
 
     #[test]
