@@ -55,6 +55,18 @@ pub struct Interceptor {
     pub script: Mutex<String>,
 }
 
+/// Whether a paused request (`Fetch.requestPaused` parameters) reads one of the app's own
+/// assets: a GET or HEAD of an asset type on the app's origin. Replay serves those from the
+/// build under test; recording leaves them out of the HAR.
+pub fn is_app_asset(params: &Value, app_origin: &str) -> bool {
+    let method = params["request"]["method"].as_str().unwrap_or("GET");
+    let kind = params["resourceType"].as_str().unwrap_or("Other");
+    url::Url::parse(params["request"]["url"].as_str().unwrap_or_default())
+        .is_ok_and(|u| u.origin().ascii_serialization() == app_origin)
+        && ASSET_TYPES.contains(&kind)
+        && (method == "GET" || method == "HEAD")
+}
+
 /// Resource types served from the build under test when they are for the app's origin.
 pub const ASSET_TYPES: &[&str] = &[
     "Document",
@@ -301,12 +313,7 @@ impl Interceptor {
 
     /// Whether a paused request is for the build under test rather than the backend.
     fn is_app_request(&self, params: &Value) -> bool {
-        let method = params["request"]["method"].as_str().unwrap_or("GET");
-        let kind = params["resourceType"].as_str().unwrap_or("Other");
-        url::Url::parse(params["request"]["url"].as_str().unwrap_or_default())
-            .is_ok_and(|u| u.origin().ascii_serialization() == self.app_origin)
-            && ASSET_TYPES.contains(&kind)
-            && (method == "GET" || method == "HEAD")
+        is_app_asset(params, &self.app_origin)
     }
 
     async fn handle_request(&self, params: Value, session: Option<String>) {

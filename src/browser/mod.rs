@@ -40,6 +40,11 @@ const SETTLE_WAIT_MS: u64 = 250;
 /// In-page helpers, evaluated before scripts that need them.
 const PAGE_JS: &str = include_str!("page.js");
 
+/// A script body with the in-page helpers defined before it.
+fn with_page_helpers(body: &str) -> String {
+    format!("{PAGE_JS}\n{body}")
+}
+
 /// Which common font families the browser has, and how its generic families render: text
 /// measured in each family against a fallback (fonts cannot be listed from a page).
 const FONT_PROBE_JS: &str = "const c = document.createElement('canvas').getContext('2d'); \
@@ -52,8 +57,6 @@ const FONT_PROBE_JS: &str = "const c = document.createElement('canvas').getConte
 /// What a session's browser needs to know.
 pub struct SessionConfig<'a> {
     pub webdriver_url: &'a str,
-    pub chromium: Option<&'a std::path::Path>,
-    pub headed: bool,
     pub app_origin: String,
     pub app: AppSource,
     pub backend_uri: String,
@@ -156,12 +159,6 @@ impl Launched {
 }
 
 impl Browser {
-    /// Launches a browser and binds it to a session.
-    pub async fn open(cfg: SessionConfig<'_>) -> Result<Self, DriverError> {
-        let launched = Launched::start(cfg.webdriver_url, cfg.chromium, cfg.headed, false).await?;
-        Self::bind(launched, cfg).await
-    }
-
     /// Binds a launched browser to a session: request interception towards the session's
     /// backend and app, the determinism script, timezone, locale and viewport.
     pub async fn bind(launched: Launched, cfg: SessionConfig<'_>) -> Result<Self, DriverError> {
@@ -406,8 +403,7 @@ impl Browser {
         body: &str,
         args: Vec<Value>,
     ) -> Result<Value, fantoccini::error::CmdError> {
-        let script = format!("{PAGE_JS}\n{body}");
-        self.client.execute(&script, args).await
+        self.client.execute(&with_page_helpers(body), args).await
     }
 
     /// Runs an asynchronous script (it calls its last argument with the result) with the page
@@ -417,8 +413,9 @@ impl Browser {
         body: &str,
         args: Vec<Value>,
     ) -> Result<Value, fantoccini::error::CmdError> {
-        let script = format!("{PAGE_JS}\n{body}");
-        self.client.execute_async(&script, args).await
+        self.client
+            .execute_async(&with_page_helpers(body), args)
+            .await
     }
 
     /// Waits until the page is quiet: no request in flight (in the browser or in the page),

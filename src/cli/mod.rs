@@ -199,7 +199,7 @@ struct RunArgs {
 /// Where a run keeps its captures and report, relative to the suite.
 pub const LAST_RUN_DIR: &str = ".reprise/out";
 /// The last run's JSON report inside [`LAST_RUN_DIR`].
-pub const LAST_REPORT: &str = "report.json";
+pub use crate::runner::LAST_REPORT;
 
 /// A user-facing error: message, optional hint, exit status.
 #[derive(Debug)]

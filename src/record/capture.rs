@@ -18,8 +18,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use crate::browser::intercept::ASSET_TYPES;
-
 /// Network state of one recording.
 pub struct NetCapture {
     pub cdp: Cdp,
@@ -71,12 +69,7 @@ impl NetCapture {
     }
 
     fn is_app_asset(&self, params: &Value) -> bool {
-        let method = params["request"]["method"].as_str().unwrap_or("GET");
-        let kind = params["resourceType"].as_str().unwrap_or("Other");
-        url::Url::parse(params["request"]["url"].as_str().unwrap_or_default())
-            .is_ok_and(|u| u.origin().ascii_serialization() == self.app_origin)
-            && ASSET_TYPES.contains(&kind)
-            && (method == "GET" || method == "HEAD")
+        crate::browser::intercept::is_app_asset(params, &self.app_origin)
     }
 
     /// Handles one `Fetch.requestPaused`, at either stage; never leaves a request paused.

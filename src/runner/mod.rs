@@ -108,7 +108,7 @@ pub async fn run(
         specs = shard::select(specs, s, shard::weight);
     }
     // read before the output folder is cleared: the last run's durations order this one
-    let previous = shard::previous_durations(&opts.out_dir.join("report.json"));
+    let previous = shard::previous_durations(&opts.out_dir.join(LAST_REPORT));
     prepare_out_dir(&opts.out_dir)?;
     let jobs = opts.jobs.max(1).min(specs.len().max(1));
     let _ = events.send(Event::RunStarted {
@@ -131,11 +131,10 @@ pub async fn run(
                 (Some(d), url)
             }
         };
-        let pool = pool::Pool::new(url.clone(), chromium.clone(), opts.headed, local.is_some());
+        let pool = pool::Pool::new(url.clone(), chromium, opts.headed, local.is_some());
         let ctx = Arc::new(session::Context {
             opts: opts.clone(),
             webdriver_url: url,
-            chromium,
             events: events.clone(),
             pool,
         });
@@ -217,6 +216,9 @@ pub async fn run(
     }
     Ok(report)
 }
+
+/// The JSON report of a run inside its output folder; the next run reads its durations.
+pub const LAST_REPORT: &str = "report.json";
 
 /// Marks a folder as reprise's own output, so clearing it can never delete anything else.
 const OUT_MARKER: &str = ".reprise-out";

@@ -20,7 +20,6 @@ use tokio::sync::mpsc;
 pub(super) struct Context {
     pub opts: RunOptions,
     pub webdriver_url: String,
-    pub chromium: Option<PathBuf>,
     pub events: mpsc::UnboundedSender<Event>,
     pub pool: super::pool::Pool,
 }
@@ -96,8 +95,6 @@ pub(super) async fn replay(
                 launched,
                 SessionConfig {
                     webdriver_url: &ctx.webdriver_url,
-                    chromium: ctx.chromium.as_deref(),
-                    headed: ctx.opts.headed,
                     app_origin,
                     app: ctx.opts.app.clone(),
                     backend_uri: backend.uri(),
