@@ -10,7 +10,7 @@
 //! It is 1 exactly when every step completed, every request matched a recorded exchange and
 //! every compared checkpoint matched its baseline, and falls with each of those.
 
-use crate::report::model::{CheckpointReport, CheckpointStatus};
+use crate::model::{CheckpointReport, CheckpointStatus};
 
 pub fn fidelity(
     steps_total: usize,

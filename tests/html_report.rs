@@ -10,11 +10,11 @@ use reprise::browser::driver::{find_chromium, open_session, Chromedriver};
 use reprise::compare::image::{compare_images, encode_png, ImageDiffOptions};
 use reprise::mock::matching::Closest;
 use reprise::mock::UnmatchedRequest;
-use reprise::report::html::{self, HtmlOptions};
-use reprise::report::model::{
+use reprise::model::{
     BrokenStep, CheckpointReport, CheckpointStatus, ErrorKind, NetworkReport, RunReport,
     SessionReport, SessionStatus, StepReport, StepStatus, Summary, Verdict, REPORT_FORMAT_VERSION,
 };
+use reprise::report::html::{self, HtmlOptions};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::{Arc, Mutex};

@@ -4,11 +4,11 @@
 
 use reprise::mock::matching::Closest;
 use reprise::mock::UnmatchedRequest;
-use reprise::report::junit;
-use reprise::report::model::{
+use reprise::model::{
     BrokenStep, CheckpointReport, CheckpointStatus, ErrorKind, NetworkReport, RunReport,
     SessionReport, SessionStatus, StepReport, StepStatus, Summary, Verdict,
 };
+use reprise::report::junit;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

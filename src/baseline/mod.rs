@@ -6,7 +6,8 @@
 //! Every write goes to a temporary file in the same folder and is renamed into place, so a
 //! crash never leaves a half-written baseline.
 
-use std::io::Write as _;
+use crate::browser::Environment;
+use crate::fsutil::write_atomic;
 use std::path::{Path, PathBuf};
 
 /// Version of the snapshot header format.
@@ -25,47 +26,6 @@ pub struct SnapshotHeader {
     pub normalizer: String,
     /// The environment it was rendered in; empty in baselines from before it was recorded.
     pub environment: Environment,
-}
-
-/// What a screenshot depends on besides the app: the browser, the OS, and the fonts it has.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Environment {
-    /// e.g. `Chromium 156.0.8078.108`.
-    pub browser: String,
-    pub platform: String,
-    /// Digest of the font families the browser can use.
-    pub fonts: String,
-}
-
-impl Environment {
-    /// What differs between the environment a baseline was made in and this one, in a form a
-    /// person can act on; `None` when they are compatible (or the baseline does not say).
-    pub fn incompatibility(&self, current: &Environment) -> Option<String> {
-        let major = |v: &str| {
-            v.split_whitespace()
-                .last()
-                .and_then(|x| x.split('.').next())
-                .unwrap_or("")
-                .to_string()
-        };
-        let mut diffs = Vec::new();
-        if !self.browser.is_empty() && major(&self.browser) != major(&current.browser) {
-            diffs.push(format!(
-                "browser `{}` → `{}`",
-                self.browser, current.browser
-            ));
-        }
-        if !self.platform.is_empty() && self.platform != current.platform {
-            diffs.push(format!(
-                "platform `{}` → `{}`",
-                self.platform, current.platform
-            ));
-        }
-        if !self.fonts.is_empty() && self.fonts != current.fonts {
-            diffs.push("a different set of fonts".into());
-        }
-        (!diffs.is_empty()).then(|| diffs.join(", "))
-    }
 }
 
 /// A DOM snapshot as stored on disk.
@@ -212,23 +172,6 @@ impl SessionSnapshots {
     }
 }
 
-/// Writes a file so that readers see the old content or the new one, never a mix.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".reprise-tmp-")
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    // Temporary files are private (0600); baselines and reports are ordinary files that CI
-    // artifacts, web servers and teammates read.
-    tmp.as_file()
-        .set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,27 +199,6 @@ mod tests {
     fn header_round_trips_and_body_is_verbatim() {
         let s = snap("<html>\n  \"--- not a header\"\n");
         assert_eq!(DomSnapshot::parse(&s.render()), Ok(s));
-    }
-
-    #[test]
-    fn environments_are_compatible_within_a_major_version_and_font_set() {
-        let base = Environment {
-            browser: "Chromium 156.0.8078.108".into(),
-            platform: "linux".into(),
-            fonts: "sha256:a".into(),
-        };
-        let mut now = base.clone();
-        now.browser = "Chromium 156.0.9000.1".into();
-        assert_eq!(base.incompatibility(&now), None);
-        now.browser = "Chromium 157.0.1.1".into();
-        now.fonts = "sha256:b".into();
-        let why = base.incompatibility(&now).expect("incompatible");
-        assert!(why.contains("157") && why.contains("fonts"), "{why}");
-        assert_eq!(
-            Environment::default().incompatibility(&now),
-            None,
-            "old baselines do not say"
-        );
     }
 
     #[test]
@@ -390,16 +312,43 @@ impl SessionSnapshots {
     }
 }
 
+/// A reviewer's decision about a pending pair.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Action {
+    Accept,
+    Reject,
+}
+
+impl Action {
+    /// The decision as a past-tense verb, for the line that confirms it.
+    pub fn past(self) -> &'static str {
+        match self {
+            Self::Accept => "accepted",
+            Self::Reject => "rejected",
+        }
+    }
+}
+
+/// Applies a review decision to one pending pair under `snapshots_root`: the one place the
+/// terminal walk-through, bulk `accept`/`reject` and the review web UI change baselines.
+pub fn apply(snapshots_root: &Path, p: &Pending, action: Action) -> std::io::Result<bool> {
+    let snaps = SessionSnapshots::new(snapshots_root, &p.session);
+    match action {
+        Action::Accept => snaps.accept(&p.checkpoint),
+        Action::Reject => Ok(snaps.reject(&p.checkpoint)),
+    }
+}
+
 /// Baseline files no checkpoint of this run used: checkpoints of sessions that completed
 /// (a broken session did not reach all of its checkpoints, so its baselines are kept) and,
 /// when the whole suite ran, folders of sessions that no longer have a recording.
 pub fn unused(
     snapshots_root: &Path,
-    reports: &[crate::report::model::SessionReport],
+    reports: &[crate::model::SessionReport],
     all_sessions: &[crate::suite::SessionSpec],
     whole_suite: bool,
 ) -> Vec<PathBuf> {
-    use crate::report::model::SessionStatus;
+    use crate::model::SessionStatus;
     let mut out = Vec::new();
     let Ok(dirs) = std::fs::read_dir(snapshots_root) else {
         return out;

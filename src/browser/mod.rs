@@ -3,6 +3,7 @@
 
 pub mod cdp;
 pub mod driver;
+mod environment;
 pub mod intercept;
 mod sink;
 pub mod steps;
@@ -10,6 +11,7 @@ pub mod steps;
 use crate::determinism::Determinism;
 use cdp::Cdp;
 use driver::{DriverError, LaunchOptions};
+pub use environment::Environment;
 use intercept::{AppSource, Interceptor, NetworkLog};
 use serde_json::{json, Value};
 use sink::Sink;
@@ -68,7 +70,7 @@ pub struct Browser {
     pub client: fantoccini::Client,
     intercept: Arc<Interceptor>,
     determinism: Mutex<Determinism>,
-    environment: Mutex<Option<crate::baseline::Environment>>,
+    environment: Mutex<Option<Environment>>,
     time_limit: Mutex<Option<i64>>,
     sink: Sink,
     profile: tempfile::TempDir,
@@ -96,7 +98,7 @@ pub struct Launched {
     isolate: bool,
     sessions: usize,
     /// The environment measured by an earlier session, with the app origin it measured on.
-    environment: Option<(String, crate::baseline::Environment)>,
+    environment: Option<(String, Environment)>,
 }
 
 impl Launched {
@@ -501,7 +503,7 @@ impl Browser {
     /// session's capabilities, and a digest of the fonts the page can use (measured in the
     /// page, so it is right on a remote Grid node too). Computed once per browser and app
     /// origin: a browser serving several sessions of one app measures once.
-    pub async fn environment(&self) -> crate::baseline::Environment {
+    pub async fn environment(&self) -> Environment {
         if let Some(env) = self
             .environment
             .lock()
@@ -526,7 +528,7 @@ impl Browser {
             .unwrap_or_default();
         use sha2::Digest as _;
         let digest = format!("{:x}", sha2::Sha256::digest(fonts.as_bytes()));
-        let env = crate::baseline::Environment {
+        let env = Environment {
             browser: format!("Chromium {}", cap("browserVersion")),
             platform: cap("platformName"),
             fonts: format!("sha256:{}", &digest[..16]),

@@ -7,7 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use super::{exit, Failure};
-use crate::baseline::{write_atomic, DomSnapshot, SnapshotHeader};
+use crate::baseline::{DomSnapshot, SnapshotHeader};
+use crate::fsutil::write_atomic;
 use crate::import::{
     self, chrome_recorder, har, rrweb, session_name, ImportError, ImportKind, Imported,
 };

@@ -3,7 +3,7 @@
 //! the last run.
 
 use super::{exit, Failure, LAST_REPORT, LAST_RUN_DIR};
-use crate::report::model::RunReport;
+use crate::model::RunReport;
 use crate::suite::{self, SNAPSHOTS_DIR};
 use serde::Serialize;
 use std::path::{Path, PathBuf};

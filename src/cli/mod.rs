@@ -14,7 +14,7 @@ mod serve;
 
 use crate::browser::intercept::AppSource;
 use crate::config::Config;
-use crate::report::model::{ErrorKind, RunReport, SessionStatus};
+use crate::model::{ErrorKind, RunReport, SessionStatus};
 use crate::report::terminal::TerminalReporter;
 use crate::runner::{self, RunError, RunOptions};
 use clap::{Parser, Subcommand};
@@ -232,8 +232,8 @@ pub fn main() -> i32 {
         Command::MergeReports(args) => merge_reports(args),
         Command::Scan(args) => scan::run(args),
         Command::Redact(args) => redact::run(args),
-        Command::Accept(args) => review::bulk(args, review::Action::Accept),
-        Command::Reject(args) => review::bulk(args, review::Action::Reject),
+        Command::Accept(args) => review::bulk(args, crate::baseline::Action::Accept),
+        Command::Reject(args) => review::bulk(args, crate::baseline::Action::Reject),
         command => {
             let rt = match tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -344,7 +344,7 @@ async fn run(args: RunArgs) -> Result<i32, Failure> {
     // The last run's report stays beside its captures for `reprise review`.
     let _ = crate::report::json::write(&report, &opts.out_dir.join(LAST_REPORT));
     write_reports(&report, &reports, &opts.suite_dir)?;
-    Ok(exit_status(&report, &opts))
+    Ok(exit_status(&report))
 }
 
 /// One replay of the suite with terminal output (per session when `verbose`, else only the
@@ -424,7 +424,7 @@ async fn watch(mut opts: RunOptions, until: Option<usize>, slow_mo: u64) -> Resu
         Some(r) => r,
         None => return Ok(exit::INTERRUPTED),
     };
-    Ok(exit_status(&report, &opts))
+    Ok(exit_status(&report))
 }
 
 /// Writes the requested report files, and GitHub's annotations when running there.
@@ -464,13 +464,13 @@ fn merge_reports(args: MergeArgs) -> Result<i32, Failure> {
                 Some("pass the files written by `reprise run --report json=PATH`"),
             )
         })?;
-        if r.format_version != crate::report::model::REPORT_FORMAT_VERSION {
+        if r.format_version != crate::model::REPORT_FORMAT_VERSION {
             return Err(Failure::usage(
                 format!(
                     "`{}` has report format v{}; this reprise reads v{}",
                     f.display(),
                     r.format_version,
-                    crate::report::model::REPORT_FORMAT_VERSION
+                    crate::model::REPORT_FORMAT_VERSION
                 ),
                 None,
             ));
@@ -480,22 +480,19 @@ fn merge_reports(args: MergeArgs) -> Result<i32, Failure> {
     let merged = crate::report::merge(parts);
     let mut terminal = TerminalReporter::stdout();
     for s in &merged.sessions {
-        terminal.on_event(&runner::Event::SessionFinished(Box::new(s.clone())));
+        terminal.on_event(&crate::model::Event::SessionFinished(Box::new(s.clone())));
     }
     terminal.summary(&merged);
     write_reports(&merged, &reports, &args.suite)?;
-    let regressed = merged.verdict != crate::report::model::Verdict::Passed;
+    let regressed = merged.verdict != crate::model::Verdict::Passed;
     Ok(exit_code(&merged, regressed))
 }
 
 /// Infrastructure failures outrank input errors, which outrank regressions: each asks for a
-/// different person to act.
-pub fn exit_status(report: &RunReport, opts: &RunOptions) -> i32 {
-    let regressed = report
-        .sessions
-        .iter()
-        .any(|s| runner::is_regression(s, opts));
-    exit_code(report, regressed)
+/// different person to act. The runner judged each session by its own settings when it
+/// set the verdict.
+pub fn exit_status(report: &RunReport) -> i32 {
+    exit_code(report, report.verdict == crate::model::Verdict::Regressed)
 }
 
 /// The exit status of a report whose regression verdict is known.

@@ -12,8 +12,8 @@
 use super::{exit, Failure};
 use crate::browser::intercept::AppSource;
 use crate::config::Config;
+use crate::model::SessionStatus;
 use crate::record::{Notice, RecordOptions};
-use crate::report::model::SessionStatus;
 use crate::runner::RunOptions;
 use std::path::{Path, PathBuf};
 

@@ -91,7 +91,7 @@ pub fn run(args: RedactArgs) -> Result<i32, Failure> {
     }
     for t in &changed {
         if !args.dry_run {
-            crate::baseline::write_atomic(&t.path, t.after.as_bytes()).map_err(|e| Failure {
+            crate::fsutil::write_atomic(&t.path, t.after.as_bytes()).map_err(|e| Failure {
                 message: format!("cannot write `{}`: {e}", t.path.display()),
                 hint: None,
                 code: exit::INFRASTRUCTURE,

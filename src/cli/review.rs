@@ -2,7 +2,7 @@
 //! with `--serve`), and `reprise accept` / `reprise reject` in bulk.
 
 use super::{exit, Failure};
-use crate::baseline::{self, DomSnapshot, Pending, SessionSnapshots};
+use crate::baseline::{self, Action, DomSnapshot, Pending, SessionSnapshots};
 use crate::suite::SNAPSHOTS_DIR;
 use std::io::{BufRead, IsTerminal as _, Write};
 use std::path::{Path, PathBuf};
@@ -37,30 +37,6 @@ pub struct ReviewArgs {
     suite: PathBuf,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Action {
-    Accept,
-    Reject,
-}
-
-impl Action {
-    fn past(self) -> &'static str {
-        match self {
-            Self::Accept => "accepted",
-            Self::Reject => "rejected",
-        }
-    }
-}
-
-/// Applies an action to one pending pair.
-pub(crate) fn apply(suite: &Path, p: &Pending, action: Action) -> std::io::Result<bool> {
-    let snaps = SessionSnapshots::new(&suite.join(SNAPSHOTS_DIR), &p.session);
-    match action {
-        Action::Accept => snaps.accept(&p.checkpoint),
-        Action::Reject => Ok(snaps.reject(&p.checkpoint)),
-    }
-}
-
 pub fn bulk(args: BulkArgs, action: Action) -> Result<i32, Failure> {
     if args.sessions.is_empty() && !args.all {
         return Err(Failure::usage(
@@ -86,7 +62,7 @@ pub fn bulk(args: BulkArgs, action: Action) -> Result<i32, Failure> {
         return Ok(exit::PASSED);
     }
     for p in &todo {
-        apply(&args.suite, p, action).map_err(|e| Failure {
+        baseline::apply(&args.suite.join(SNAPSHOTS_DIR), p, action).map_err(|e| Failure {
             message: format!("cannot update `{}/{}`: {e}", p.session, p.checkpoint),
             hint: None,
             code: exit::INFRASTRUCTURE,
@@ -200,7 +176,7 @@ pub(crate) fn interactive(
             }
         };
         if let Some(action) = action {
-            apply(suite, p, action).map_err(|e| Failure {
+            baseline::apply(&root, p, action).map_err(|e| Failure {
                 message: format!("cannot update `{}/{}`: {e}", p.session, p.checkpoint),
                 hint: None,
                 code: exit::INFRASTRUCTURE,

@@ -6,11 +6,10 @@
 //! the loopback address, so neither another site in the reviewer's browser nor a DNS
 //! rebinding attack can accept baselines.
 
-use super::review::{apply, Action};
 use super::{exit, Failure, LAST_REPORT, LAST_RUN_DIR};
-use crate::baseline::{self, Pending};
+use crate::baseline::{self, Action, Pending};
+use crate::model::RunReport;
 use crate::report::html::{render, HtmlOptions};
-use crate::report::model::RunReport;
 use crate::suite::SNAPSHOTS_DIR;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -252,20 +251,11 @@ impl Server {
             );
         }
         for p in &todo {
-            if let Err(e) = apply(&self.suite, p, action) {
+            if let Err(e) = baseline::apply(&self.suite.join(SNAPSHOTS_DIR), p, action) {
                 let msg = serde_json::json!({ "error": e.to_string() }).to_string();
                 return ("500 Internal Server Error", json, msg.into_bytes());
             }
-            println!(
-                "{:>9} {}/{}",
-                if action == Action::Accept {
-                    "accepted"
-                } else {
-                    "rejected"
-                },
-                p.session,
-                p.checkpoint
-            );
+            println!("{:>9} {}/{}", action.past(), p.session, p.checkpoint);
         }
         let msg = serde_json::json!({ "done": todo.len() }).to_string();
         ("200 OK", json, msg.into_bytes())

@@ -339,7 +339,7 @@ impl Ledger {
         let path = suite.join(LEDGER_FILE);
         let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
         text.push('\n');
-        crate::baseline::write_atomic(&path, text.as_bytes())
+        crate::fsutil::write_atomic(&path, text.as_bytes())
             .map_err(|source| PrivacyError::Write { path, source })
     }
 }

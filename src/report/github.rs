@@ -11,8 +11,8 @@
 //! annotations it is escaped so it cannot end the command line and start another one; in
 //! the summary it is escaped so it cannot break the table or inject Markdown or HTML.
 
-use super::junit::reason;
-use super::model::{CheckpointStatus, RunReport, SessionReport, SessionStatus, Verdict};
+use super::text::reason;
+use crate::model::{CheckpointStatus, RunReport, SessionReport, SessionStatus, Verdict};
 use std::fmt::Write as _;
 use std::io::Write as _;
 
@@ -245,7 +245,7 @@ fn failure_details(d: &mut String, s: &SessionReport) {
             let _ = writeln!(
                 d,
                 "\n<details><summary>DOM diff of {}</summary>\n\n{fence}diff\n{body}{fence}\n\n</details>\n",
-                crate::report::junit::escape(&c.name, false)
+                super::text::escape(&c.name, false)
             );
         }
     }
@@ -399,7 +399,7 @@ fn truncate_bytes(mut s: String, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::junit::tests::{all_statuses, report, session};
+    use crate::report::fixtures::{all_statuses, report, session};
 
     #[test]
     fn workflow_command_escaping() {

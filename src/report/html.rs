@@ -10,7 +10,7 @@
 //! one inline `<style>` and `<script>`) backs this up: an injected script or style would not
 //! run even if escaping were wrong.
 
-use super::model::{
+use crate::model::{
     CheckpointReport, CheckpointStatus, RunReport, SessionReport, SessionStatus, StepStatus,
     Verdict,
 };
@@ -41,7 +41,7 @@ pub struct HtmlOptions {
 pub fn write(report: &RunReport, suite_dir: &Path, dir: &Path) -> std::io::Result<PathBuf> {
     let path = dir.join("index.html");
     let html = render(report, suite_dir, &HtmlOptions::default());
-    crate::baseline::write_atomic(&path, html.as_bytes())?;
+    crate::fsutil::write_atomic(&path, html.as_bytes())?;
     Ok(path)
 }
 
@@ -774,7 +774,7 @@ mod tests {
     use super::*;
     use crate::mock::matching::Closest;
     use crate::mock::UnmatchedRequest;
-    use crate::report::model::{
+    use crate::model::{
         BrokenStep, ErrorKind, NetworkReport, StepReport, Summary, REPORT_FORMAT_VERSION,
     };
 

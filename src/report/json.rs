@@ -1,17 +1,17 @@
 //! The JSON report (`--report json=PATH`), format version 1 as in DESIGN.md.
 
-use super::model::RunReport;
+use crate::model::RunReport;
 use std::path::Path;
 
 pub fn write(report: &RunReport, path: &Path) -> std::io::Result<()> {
     let text = serde_json::to_string_pretty(report).map_err(std::io::Error::other)?;
-    crate::baseline::write_atomic(path, text.as_bytes())
+    crate::fsutil::write_atomic(path, text.as_bytes())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::model::{ErrorKind, SessionReport, Summary, Verdict};
+    use crate::model::{ErrorKind, SessionReport, Summary, Verdict};
 
     #[test]
     fn has_the_contract_fields() {

@@ -23,14 +23,13 @@
 //! [`escape`], which also drops characters XML 1.0 cannot carry (console errors and page
 //! content are untrusted).
 
-use super::model::{CheckpointReport, CheckpointStatus, RunReport, SessionReport, SessionStatus};
+use super::text::{escape, plural, reason};
+use crate::model::{CheckpointReport, CheckpointStatus, RunReport, SessionReport, SessionStatus};
 use std::fmt::Write as _;
 use std::path::Path;
 
 /// Lines of a checkpoint's DOM diff quoted in a failure body; the rest is in the diff files.
 const DOM_DIFF_LINES: usize = 60;
-/// Characters of a one-line failure message (the body has everything).
-const MESSAGE_CHARS: usize = 400;
 
 /// The JUnit XML for a run, with paths as the report has them (relative to the suite folder).
 pub fn render(report: &RunReport) -> String {
@@ -48,12 +47,12 @@ pub fn render_rooted(report: &RunReport, suite_dir: &Path) -> String {
 
 /// Writes [`render`]'s XML to `path` atomically: CI never reads a half-written report.
 pub fn write(report: &RunReport, path: &Path) -> std::io::Result<()> {
-    crate::baseline::write_atomic(path, render(report).as_bytes())
+    crate::fsutil::write_atomic(path, render(report).as_bytes())
 }
 
 /// Writes [`render_rooted`]'s XML to `path` atomically.
 pub fn write_rooted(report: &RunReport, path: &Path, suite_dir: &Path) -> std::io::Result<()> {
-    crate::baseline::write_atomic(path, render_rooted(report, suite_dir).as_bytes())
+    crate::fsutil::write_atomic(path, render_rooted(report, suite_dir).as_bytes())
 }
 
 /// Testcase counts as the `<testsuite>` element states them.
@@ -83,115 +82,6 @@ pub fn counts(report: &RunReport) -> Counts {
         }
     }
     c
-}
-
-/// Why a session did not pass, in one line, for people: a failure message here and an
-/// annotation in `github`. `None` for `passed`.
-pub(super) fn reason(s: &SessionReport) -> Option<String> {
-    let line = match s.status {
-        SessionStatus::Passed => return None,
-        SessionStatus::Changed => {
-            let changed: Vec<&CheckpointReport> = s
-                .checkpoints
-                .iter()
-                .filter(|c| c.status == CheckpointStatus::Changed)
-                .collect();
-            let mut parts = Vec::new();
-            if !changed.is_empty() {
-                let names: Vec<String> = changed
-                    .iter()
-                    .map(|c| {
-                        format!(
-                            "`{}` (DOM {:.3}, visual {:.3})",
-                            c.name, c.dom_similarity, c.visual_similarity
-                        )
-                    })
-                    .collect();
-                parts.push(format!(
-                    "{} of {} checkpoint{} changed: {}",
-                    changed.len(),
-                    s.checkpoints.len(),
-                    plural(s.checkpoints.len()),
-                    names.join(", ")
-                ));
-            }
-            let unmatched = s.network.unmatched.len();
-            if unmatched > 0 {
-                parts.push(format!(
-                    "{unmatched} request{} matched no recorded exchange",
-                    plural(unmatched)
-                ));
-            }
-            if parts.is_empty() {
-                parts.push(format!("changed, fidelity {:.3}", s.fidelity));
-            }
-            parts.join("; ")
-        }
-        SessionStatus::Broken => match (&s.broken_step, &s.error) {
-            (Some(b), _) => format!(
-                "step {} ({}) failed: {}",
-                b.step,
-                b.step_type,
-                first_line(&b.message)
-            ),
-            (None, Some(e)) => first_line(e).to_string(),
-            (None, None) => format!(
-                "broken after {} of {} steps",
-                s.steps_completed, s.steps_total
-            ),
-        },
-        SessionStatus::New => {
-            let new = s
-                .checkpoints
-                .iter()
-                .filter(|c| c.status == CheckpointStatus::New)
-                .count();
-            format!("no baseline yet for {new} checkpoint{}", plural(new))
-        }
-        SessionStatus::Flaky => format!(
-            "results differed between attempts ({} attempt{})",
-            s.attempts,
-            plural(s.attempts as usize)
-        ),
-        SessionStatus::Error => s
-            .error
-            .as_deref()
-            .map(first_line)
-            .unwrap_or("the session could not be replayed")
-            .to_string(),
-    };
-    Some(truncate(&line, MESSAGE_CHARS))
-}
-
-/// Escapes `s` for XML 1.0 text (`attr: false`) or a double-quoted attribute value
-/// (`attr: true`), dropping characters XML 1.0 cannot represent at all (control characters
-/// other than tab, newline and carriage return; U+FFFE, U+FFFF). In attributes, tab and line
-/// breaks become character references so that attribute normalization keeps them.
-pub fn escape(s: &str, attr: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' if attr => out.push_str("&quot;"),
-            '\r' => out.push_str("&#13;"),
-            '\n' if attr => out.push_str("&#10;"),
-            '\t' if attr => out.push_str("&#9;"),
-            c if is_xml_char(c) => out.push(c),
-            _ => {}
-        }
-    }
-    out
-}
-
-/// XML 1.0's `Char` production (Rust's `char` already excludes surrogates).
-fn is_xml_char(c: char) -> bool {
-    matches!(c,
-        '\t' | '\n' | '\r'
-        | '\u{20}'..='\u{D7FF}'
-        | '\u{E000}'..='\u{FFFD}'
-        | '\u{10000}'..='\u{10FFFF}')
 }
 
 struct Renderer<'a> {
@@ -532,9 +422,9 @@ fn checkpoint_status(s: CheckpointStatus) -> &'static str {
 
 fn verdict_str(r: &RunReport) -> &'static str {
     match r.verdict {
-        super::model::Verdict::Passed => "passed",
-        super::model::Verdict::Regressed => "regressed",
-        super::model::Verdict::Error => "error",
+        crate::model::Verdict::Passed => "passed",
+        crate::model::Verdict::Regressed => "regressed",
+        crate::model::Verdict::Error => "error",
     }
 }
 
@@ -544,163 +434,10 @@ fn seconds(ms: u64) -> String {
     format!("{}.{:03}", ms / 1000, ms % 1000)
 }
 
-fn first_line(s: &str) -> &str {
-    s.lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("")
-        .trim()
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_string(),
-    }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
-}
-
 #[cfg(test)]
-pub(super) mod tests {
+mod tests {
     use super::*;
-    use crate::mock::matching::Closest;
-    use crate::mock::UnmatchedRequest;
-    use crate::report::model::{
-        BrokenStep, ErrorKind, NetworkReport, StepReport, StepStatus, Summary, Verdict,
-    };
-
-    pub(in crate::report) fn checkpoint(name: &str, status: CheckpointStatus) -> CheckpointReport {
-        let differs = status != CheckpointStatus::Match;
-        CheckpointReport {
-            name: name.into(),
-            status,
-            dom_similarity: if differs { 0.912 } else { 1.0 },
-            visual_similarity: if differs { 0.981 } else { 1.0 },
-            diff_pixels: if differs { 1234 } else { 0 },
-            step: 2,
-            url: "http://localhost:8080/cart?x=1&y=2".into(),
-            baseline_dom: Some(format!("snapshots/s/{name}.html")),
-            baseline_png: Some(format!("snapshots/s/{name}.png")),
-            actual_dom: differs.then(|| format!(".reprise/run/s/{name}.html")),
-            actual_png: differs.then(|| format!(".reprise/run/s/{name}.png")),
-            diff_png: (status == CheckpointStatus::Changed)
-                .then(|| format!(".reprise/run/s/{name}.diff.png")),
-            dom_diff: (status == CheckpointStatus::Changed)
-                .then(|| "-<b>Total</b>\n+<b>Sum & total</b>".into()),
-            note: None,
-            second_capture: None,
-            dom_changes: Vec::new(),
-        }
-    }
-
-    pub(in crate::report) fn session(id: &str, status: SessionStatus) -> SessionReport {
-        let mut s = SessionReport {
-            id: id.into(),
-            title: format!("Session {id}"),
-            status,
-            fidelity: 1.0,
-            duration_ms: 1500,
-            attempts: 1,
-            steps_total: 3,
-            steps_completed: 3,
-            steps: vec![StepReport {
-                step: 1,
-                step_type: "navigate".into(),
-                description: "http://localhost:8080/".into(),
-                status: StepStatus::Passed,
-                duration_ms: 10,
-            }],
-            checkpoints: vec![checkpoint("home", CheckpointStatus::Match)],
-            network: NetworkReport::default(),
-            console_errors: Vec::new(),
-            error: None,
-            error_kind: None,
-            broken_step: None,
-            tags: Vec::new(),
-            divergence: None,
-            recording: format!("recordings/{id}.json"),
-        };
-        match status {
-            SessionStatus::Passed => {}
-            SessionStatus::Changed => {
-                s.fidelity = 0.87;
-                s.checkpoints
-                    .push(checkpoint("cart <total>", CheckpointStatus::Changed));
-                s.network.unmatched.push(UnmatchedRequest {
-                    step: 0,
-                    method: "POST".into(),
-                    url: "http://api.test/cart?id=1&x=2".into(),
-                    closest: Some(Closest {
-                        method: "POST".into(),
-                        url: "http://api.test/cart".into(),
-                        difference: "body differs: field `email` missing".into(),
-                    }),
-                });
-            }
-            SessionStatus::Broken => {
-                s.fidelity = 0.4;
-                s.steps_completed = 1;
-                s.broken_step = Some(BrokenStep {
-                    step: 2,
-                    step_type: "click".into(),
-                    message: "no element matched any selector".into(),
-                    selectors: vec!["#buy".into(), "aria/Buy \"now\"".into()],
-                });
-            }
-            SessionStatus::New => {
-                s.checkpoints = vec![checkpoint("home", CheckpointStatus::New)];
-            }
-            SessionStatus::Flaky => s.attempts = 2,
-            SessionStatus::Error => {
-                s = SessionReport::error(
-                    id,
-                    &format!("recordings/{id}.json"),
-                    ErrorKind::Input,
-                    "cannot read `recordings/bad.json`\n  caused by: line 3".into(),
-                );
-            }
-        }
-        s
-    }
-
-    pub(in crate::report) fn report(sessions: Vec<SessionReport>) -> RunReport {
-        RunReport {
-            format_version: 1,
-            verdict: Verdict::Regressed,
-            duration_ms: 12_345,
-            summary: Summary {
-                sessions: sessions.len(),
-                ..Summary::default()
-            },
-            sessions,
-            snapshots_written: 0,
-            snapshots_pending: 0,
-            unused_baselines: Vec::new(),
-            pruned: false,
-        }
-    }
-
-    pub(in crate::report) fn all_statuses() -> RunReport {
-        report(
-            [
-                SessionStatus::Passed,
-                SessionStatus::Changed,
-                SessionStatus::Broken,
-                SessionStatus::New,
-                SessionStatus::Flaky,
-                SessionStatus::Error,
-            ]
-            .into_iter()
-            .map(|st| session(st.as_str(), st))
-            .collect(),
-        )
-    }
+    use crate::report::fixtures::{all_statuses, report, session};
 
     /// The text between `<testcase … name="id"` and its `</testcase>`.
     fn case<'a>(xml: &'a str, id: &str) -> &'a str {
@@ -710,22 +447,6 @@ pub(super) mod tests {
         let start = xml[..at].rfind("<testcase").expect("opened");
         let end = xml[start..].find("</testcase>").expect("closed") + start;
         &xml[start..end]
-    }
-
-    #[test]
-    fn escape_handles_markup_quotes_and_line_breaks() {
-        assert_eq!(escape("a<b>&\"c'", false), "a&lt;b&gt;&amp;\"c'");
-        assert_eq!(escape("a<b>&\"c'", true), "a&lt;b&gt;&amp;&quot;c'");
-        assert_eq!(escape("x\ny\tz\r", true), "x&#10;y&#9;z&#13;");
-        assert_eq!(escape("x\ny\tz\r", false), "x\ny\tz&#13;");
-        assert_eq!(escape("]]>", false), "]]&gt;");
-    }
-
-    #[test]
-    fn escape_drops_characters_xml_cannot_carry() {
-        let hostile = "ok\u{0}\u{1}\u{8}\u{b}\u{c}\u{1b}[31mred\u{7f}\u{fffe}\u{ffff}é😀";
-        assert_eq!(escape(hostile, false), "ok[31mred\u{7f}é😀");
-        assert_eq!(escape(hostile, true), "ok[31mred\u{7f}é😀");
     }
 
     #[test]

@@ -1,14 +1,16 @@
 //! Reporters: consumers of runner events and of the final run report. None of them decides
 //! the exit status; `cli` does.
 
+#[cfg(test)]
+mod fixtures;
 pub mod github;
 pub mod html;
 pub mod json;
 pub mod junit;
-pub mod model;
 pub mod terminal;
+pub mod text;
 
-use model::{RunReport, Summary, Verdict};
+use crate::model::{self, RunReport, Summary, Verdict};
 
 /// Merges the reports of shards into one run: sessions sorted by id, counts recomputed, the
 /// worst verdict, and the longest duration (shards run side by side).

@@ -2,8 +2,8 @@
 //! and fidelity, details under failures, progress while running (only on a terminal), and a
 //! summary. Colour by meaning; none under `NO_COLOR` or when not a terminal.
 
-use super::model::{CheckpointStatus, RunReport, SessionReport, SessionStatus};
-use crate::runner::Event;
+use crate::model::Event;
+use crate::model::{CheckpointStatus, RunReport, SessionReport, SessionStatus};
 use std::io::{IsTerminal as _, Write};
 
 pub struct TerminalReporter<W: Write> {
@@ -363,7 +363,7 @@ fn sanitized(s: &SessionReport) -> SessionReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::model::{ErrorKind, SessionReport};
+    use crate::model::{ErrorKind, SessionReport};
 
     #[test]
     fn error_session_prints_its_message_without_colour() {

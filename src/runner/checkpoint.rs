@@ -2,13 +2,14 @@
 //! reviewer needs (this run's capture, the diffs) without ever touching an approved baseline
 //! unless asked to (`--update-snapshots`).
 
-use super::session::Context;
-use crate::baseline::{write_atomic, DomSnapshot, SessionSnapshots, SnapshotHeader};
+use super::Context;
+use crate::baseline::{DomSnapshot, SessionSnapshots, SnapshotHeader};
 use crate::browser::Browser;
 use crate::capture::{Normalizer, SERIALIZE_JS};
 use crate::compare::image::{self, ImageDiffOptions};
 use crate::compare::{compare_dom, DomDiff};
-use crate::report::model::{CheckpointReport, CheckpointStatus};
+use crate::fsutil::write_atomic;
+use crate::model::{CheckpointReport, CheckpointStatus};
 use serde_json::json;
 use std::path::Path;
 
@@ -26,7 +27,7 @@ pub(super) struct Capture {
     pub url: String,
     pub viewport: String,
     pub normalizer: String,
-    pub environment: crate::baseline::Environment,
+    pub environment: crate::browser::Environment,
     /// Set when the page could not be captured.
     pub problem: Option<String>,
 }
@@ -357,7 +358,7 @@ fn candidate(name: &str, dom: DomSnapshot, png: Vec<u8>) -> Option<Candidate> {
 /// Approves (`--update-snapshots`) or leaves a pending pair for review (local runs only).
 pub(super) fn persist(
     ctx: &Context,
-    session: &mut crate::report::model::SessionReport,
+    session: &mut crate::model::SessionReport,
     candidates: &[Candidate],
 ) {
     let snaps = SessionSnapshots::new(

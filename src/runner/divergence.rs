@@ -4,9 +4,7 @@
 //! wins, and at the same step a request or a console error comes before its consequences.
 
 use crate::mock::UnmatchedRequest;
-use crate::report::model::{
-    BrokenStep, CheckpointReport, CheckpointStatus, Divergence, DivergenceKind,
-};
+use crate::model::{BrokenStep, CheckpointReport, CheckpointStatus, Divergence, DivergenceKind};
 
 /// How many structural DOM changes a divergence lists.
 const MAX_DETAILS: usize = 12;

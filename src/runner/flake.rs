@@ -4,21 +4,22 @@
 //! session is `flaky`, both captures are reported, and neither becomes a baseline.
 
 use super::checkpoint::Candidate;
-use super::session::{self, Context};
-use crate::report::model::{CheckpointStatus, SecondCapture, SessionReport, SessionStatus};
+use super::session::{self, Prepared};
+use super::Context;
+use crate::model::{CheckpointStatus, SecondCapture, SessionReport, SessionStatus};
 use crate::suite::SessionSpec;
 
 pub(super) async fn check(
     ctx: &Context,
     spec: &SessionSpec,
+    prepared: &Prepared,
     first: &mut SessionReport,
     first_captures: &[Candidate],
 ) {
+    let cfg = &prepared.settings.compare;
     for pass in 2..=(1 + ctx.opts.config.run.flake_retries) {
         let mut captures = Vec::new();
-        let again = session::replay(ctx, spec, pass, &mut captures).await;
-        let settings = ctx.opts.config.for_session(&first.id, &first.tags);
-        let cfg = &settings.compare;
+        let again = session::replay(ctx, spec, prepared, pass, &mut captures).await;
         if let Some(why) = disagreement(first, first_captures, &again, &captures, cfg) {
             first.status = SessionStatus::Flaky;
             first.error = Some(format!(

@@ -10,9 +10,10 @@ pub mod shard;
 
 use crate::browser::driver::{self, Chromedriver, DriverError};
 use crate::browser::intercept::AppSource;
-use crate::config::Config;
-use crate::report::model::{
-    ErrorKind, RunReport, SessionReport, SessionStatus, Summary, Verdict, REPORT_FORMAT_VERSION,
+use crate::config::{Config, SessionSettings};
+use crate::model::{
+    ErrorKind, Event, RunReport, SessionReport, SessionStatus, Summary, Verdict,
+    REPORT_FORMAT_VERSION,
 };
 use crate::suite::{self, SessionSpec, SuiteError};
 use std::path::PathBuf;
@@ -58,34 +59,14 @@ pub struct Watch {
     pub resume: std::sync::Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<()>>>,
 }
 
-/// What the runner reports while it works.
-#[derive(Debug, Clone)]
-pub enum Event {
-    RunStarted {
-        sessions: usize,
-        jobs: usize,
-    },
-    SessionStarted {
-        id: String,
-    },
-    /// A watched replay paused, with the browser open; it resumes on the watch's channel.
-    Paused {
-        id: String,
-        step: usize,
-        url: String,
-        webdriver: String,
-        session: String,
-    },
-    StepFinished {
-        id: String,
-        step: crate::report::model::StepReport,
-    },
-    StepStarted {
-        id: String,
-        step: usize,
-        total: usize,
-    },
-    SessionFinished(Box<SessionReport>),
+/// What every session of a run shares: the options, the driver, the event channel and the
+/// browser pool. It lives here, above the per-session modules, so `session`, `checkpoint` and
+/// `flake` all read it without importing each other for it.
+struct Context {
+    opts: RunOptions,
+    webdriver_url: String,
+    events: mpsc::UnboundedSender<Event>,
+    pool: pool::Pool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -132,7 +113,7 @@ pub async fn run(
             }
         };
         let pool = pool::Pool::new(url.clone(), chromium, opts.headed, local.is_some());
-        let ctx = Arc::new(session::Context {
+        let ctx = Arc::new(Context {
             opts: opts.clone(),
             webdriver_url: url,
             events: events.clone(),
@@ -166,18 +147,19 @@ pub async fn run(
                         let (ctx, spec) = (ctx.clone(), spec.clone());
                         async move { replay_with_retries(&ctx, &spec).await }
                     });
-                    let report = task.await.unwrap_or_else(|e| {
-                        SessionReport::error(
+                    let (report, regression) = task.await.unwrap_or_else(|e| {
+                        let report = SessionReport::error(
                             &spec.id,
                             "",
                             ErrorKind::Infrastructure,
                             format!("session task failed: {e}"),
-                        )
+                        );
+                        (report, false)
                     });
                     let _ = ctx
                         .events
                         .send(Event::SessionFinished(Box::new(report.clone())));
-                    done.push((i, report));
+                    done.push((i, report, regression));
                 }
             });
         }
@@ -186,12 +168,14 @@ pub async fn run(
                 reports.extend(done);
             }
         }
-        reports.sort_by_key(|(i, _)| *i);
+        reports.sort_by_key(|(i, _, _)| *i);
         ctx.pool.shutdown().await;
         drop(local);
     }
-    let sessions: Vec<SessionReport> = reports.into_iter().map(|(_, r)| r).collect();
-    let mut report = finish(sessions, started.elapsed().as_millis() as u64, &opts);
+    let regressed = reports.iter().any(|(_, _, regression)| *regression);
+    let sessions: Vec<SessionReport> = reports.into_iter().map(|(_, r, _)| r).collect();
+    let elapsed = started.elapsed().as_millis() as u64;
+    let mut report = finish(sessions, regressed, elapsed, &opts);
     let snapshots = opts.suite_dir.join(suite::SNAPSHOTS_DIR);
     let all_sessions = suite::discover(&opts.suite_dir, &[])?;
     report.unused_baselines = crate::baseline::unused(
@@ -248,11 +232,16 @@ fn prepare_out_dir(dir: &std::path::Path) -> Result<(), RunError> {
 
 /// Infrastructure failures (the browser would not start, the driver died) are retried; a
 /// recording that replays badly is not: retrying would hide a real difference.
-async fn replay_with_retries(ctx: &session::Context, spec: &SessionSpec) -> SessionReport {
+/// Returns the session's report and whether it fails the run, judged by its own settings.
+async fn replay_with_retries(ctx: &Context, spec: &SessionSpec) -> (SessionReport, bool) {
+    let prepared = match session::prepare(ctx, spec) {
+        Ok(p) => p,
+        Err(report) => return (*report, false),
+    };
     let mut attempt = 1;
     let mut candidates = Vec::new();
     let mut report = loop {
-        let mut report = session::replay(ctx, spec, 1, &mut candidates).await;
+        let mut report = session::replay(ctx, spec, &prepared, 1, &mut candidates).await;
         report.attempts = attempt;
         let infra = report.error_kind == Some(ErrorKind::Infrastructure);
         if !infra || attempt > ctx.opts.retries {
@@ -261,22 +250,29 @@ async fn replay_with_retries(ctx: &session::Context, spec: &SessionSpec) -> Sess
         attempt += 1;
     };
     if report.status == SessionStatus::Changed {
-        flake::check(ctx, spec, &mut report, &candidates).await;
+        flake::check(ctx, spec, &prepared, &mut report, &candidates).await;
     }
     // A flaky capture never becomes a baseline, nor a pending one.
     if report.status != SessionStatus::Flaky {
         checkpoint::persist(ctx, &mut report, &candidates);
     }
-    report
+    let regression = is_regression(&report, &prepared.settings, &ctx.opts);
+    (report, regression)
 }
 
-fn finish(sessions: Vec<SessionReport>, duration_ms: u64, opts: &RunOptions) -> RunReport {
+/// The run report of finished sessions; `regressed` says whether any of them fails the run.
+fn finish(
+    sessions: Vec<SessionReport>,
+    regressed: bool,
+    duration_ms: u64,
+    opts: &RunOptions,
+) -> RunReport {
     let summary = Summary::of(&sessions);
     let mut written = 0;
     let mut pending = 0;
     for s in sessions.iter().filter(|s| s.status != SessionStatus::Flaky) {
         for c in &s.checkpoints {
-            if c.status != crate::report::model::CheckpointStatus::Match {
+            if c.status != crate::model::CheckpointStatus::Match {
                 if opts.update_snapshots {
                     written += 1;
                 } else if !opts.ci {
@@ -287,7 +283,7 @@ fn finish(sessions: Vec<SessionReport>, duration_ms: u64, opts: &RunOptions) -> 
     }
     let verdict = if summary.error > 0 {
         Verdict::Error
-    } else if sessions.iter().any(|s| is_regression(s, opts)) {
+    } else if regressed {
         Verdict::Regressed
     } else {
         Verdict::Passed
@@ -306,16 +302,16 @@ fn finish(sessions: Vec<SessionReport>, duration_ms: u64, opts: &RunOptions) -> 
 }
 
 /// Whether a session fails the run: changed, broken, a baseline missing in CI, or a
-/// fidelity under the configured floor.
-pub fn is_regression(s: &SessionReport, opts: &RunOptions) -> bool {
+/// fidelity under the floor of its settings.
+fn is_regression(s: &SessionReport, settings: &SessionSettings, opts: &RunOptions) -> bool {
     match s.status {
         // With --update-snapshots differing checkpoints became the new baselines; requests
         // that matched nothing still fail.
         SessionStatus::Changed => !(opts.update_snapshots && s.network.unmatched.is_empty()),
         SessionStatus::Broken => true,
         SessionStatus::New => opts.ci && !opts.update_snapshots,
-        SessionStatus::Flaky => opts.config.for_session(&s.id, &s.tags).fail_on_flaky,
-        SessionStatus::Passed => s.fidelity < opts.config.for_session(&s.id, &s.tags).min_fidelity,
+        SessionStatus::Flaky => settings.fail_on_flaky,
+        SessionStatus::Passed => s.fidelity < settings.min_fidelity,
         SessionStatus::Error => false,
     }
 }

@@ -2,44 +2,42 @@
 //! the steps in order with the clock moving as recorded, take checkpoints, and score it.
 
 use super::checkpoint::{self, Candidate, Capture, Place};
-use super::{Event, RunOptions};
+use super::Context;
 use crate::browser::{Browser, SessionConfig};
 use crate::capture::Normalizer;
+use crate::config::SessionSettings;
 use crate::determinism::Determinism;
-use crate::mock::MockBackend;
-use crate::recording::{self, Recording, StepKind};
-use crate::report::model::{
+use crate::mock::{Exchange, MockBackend};
+use crate::model::Event;
+use crate::model::{
     BrokenStep, CheckpointStatus, ErrorKind, NetworkReport, SessionReport, SessionStatus,
     StepReport, StepStatus,
 };
+use crate::recording::{self, Recording, StepKind};
 use crate::suite::SessionSpec;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
-
-pub(super) struct Context {
-    pub opts: RunOptions,
-    pub webdriver_url: String,
-    pub events: mpsc::UnboundedSender<Event>,
-    pub pool: super::pool::Pool,
-}
 
 /// Quiet time required between steps and before a snapshot.
 const STEP_QUIET_MS: u64 = 20;
 const SNAPSHOT_QUIET_MS: u64 = 50;
 const SETTLE_MAX: Duration = Duration::from_secs(5);
 
-/// Replays a session once. `pass` numbers the replays of one run (a flake check replays a
-/// changed session again); captures of pass N > 1 go to their own folder. Captures that may
-/// become baselines are handed back in `candidates`, for the runner to persist once it
-/// knows the session is not flaky.
-pub(super) async fn replay(
-    ctx: &Context,
-    spec: &SessionSpec,
-    pass: u32,
-    candidates: &mut Vec<Candidate>,
-) -> SessionReport {
-    let started = Instant::now();
+/// A session's inputs, read and resolved once per session: every replay of it (an
+/// infrastructure retry, a flake check) uses the same recording, exchanges and settings.
+pub(super) struct Prepared {
+    rec: Recording,
+    exchanges: Vec<Exchange>,
+    app_origin: String,
+    /// The recording's path relative to the suite, as reports name it.
+    recording_path: String,
+    /// The suite's settings with this session's overrides applied.
+    pub settings: SessionSettings,
+}
+
+/// Reads a session's recording and HAR and resolves its settings; a report of the input
+/// error when they cannot be used.
+pub(super) fn prepare(ctx: &Context, spec: &SessionSpec) -> Result<Prepared, Box<SessionReport>> {
     let rel = |p: &std::path::Path| {
         p.strip_prefix(&ctx.opts.suite_dir)
             .unwrap_or(p)
@@ -47,8 +45,14 @@ pub(super) async fn replay(
             .to_string()
     };
     let recording_path = rel(&spec.recording);
-    let input_error =
-        |msg: String| SessionReport::error(&spec.id, &recording_path, ErrorKind::Input, msg);
+    let input_error = |msg: String| {
+        Err(Box::new(SessionReport::error(
+            &spec.id,
+            &recording_path,
+            ErrorKind::Input,
+            msg,
+        )))
+    };
     // The id names folders under snapshots/ and the output folder: keep it a plain name.
     let valid_id = !spec.id.starts_with('.')
         && spec
@@ -87,15 +91,45 @@ pub(super) async fn replay(
             "`{recording_path}`: cannot tell the app's origin: the recording has no `navigate` step\nhint: add a `navigate` step, or set `\"reprise\": {{\"origin\": \"https://…\"}}` in the recording"
         ));
     };
-    let backend = MockBackend::start(exchanges).await;
-    let determinism = Determinism::for_recording(&rec);
+    let settings = ctx.opts.config.for_session(&spec.id, &rec.meta.tags);
+    Ok(Prepared {
+        rec,
+        exchanges,
+        app_origin,
+        recording_path,
+        settings,
+    })
+}
+
+/// Replays a session once. `pass` numbers the replays of one run (a flake check replays a
+/// changed session again); captures of pass N > 1 go to their own folder. Captures that may
+/// become baselines are handed back in `candidates`, for the runner to persist once it
+/// knows the session is not flaky.
+pub(super) async fn replay(
+    ctx: &Context,
+    spec: &SessionSpec,
+    prepared: &Prepared,
+    pass: u32,
+    candidates: &mut Vec<Candidate>,
+) -> SessionReport {
+    let started = Instant::now();
+    let Prepared {
+        rec,
+        exchanges,
+        app_origin,
+        recording_path,
+        settings,
+    } = prepared;
+    let recording_path = recording_path.clone();
+    let backend = MockBackend::start(exchanges.clone()).await;
+    let determinism = Determinism::for_recording(rec);
     let opened = match ctx.pool.take().await {
         Ok(launched) => {
             Browser::bind(
                 launched,
                 SessionConfig {
                     webdriver_url: &ctx.webdriver_url,
-                    app_origin,
+                    app_origin: app_origin.clone(),
                     app: ctx.opts.app.clone(),
                     backend_uri: backend.uri(),
                     determinism: determinism.clone(),
@@ -115,7 +149,6 @@ pub(super) async fn replay(
             return SessionReport::error(&spec.id, &recording_path, ErrorKind::Infrastructure, msg);
         }
     };
-    let settings = ctx.opts.config.for_session(&spec.id, &rec.meta.tags);
     let mut artifacts = ctx.opts.out_dir.join(&spec.id);
     if pass > 1 {
         artifacts = artifacts.join(format!("replay-{pass}"));
@@ -133,7 +166,7 @@ pub(super) async fn replay(
         normalizer: Normalizer::new(&settings.normalize),
         settings,
     };
-    let outcome = run.steps(&rec, &determinism).await;
+    let outcome = run.steps(rec, &determinism).await;
     let checkpoints = std::mem::take(&mut run.checkpoints);
     *candidates = std::mem::take(&mut run.candidates);
     let mut steps = std::mem::take(&mut run.timeline);
@@ -256,14 +289,13 @@ struct Replay<'a> {
     ctx: &'a Context,
     spec: &'a SessionSpec,
     browser: &'a Browser,
-    checkpoints: Vec<crate::report::model::CheckpointReport>,
+    checkpoints: Vec<crate::model::CheckpointReport>,
     timeline: Vec<StepReport>,
     viewport: String,
     artifacts: PathBuf,
     candidates: Vec<Candidate>,
     backend: &'a MockBackend,
-    /// The suite's settings with this session's overrides applied.
-    settings: crate::config::SessionSettings,
+    settings: &'a SessionSettings,
     normalizer: Normalizer,
 }
 
