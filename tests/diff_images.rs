@@ -4,7 +4,7 @@
 //! installed (`npm ci --prefix bench` installs it from bench/package-lock.json).
 
 use image::{Rgba, RgbaImage};
-use reprise::compare::image::{decode_png, encode_png};
+use reprise::compare::png::{decode_png, encode_png};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;

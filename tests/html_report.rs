@@ -7,7 +7,8 @@ use fantoccini::actions::InputSource as _;
 use fantoccini::wd::WebDriverCompatibleCommand;
 use image::{Rgba, RgbaImage};
 use reprise::browser::driver::{find_chromium, open_session, Chromedriver};
-use reprise::compare::image::{compare_images, encode_png, ImageDiffOptions};
+use reprise::compare::image::{compare_images, ImageDiffOptions};
+use reprise::compare::png::encode_png;
 use reprise::mock::matching::Closest;
 use reprise::mock::UnmatchedRequest;
 use reprise::model::{
@@ -192,8 +193,8 @@ fn build_suite(suite: &Path) -> RunReport {
     let actual = page_png([207, 34, 46], true);
     write(suite, ".reprise/out/checkout/04-cart.png", &actual);
     let diff = compare_images(
-        &reprise::compare::image::decode_png(&page_png([9, 105, 218], false)).expect("decode"),
-        &reprise::compare::image::decode_png(&actual).expect("decode"),
+        &reprise::compare::png::decode_png(&page_png([9, 105, 218], false)).expect("decode"),
+        &reprise::compare::png::decode_png(&actual).expect("decode"),
         &ImageDiffOptions::default(),
     );
     write(

@@ -15,7 +15,8 @@
 //! match (same size, no differing pixel), 1 when they differ, 2 when an input cannot be read or
 //! is not a PNG, an argument is invalid, or the diff image cannot be written.
 use super::{exit, Failure};
-use crate::compare::image::{compare_images, decode_png, encode_png, ImageDiff, ImageDiffOptions};
+use crate::compare::image::{compare_images, ImageDiff, ImageDiffOptions};
+use crate::compare::png::{decode_png, encode_png};
 use image::RgbaImage;
 use std::path::{Path, PathBuf};
 

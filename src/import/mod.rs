@@ -13,6 +13,7 @@ pub mod chrome_recorder;
 mod dom;
 pub mod har;
 pub mod rrweb;
+mod selectors;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -183,7 +183,9 @@ impl StepLog {
             return;
         }
         self.checkpoints += 1;
-        let name = format!("{}-{}", page_label(&self.current_url), self.checkpoints);
+        // Already a slug, so the runner names the checkpoint's files after it unchanged.
+        let label = crate::recording::slug(&crate::recording::page_label(&self.current_url));
+        let name = format!("{label}-{}", self.checkpoints);
         self.steps.push(json!({
             "type": "customStep",
             "name": "checkpoint",
@@ -222,34 +224,6 @@ fn viewport_step((w, h, scale): (u32, u32, f64), at_ms: u64) -> Value {
         "isLandscape": w > h,
         "timestamp": at_ms,
     })
-}
-
-/// A short name for a page: the last path segment without extension, `index` for `/`.
-pub fn page_label(url: &str) -> String {
-    let seg = url::Url::parse(url)
-        .ok()
-        .and_then(|u| {
-            u.path_segments()
-                .and_then(|mut s| s.rfind(|p| !p.is_empty()).map(str::to_string))
-        })
-        .unwrap_or_default();
-    let stem = seg.split('.').next().unwrap_or("").to_string();
-    let clean: String = stem
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let clean = clean.trim_matches('-').to_string();
-    if clean.is_empty() {
-        "index".into()
-    } else {
-        clean
-    }
 }
 
 #[cfg(test)]
@@ -360,8 +334,9 @@ mod tests {
 
     #[test]
     fn page_labels() {
-        assert_eq!(page_label("https://a.test/"), "index");
-        assert_eq!(page_label("https://a.test/checkout.html?x=1"), "checkout");
-        assert_eq!(page_label("https://a.test/a/Order_Done/"), "order-done");
+        let label = |url: &str| crate::recording::slug(&crate::recording::page_label(url));
+        assert_eq!(label("https://a.test/"), "index");
+        assert_eq!(label("https://a.test/checkout.html?x=1"), "checkout");
+        assert_eq!(label("https://a.test/a/Order_Done/"), "order-done");
     }
 }

@@ -1115,7 +1115,7 @@ mod tests {
     #[test]
     fn embeds_pngs_and_shows_placeholders_for_missing_or_bogus_files() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let png = crate::compare::image::encode_png(&image::RgbaImage::new(2, 2)).expect("png");
+        let png = crate::compare::png::encode_png(&image::RgbaImage::new(2, 2)).expect("png");
         std::fs::create_dir_all(dir.path().join("snapshots/a")).expect("mkdir");
         std::fs::create_dir_all(dir.path().join("out/a")).expect("mkdir");
         std::fs::write(dir.path().join("snapshots/a/01-x.png"), &png).expect("write");

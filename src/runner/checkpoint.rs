@@ -7,6 +7,7 @@ use crate::baseline::{DomSnapshot, SessionSnapshots, SnapshotHeader};
 use crate::browser::Browser;
 use crate::capture::{Normalizer, SERIALIZE_JS};
 use crate::compare::image::{self, ImageDiffOptions};
+use crate::compare::png;
 use crate::compare::{compare_dom, DomDiff};
 use crate::fsutil::write_atomic;
 use crate::model::{CheckpointReport, CheckpointStatus};
@@ -113,7 +114,7 @@ pub(super) fn compare_pngs(
             diff_png: None,
         };
     }
-    let (Ok(a), Ok(b)) = (image::decode_png(baseline), image::decode_png(actual)) else {
+    let (Ok(a), Ok(b)) = (png::decode_png(baseline), png::decode_png(actual)) else {
         return failed;
     };
     let opts = ImageDiffOptions {
@@ -131,7 +132,7 @@ pub(super) fn compare_pngs(
         diff_pixels: d.diff_pixels,
         within_tolerance: within,
         diff_png: (d.diff_pixels > 0)
-            .then(|| image::encode_png(&d.diff_image).ok())
+            .then(|| png::encode_png(&d.diff_image).ok())
             .flatten(),
     }
 }

@@ -408,7 +408,7 @@ impl Replay<'_> {
                 last_had_checkpoint = true;
             } else if navigated {
                 let url = self.browser.current_url().await;
-                self.checkpoint(n, &page_label(&url)).await;
+                self.checkpoint(n, &recording::page_label(&url)).await;
                 last_had_checkpoint = true;
             }
         }
@@ -469,7 +469,7 @@ impl Replay<'_> {
     }
 
     async fn checkpoint(&mut self, step: usize, label: &str) {
-        let name = format!("{step:02}-{}", slug(label));
+        let name = recording::checkpoint_name(step, label);
         self.browser.settle(SNAPSHOT_QUIET_MS, SETTLE_MAX).await;
         self.browser.prepare_snapshot().await;
         let capture = Capture::take(self.browser, &self.normalizer, &self.viewport).await;
@@ -504,55 +504,5 @@ fn describe(kind: &StepKind) -> String {
         StepKind::Checkpoint { name } => name.clone().unwrap_or_default(),
         StepKind::Custom { name, .. } => name.clone(),
         other => first(other.selectors()),
-    }
-}
-
-/// A checkpoint label for a page: the last path segment without extension, `index` for `/`.
-fn page_label(url: &str) -> String {
-    let path = url::Url::parse(url)
-        .map(|u| u.path().to_string())
-        .unwrap_or_default();
-    let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
-    let stem = last.split('.').next().unwrap_or("");
-    if stem.is_empty() {
-        "index".into()
-    } else {
-        stem.into()
-    }
-}
-
-/// File-name-safe, lowercase, dash-separated.
-fn slug(s: &str) -> String {
-    let mut out = String::new();
-    for c in s.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('-') && !out.is_empty() {
-            out.push('-');
-        }
-    }
-    let out = out.trim_end_matches('-').to_string();
-    if out.is_empty() {
-        "checkpoint".into()
-    } else {
-        out.chars().take(60).collect()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn labels_and_slugs() {
-        assert_eq!(page_label("https://shop.test/"), "index");
-        assert_eq!(
-            page_label("https://shop.test/checkout.html?x=1"),
-            "checkout"
-        );
-        assert_eq!(page_label("https://shop.test/a/b/"), "b");
-        assert_eq!(slug("Results filtered!"), "results-filtered");
-        assert_eq!(slug("../../etc"), "etc");
-        assert_eq!(slug("***"), "checkpoint");
     }
 }
