@@ -11,4 +11,11 @@ if command -v npm >/dev/null 2>&1 && [ ! -d tests/grid/node_modules ]; then
 fi
 cargo fmt --all --check
 cargo clippy --all-targets --locked -- -D warnings
-cargo test --locked
+# Every test binary's tests share two threads (cargo-nextest, on these machines); without it,
+# `cargo test` runs the same tests, one binary after another.
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --locked --profile ci
+else
+  echo "reprise: cargo-nextest not found; running the tests with cargo test (slower)" >&2
+  cargo test --locked
+fi
