@@ -102,13 +102,21 @@ if (!window.__reprisePage) {
     }
     return found;
   };
+  // Puppeteer's `isVisible` (what its locators and @puppeteer/replay wait for): a non-empty
+  // box (`display: none` has none) and `visibility` neither hidden nor collapse. Opacity does
+  // not count: a custom checkbox is often an `opacity: 0` input under a styled label, and
+  // Puppeteer and Playwright click it.
   const visible = (el) => {
     if (!el.isConnected) return false;
     const st = getComputedStyle(el);
-    if (st.visibility === 'hidden' || st.display === 'none' || Number(st.opacity) === 0) return false;
+    if (st.visibility === 'hidden' || st.visibility === 'collapse') return false;
     const r = el.getBoundingClientRect();
     return r.width > 0 && r.height > 0;
   };
+  // Puppeteer's locators wait until a native form control has no `disabled` attribute; other
+  // elements (`aria-disabled` included) are always enabled for them.
+  const FORM_CONTROLS = ['BUTTON', 'INPUT', 'SELECT', 'TEXTAREA', 'OPTION', 'OPTGROUP'];
+  const enabled = (el) => !(FORM_CONTROLS.includes(el.nodeName) && el.hasAttribute('disabled'));
   window.__reprisePage = {
     // First alternative that yields an element wins. Returns {element, index} or null.
     find(alternatives) {
@@ -133,7 +141,7 @@ if (!window.__reprisePage) {
     notActionable(el) {
       if (!el.isConnected) return 'detached from the document';
       if (!visible(el)) return 'not visible';
-      if (el.disabled || el.getAttribute('aria-disabled') === 'true') return 'disabled';
+      if (!enabled(el)) return 'disabled';
       return '';
     },
     rect(el) { const r = el.getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; },
