@@ -36,6 +36,8 @@ pub struct NetworkLog {
     pub step: AtomicUsize,
     /// Sessions of attached page/iframe targets, with the id of their determinism script.
     documents: Mutex<Vec<(String, Option<String>)>>,
+    /// Page targets (the main page, popups) by target id, with their CDP session.
+    pages: Mutex<Vec<(String, String)>>,
 }
 
 impl NetworkLog {
@@ -53,6 +55,9 @@ pub struct Interceptor {
     pub log: Arc<NetworkLog>,
     /// The determinism script, as it stands now (its clock moves per step).
     pub script: Mutex<String>,
+    /// Emulation commands a new page (a popup) gets before it runs: the main page's device,
+    /// timezone and locale, by method.
+    pub new_pages: Mutex<Vec<(String, Value)>>,
 }
 
 /// Whether a paused request (`Fetch.requestPaused` parameters) reads one of the app's own
@@ -114,7 +119,9 @@ impl Interceptor {
                         }
                     }
                     "Target.attachedToTarget" => {
-                        tokio::spawn(async move { me.setup_target(ev.params).await });
+                        let mut params = ev.params;
+                        params["parentSession"] = json!(ev.session_id);
+                        tokio::spawn(async move { me.setup_target(params).await });
                     }
                     "Target.detachedFromTarget" => {
                         if let Some(s) = ev.params["sessionId"].as_str() {
@@ -179,7 +186,7 @@ impl Interceptor {
             )
             .await?;
         let session = v["sessionId"].as_str().unwrap_or_default().to_string();
-        self.setup_target(json!({ "sessionId": session, "targetInfo": { "type": "page", "targetId": target_id } }))
+        self.setup_target(json!({ "sessionId": session, "explicit": true, "targetInfo": { "type": "page", "targetId": target_id } }))
             .await;
         // The attach event may have started the same set-up first: wait until it is done.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
@@ -208,6 +215,33 @@ impl Interceptor {
         };
         let kind = params["targetInfo"]["type"].as_str().unwrap_or("");
         let s = Some(session);
+        // The browser-wide auto-attach also reports pages that were open before it (the
+        // driver's first tab, this session's own tab again, which `attach_page` sets up):
+        // those are left alone. A popup waits for the debugger until it is set up.
+        let explicit = params["explicit"] == true;
+        let popup = kind == "page" && !explicit && params["waitingForDebugger"] == true;
+        if kind == "page" && !explicit && !popup && ev_is_top_level(&params) {
+            return;
+        }
+        if kind == "page" {
+            if let Some(id) = params["targetInfo"]["targetId"].as_str() {
+                self.log
+                    .pages
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push((id.to_string(), session.to_string()));
+            }
+        }
+        if popup {
+            let commands = self
+                .new_pages
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
+            for (method, params) in commands {
+                let _ = self.cdp.send(&method, params, s).await;
+            }
+        }
         let _ = self
             .cdp
             .send(
@@ -292,6 +326,42 @@ impl Interceptor {
             if let Some(entry) = docs.iter_mut().find(|(id, _)| *id == session) {
                 entry.1 = id;
             }
+        }
+    }
+
+    /// Remembers an emulation command for pages opened from now on (popups).
+    pub fn for_new_pages(&self, method: &str, params: Value) {
+        let mut commands = self.new_pages.lock().unwrap_or_else(|p| p.into_inner());
+        commands.retain(|(m, _)| m != method);
+        commands.push((method.to_string(), params));
+    }
+
+    /// Sends a command to a page target by its id (a popup's window handle), or to the main
+    /// page for `None`.
+    pub async fn target_command(
+        &self,
+        target: Option<&str>,
+        method: &str,
+        params: Value,
+    ) -> Result<Value, super::cdp::CdpError> {
+        let Some(target) = target else {
+            return self.page_command(method, params).await;
+        };
+        let session = self
+            .log
+            .pages
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .rev()
+            .find(|(t, _)| t == target)
+            .map(|(_, s)| s.clone());
+        match session {
+            Some(s) => self.cdp.send(method, params, Some(&s)).await,
+            None => Err(super::cdp::CdpError::Command {
+                method: method.to_string(),
+                message: format!("the page `{target}` is not attached"),
+            }),
         }
     }
 
@@ -423,6 +493,12 @@ pub async fn ask_backend(
         return None;
     }
     Some(to_answer(resp).await)
+}
+
+/// Whether an attach event came from the browser-wide auto-attach (no parent session) rather
+/// than from a page's own (its iframes and workers).
+fn ev_is_top_level(params: &Value) -> bool {
+    params["parentSession"].is_null()
 }
 
 /// A response as reprise hands it to `Fetch.fulfillRequest`: status, headers, body.

@@ -137,12 +137,39 @@ if (!window.__reprisePage) {
       }
       return { count: 0, elements: [] };
     },
-    // Why an element cannot be acted on yet, or '' when it can.
-    notActionable(el) {
+    // Why an element cannot be acted on yet, or '' when it can. `mode`: 'inview' (a scroll
+    // target: it needs a box to scroll into view), 'hover' (visible), else a click or a
+    // change (visible and enabled).
+    notActionable(el, mode) {
       if (!el.isConnected) return 'detached from the document';
+      if (mode === 'inview') {
+        const r = el.getBoundingClientRect();
+        return r.width > 0 || r.height > 0 ? '' : 'not rendered (it has no box)';
+      }
       if (!visible(el)) return 'not visible';
-      if (!enabled(el)) return 'disabled';
+      if (mode !== 'hover' && !enabled(el)) return 'disabled';
       return '';
+    },
+    // @puppeteer/replay's `waitForElement` condition: the first alternative with matches
+    // gives the elements; their number compares with `count`, and every one of them has the
+    // `attributes` and (deeply) the `properties`. Answers {count, ok}.
+    waitState(alternatives, operator, count, attributes, properties) {
+      let els = [];
+      for (const chain of alternatives) {
+        try { els = resolve(chain); } catch (_) { els = []; }
+        if (els.length) break;
+      }
+      const n = els.length;
+      let ok = operator === '==' ? n === count : operator === '<=' ? n <= count : n >= count;
+      const deep = (want, got) => {
+        if (want === got) return true;
+        if ((want && !got) || (!want && got)) return false;
+        if (!(want instanceof Object) || !(got instanceof Object)) return false;
+        return Object.entries(want).every(([k, v]) => deep(v, got[k]));
+      };
+      if (ok && attributes) ok = els.every((e) => Object.entries(attributes).every(([k, v]) => e.getAttribute(k) === v));
+      if (ok && properties) ok = els.every((e) => deep(properties, e));
+      return { count: n, ok };
     },
     rect(el) { const r = el.getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; },
     visible,
