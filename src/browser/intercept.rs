@@ -233,14 +233,8 @@ impl Interceptor {
             }
         }
         if popup {
-            let commands = self
-                .new_pages
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .clone();
-            for (method, params) in commands {
-                let _ = self.cdp.send(&method, params, s).await;
-            }
+            self.setup_popup(session).await;
+            return;
         }
         let _ = self
             .cdp
@@ -288,6 +282,67 @@ impl Interceptor {
             }
         }
         self.cdp.follow_children_and_resume(s).await;
+    }
+
+    /// Sets up a new page (a popup, a new tab) that waits for the debugger. Its commands are
+    /// sent in order without waiting for each answer: a tab opened by a `target=_blank` link
+    /// answers the commands its renderer handles only once it runs, so waiting for them
+    /// before letting it run would stall until they time out.
+    async fn setup_popup(&self, session: &str) {
+        self.log
+            .documents
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((session.to_string(), None));
+        let source = self
+            .script
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let mut commands = vec![
+            (
+                "Fetch.enable".to_string(),
+                json!({ "patterns": [{ "urlPattern": "*", "requestStage": "Request" }] }),
+            ),
+            ("Page.enable".to_string(), json!({})),
+            (
+                "Page.addScriptToEvaluateOnNewDocument".to_string(),
+                json!({ "source": source }),
+            ),
+            ("Runtime.enable".to_string(), json!({})),
+        ];
+        commands.extend(
+            self.new_pages
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .iter()
+                .cloned(),
+        );
+        commands.push((
+            "Target.setAutoAttach".to_string(),
+            json!({ "autoAttach": true, "waitForDebuggerOnStart": true, "flatten": true }),
+        ));
+        commands.push(("Runtime.runIfWaitingForDebugger".to_string(), json!({})));
+        let answers = futures_util::future::join_all(
+            commands
+                .iter()
+                .map(|(method, params)| self.cdp.send(method, params.clone(), Some(session))),
+        )
+        .await;
+        let id = answers
+            .get(2)
+            .and_then(|a| a.as_ref().ok())
+            .and_then(|v| v["identifier"].as_str().map(str::to_string));
+        if let Some(entry) = self
+            .log
+            .documents
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter_mut()
+            .find(|(s, _)| s == session)
+        {
+            entry.1 = id;
+        }
     }
 
     /// Replaces the determinism script in every attached document target, for documents
@@ -444,8 +499,7 @@ impl Interceptor {
                 target.set_path(url.path());
                 target.set_query(url.query());
                 let m = reqwest::Method::from_bytes(method.as_bytes()).ok()?;
-                let resp = self.http.request(m, target).send().await.ok()?;
-                Some(to_answer(resp).await)
+                Some(fetch_app(&self.http, base, m, target).await)
             }
         }
     }
@@ -499,6 +553,61 @@ pub async fn ask_backend(
 /// than from a page's own (its iframes and workers).
 fn ev_is_top_level(params: &Value) -> bool {
     params["parentSession"].is_null()
+}
+
+/// How many redirects of the app's server reprise follows for one asset.
+pub const MAX_APP_REDIRECTS: usize = 10;
+
+/// Fetches an asset from the app's running server, following the server's redirects to
+/// itself (a preview server sends `/` to `/index.html` or `/about` to `/about/`, often as an
+/// absolute URL of its own address, which the page must not see: the page lives at the
+/// recorded origin). A redirect elsewhere is handed to the browser as it is; a chain longer
+/// than [`MAX_APP_REDIRECTS`] is answered with 508.
+pub async fn fetch_app(
+    http: &reqwest::Client,
+    base: &url::Url,
+    method: reqwest::Method,
+    target: url::Url,
+) -> Answer {
+    let bad_gateway = |why: String| {
+        (
+            502,
+            vec![("content-type".into(), "text/plain; charset=utf-8".into())],
+            why.into_bytes(),
+        )
+    };
+    let (mut method, mut target) = (method, target);
+    for _ in 0..=MAX_APP_REDIRECTS {
+        let resp = match http.request(method.clone(), target.clone()).send().await {
+            Ok(r) => r,
+            Err(e) => {
+                return bad_gateway(format!(
+                    "reprise: the app server did not answer `{target}`: {e}"
+                ))
+            }
+        };
+        let status = resp.status();
+        let next = status
+            .is_redirection()
+            .then(|| resp.headers().get("location"))
+            .flatten()
+            .and_then(|l| l.to_str().ok())
+            .and_then(|l| target.join(l).ok())
+            .filter(|n| n.origin() == base.origin());
+        let Some(next) = next else {
+            return to_answer(resp).await;
+        };
+        // As browsers do: 301/302/303 turn a POST into a GET, 307/308 keep the method.
+        if matches!(status.as_u16(), 301..=303) && method != reqwest::Method::HEAD {
+            method = reqwest::Method::GET;
+        }
+        target = next;
+    }
+    (
+        508,
+        vec![("content-type".into(), "text/plain; charset=utf-8".into())],
+        format!("reprise: the app server redirected more than {MAX_APP_REDIRECTS} times, last to `{target}`").into_bytes(),
+    )
 }
 
 /// A response as reprise hands it to `Fetch.fulfillRequest`: status, headers, body.
