@@ -36,6 +36,8 @@ pub struct NetworkLog {
     pub step: AtomicUsize,
     /// Sessions of attached page/iframe targets, with the id of their determinism script.
     documents: Mutex<Vec<(String, Option<String>)>>,
+    /// Page targets (the main page, popups) by target id, with their CDP session.
+    pages: Mutex<Vec<(String, String)>>,
 }
 
 impl NetworkLog {
@@ -53,6 +55,9 @@ pub struct Interceptor {
     pub log: Arc<NetworkLog>,
     /// The determinism script, as it stands now (its clock moves per step).
     pub script: Mutex<String>,
+    /// Emulation commands a new page (a popup) gets before it runs: the main page's device,
+    /// timezone and locale, by method.
+    pub new_pages: Mutex<Vec<(String, Value)>>,
 }
 
 /// Whether a paused request (`Fetch.requestPaused` parameters) reads one of the app's own
@@ -114,7 +119,9 @@ impl Interceptor {
                         }
                     }
                     "Target.attachedToTarget" => {
-                        tokio::spawn(async move { me.setup_target(ev.params).await });
+                        let mut params = ev.params;
+                        params["parentSession"] = json!(ev.session_id);
+                        tokio::spawn(async move { me.setup_target(params).await });
                     }
                     "Target.detachedFromTarget" => {
                         if let Some(s) = ev.params["sessionId"].as_str() {
@@ -179,7 +186,7 @@ impl Interceptor {
             )
             .await?;
         let session = v["sessionId"].as_str().unwrap_or_default().to_string();
-        self.setup_target(json!({ "sessionId": session, "targetInfo": { "type": "page", "targetId": target_id } }))
+        self.setup_target(json!({ "sessionId": session, "explicit": true, "targetInfo": { "type": "page", "targetId": target_id } }))
             .await;
         // The attach event may have started the same set-up first: wait until it is done.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
@@ -208,6 +215,27 @@ impl Interceptor {
         };
         let kind = params["targetInfo"]["type"].as_str().unwrap_or("");
         let s = Some(session);
+        // The browser-wide auto-attach also reports pages that were open before it (the
+        // driver's first tab, this session's own tab again, which `attach_page` sets up):
+        // those are left alone. A popup waits for the debugger until it is set up.
+        let explicit = params["explicit"] == true;
+        let popup = kind == "page" && !explicit && params["waitingForDebugger"] == true;
+        if kind == "page" && !explicit && !popup && ev_is_top_level(&params) {
+            return;
+        }
+        if kind == "page" {
+            if let Some(id) = params["targetInfo"]["targetId"].as_str() {
+                self.log
+                    .pages
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push((id.to_string(), session.to_string()));
+            }
+        }
+        if popup {
+            self.setup_popup(session).await;
+            return;
+        }
         let _ = self
             .cdp
             .send(
@@ -256,6 +284,67 @@ impl Interceptor {
         self.cdp.follow_children_and_resume(s).await;
     }
 
+    /// Sets up a new page (a popup, a new tab) that waits for the debugger. Its commands are
+    /// sent in order without waiting for each answer: a tab opened by a `target=_blank` link
+    /// answers the commands its renderer handles only once it runs, so waiting for them
+    /// before letting it run would stall until they time out.
+    async fn setup_popup(&self, session: &str) {
+        self.log
+            .documents
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((session.to_string(), None));
+        let source = self
+            .script
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let mut commands = vec![
+            (
+                "Fetch.enable".to_string(),
+                json!({ "patterns": [{ "urlPattern": "*", "requestStage": "Request" }] }),
+            ),
+            ("Page.enable".to_string(), json!({})),
+            (
+                "Page.addScriptToEvaluateOnNewDocument".to_string(),
+                json!({ "source": source }),
+            ),
+            ("Runtime.enable".to_string(), json!({})),
+        ];
+        commands.extend(
+            self.new_pages
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .iter()
+                .cloned(),
+        );
+        commands.push((
+            "Target.setAutoAttach".to_string(),
+            json!({ "autoAttach": true, "waitForDebuggerOnStart": true, "flatten": true }),
+        ));
+        commands.push(("Runtime.runIfWaitingForDebugger".to_string(), json!({})));
+        let answers = futures_util::future::join_all(
+            commands
+                .iter()
+                .map(|(method, params)| self.cdp.send(method, params.clone(), Some(session))),
+        )
+        .await;
+        let id = answers
+            .get(2)
+            .and_then(|a| a.as_ref().ok())
+            .and_then(|v| v["identifier"].as_str().map(str::to_string));
+        if let Some(entry) = self
+            .log
+            .documents
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter_mut()
+            .find(|(s, _)| s == session)
+        {
+            entry.1 = id;
+        }
+    }
+
     /// Replaces the determinism script in every attached document target, for documents
     /// created from now on (the clock moved).
     pub async fn update_script(&self, source: String) {
@@ -292,6 +381,42 @@ impl Interceptor {
             if let Some(entry) = docs.iter_mut().find(|(id, _)| *id == session) {
                 entry.1 = id;
             }
+        }
+    }
+
+    /// Remembers an emulation command for pages opened from now on (popups).
+    pub fn for_new_pages(&self, method: &str, params: Value) {
+        let mut commands = self.new_pages.lock().unwrap_or_else(|p| p.into_inner());
+        commands.retain(|(m, _)| m != method);
+        commands.push((method.to_string(), params));
+    }
+
+    /// Sends a command to a page target by its id (a popup's window handle), or to the main
+    /// page for `None`.
+    pub async fn target_command(
+        &self,
+        target: Option<&str>,
+        method: &str,
+        params: Value,
+    ) -> Result<Value, super::cdp::CdpError> {
+        let Some(target) = target else {
+            return self.page_command(method, params).await;
+        };
+        let session = self
+            .log
+            .pages
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .rev()
+            .find(|(t, _)| t == target)
+            .map(|(_, s)| s.clone());
+        match session {
+            Some(s) => self.cdp.send(method, params, Some(&s)).await,
+            None => Err(super::cdp::CdpError::Command {
+                method: method.to_string(),
+                message: format!("the page `{target}` is not attached"),
+            }),
         }
     }
 
@@ -374,8 +499,7 @@ impl Interceptor {
                 target.set_path(url.path());
                 target.set_query(url.query());
                 let m = reqwest::Method::from_bytes(method.as_bytes()).ok()?;
-                let resp = self.http.request(m, target).send().await.ok()?;
-                Some(to_answer(resp).await)
+                Some(fetch_app(&self.http, base, m, target).await)
             }
         }
     }
@@ -423,6 +547,67 @@ pub async fn ask_backend(
         return None;
     }
     Some(to_answer(resp).await)
+}
+
+/// Whether an attach event came from the browser-wide auto-attach (no parent session) rather
+/// than from a page's own (its iframes and workers).
+fn ev_is_top_level(params: &Value) -> bool {
+    params["parentSession"].is_null()
+}
+
+/// How many redirects of the app's server reprise follows for one asset.
+pub const MAX_APP_REDIRECTS: usize = 10;
+
+/// Fetches an asset from the app's running server, following the server's redirects to
+/// itself (a preview server sends `/` to `/index.html` or `/about` to `/about/`, often as an
+/// absolute URL of its own address, which the page must not see: the page lives at the
+/// recorded origin). A redirect elsewhere is handed to the browser as it is; a chain longer
+/// than [`MAX_APP_REDIRECTS`] is answered with 508.
+pub async fn fetch_app(
+    http: &reqwest::Client,
+    base: &url::Url,
+    method: reqwest::Method,
+    target: url::Url,
+) -> Answer {
+    let bad_gateway = |why: String| {
+        (
+            502,
+            vec![("content-type".into(), "text/plain; charset=utf-8".into())],
+            why.into_bytes(),
+        )
+    };
+    let (mut method, mut target) = (method, target);
+    for _ in 0..=MAX_APP_REDIRECTS {
+        let resp = match http.request(method.clone(), target.clone()).send().await {
+            Ok(r) => r,
+            Err(e) => {
+                return bad_gateway(format!(
+                    "reprise: the app server did not answer `{target}`: {e}"
+                ))
+            }
+        };
+        let status = resp.status();
+        let next = status
+            .is_redirection()
+            .then(|| resp.headers().get("location"))
+            .flatten()
+            .and_then(|l| l.to_str().ok())
+            .and_then(|l| target.join(l).ok())
+            .filter(|n| n.origin() == base.origin());
+        let Some(next) = next else {
+            return to_answer(resp).await;
+        };
+        // As browsers do: 301/302/303 turn a POST into a GET, 307/308 keep the method.
+        if matches!(status.as_u16(), 301..=303) && method != reqwest::Method::HEAD {
+            method = reqwest::Method::GET;
+        }
+        target = next;
+    }
+    (
+        508,
+        vec![("content-type".into(), "text/plain; charset=utf-8".into())],
+        format!("reprise: the app server redirected more than {MAX_APP_REDIRECTS} times, last to `{target}`").into_bytes(),
+    )
 }
 
 /// A response as reprise hands it to `Fetch.fulfillRequest`: status, headers, body.

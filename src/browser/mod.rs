@@ -4,6 +4,7 @@
 pub mod cdp;
 pub mod driver;
 mod environment;
+pub mod input;
 pub mod intercept;
 mod sink;
 pub mod steps;
@@ -15,7 +16,7 @@ pub use environment::Environment;
 use intercept::{AppSource, Interceptor, NetworkLog};
 use serde_json::{json, Value};
 use sink::Sink;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -82,6 +83,12 @@ pub struct Browser {
     context: Option<String>,
     /// Sessions this browser has served, this one included.
     sessions: usize,
+    /// The window (CDP target id) of the session's main page.
+    main_window: String,
+    /// The popup the current step acts on, when it is not the main page.
+    current_target: Mutex<Option<String>>,
+    /// The CDP modifier bits of the keys `keyDown` steps hold.
+    modifiers: AtomicU32,
 }
 
 /// A browser started ahead of the session that will use it: a fresh profile, its loopback
@@ -232,6 +239,7 @@ impl Browser {
                 http,
                 log: Arc::new(NetworkLog::default()),
                 script: Mutex::new(cfg.determinism.script()),
+                new_pages: Mutex::new(Vec::new()),
             });
             let task = intercept.clone().spawn(events);
             if let Err(e) = intercept.attach_page(&target).await {
@@ -239,9 +247,20 @@ impl Browser {
                 cdp.close();
                 return Err(infra(e.to_string()));
             }
-            Ok::<_, DriverError>((intercept, task, context))
+            // Popups and new tabs are pages of their own, not children of this one: the
+            // browser attaches each new page paused, so its interception is on before its
+            // first request.
+            let _ = cdp
+                .send(
+                    "Target.setAutoAttach",
+                    json!({ "autoAttach": true, "waitForDebuggerOnStart": true, "flatten": true,
+                            "filter": [{ "type": "page" }] }),
+                    None,
+                )
+                .await;
+            Ok::<_, DriverError>((intercept, task, context, target))
         };
-        let (intercept, task, context) = match setup.await {
+        let (intercept, task, context, main_window) = match setup.await {
             Ok(x) => x,
             Err(e) => {
                 let _ = client.close().await;
@@ -266,6 +285,9 @@ impl Browser {
             home,
             context,
             sessions: sessions + 1,
+            main_window,
+            current_target: Mutex::new(None),
+            modifiers: AtomicU32::new(0),
         };
         browser.apply_environment().await;
         Ok(browser)
@@ -330,6 +352,10 @@ impl Browser {
             .intercept
             .page_command("Emulation.setTimezoneOverride", json!({ "timezoneId": tz }))
             .await;
+        self.intercept
+            .for_new_pages("Emulation.setTimezoneOverride", json!({ "timezoneId": tz }));
+        self.intercept
+            .for_new_pages("Emulation.setLocaleOverride", json!({ "locale": locale }));
         let _ = self
             .intercept
             .page_command("Emulation.setLocaleOverride", json!({ "locale": locale }))
@@ -345,18 +371,19 @@ impl Browser {
         mobile: bool,
         touch: bool,
     ) -> Result<(), cdp::CdpError> {
+        let metrics = json!({ "width": width, "height": height, "deviceScaleFactor": scale, "mobile": mobile });
+        let touch = json!({ "enabled": touch });
         self.intercept
-            .page_command(
-                "Emulation.setDeviceMetricsOverride",
-                json!({ "width": width, "height": height, "deviceScaleFactor": scale, "mobile": mobile }),
-            )
+            .page_command("Emulation.setDeviceMetricsOverride", metrics.clone())
             .await?;
         self.intercept
-            .page_command(
-                "Emulation.setTouchEmulationEnabled",
-                json!({ "enabled": touch }),
-            )
+            .page_command("Emulation.setTouchEmulationEnabled", touch.clone())
             .await?;
+        // A popup opens with the same emulated device, so it renders the same in every run.
+        self.intercept
+            .for_new_pages("Emulation.setDeviceMetricsOverride", metrics);
+        self.intercept
+            .for_new_pages("Emulation.setTouchEmulationEnabled", touch);
         Ok(())
     }
 

@@ -102,13 +102,21 @@ if (!window.__reprisePage) {
     }
     return found;
   };
+  // Puppeteer's `isVisible` (what its locators and @puppeteer/replay wait for): a non-empty
+  // box (`display: none` has none) and `visibility` neither hidden nor collapse. Opacity does
+  // not count: a custom checkbox is often an `opacity: 0` input under a styled label, and
+  // Puppeteer and Playwright click it.
   const visible = (el) => {
     if (!el.isConnected) return false;
     const st = getComputedStyle(el);
-    if (st.visibility === 'hidden' || st.display === 'none' || Number(st.opacity) === 0) return false;
+    if (st.visibility === 'hidden' || st.visibility === 'collapse') return false;
     const r = el.getBoundingClientRect();
     return r.width > 0 && r.height > 0;
   };
+  // Puppeteer's locators wait until a native form control has no `disabled` attribute; other
+  // elements (`aria-disabled` included) are always enabled for them.
+  const FORM_CONTROLS = ['BUTTON', 'INPUT', 'SELECT', 'TEXTAREA', 'OPTION', 'OPTGROUP'];
+  const enabled = (el) => !(FORM_CONTROLS.includes(el.nodeName) && el.hasAttribute('disabled'));
   window.__reprisePage = {
     // First alternative that yields an element wins. Returns {element, index} or null.
     find(alternatives) {
@@ -129,12 +137,39 @@ if (!window.__reprisePage) {
       }
       return { count: 0, elements: [] };
     },
-    // Why an element cannot be acted on yet, or '' when it can.
-    notActionable(el) {
+    // Why an element cannot be acted on yet, or '' when it can. `mode`: 'inview' (a scroll
+    // target: it needs a box to scroll into view), 'hover' (visible), else a click or a
+    // change (visible and enabled).
+    notActionable(el, mode) {
       if (!el.isConnected) return 'detached from the document';
+      if (mode === 'inview') {
+        const r = el.getBoundingClientRect();
+        return r.width > 0 || r.height > 0 ? '' : 'not rendered (it has no box)';
+      }
       if (!visible(el)) return 'not visible';
-      if (el.disabled || el.getAttribute('aria-disabled') === 'true') return 'disabled';
+      if (mode !== 'hover' && !enabled(el)) return 'disabled';
       return '';
+    },
+    // @puppeteer/replay's `waitForElement` condition: the first alternative with matches
+    // gives the elements; their number compares with `count`, and every one of them has the
+    // `attributes` and (deeply) the `properties`. Answers {count, ok}.
+    waitState(alternatives, operator, count, attributes, properties) {
+      let els = [];
+      for (const chain of alternatives) {
+        try { els = resolve(chain); } catch (_) { els = []; }
+        if (els.length) break;
+      }
+      const n = els.length;
+      let ok = operator === '==' ? n === count : operator === '<=' ? n <= count : n >= count;
+      const deep = (want, got) => {
+        if (want === got) return true;
+        if ((want && !got) || (!want && got)) return false;
+        if (!(want instanceof Object) || !(got instanceof Object)) return false;
+        return Object.entries(want).every(([k, v]) => deep(v, got[k]));
+      };
+      if (ok && attributes) ok = els.every((e) => Object.entries(attributes).every(([k, v]) => e.getAttribute(k) === v));
+      if (ok && properties) ok = els.every((e) => deep(properties, e));
+      return { count: n, ok };
     },
     rect(el) { const r = el.getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; },
     visible,

@@ -1,12 +1,13 @@
-//! Performing one recorded step in the browser, the way a user would: wait for the target to
-//! be actionable (present, visible, enabled, not moving), trying selector alternatives in
-//! order, then act through WebDriver input actions so the page sees real trusted events.
+//! Performing one recorded step in the browser the way @puppeteer/replay does: wait for the
+//! target to be ready (Puppeteer's locator conditions: present, visible, enabled, in view,
+//! not moving), trying selector alternatives in order, then act with trusted CDP input at
+//! page coordinates (see [`super::input`]). The rules are in docs/recording-format.md.
 
-use super::Browser;
-use crate::recording::{ClickStep, MouseButton, Selector, Step, StepKind};
-use fantoccini::actions::{InputSource, KeyAction, KeyActions, MouseActions, PointerAction};
+use super::{input, Browser};
+use crate::recording::{ClickStep, Selector, Step, StepKind};
 use fantoccini::elements::{Element, ElementRef};
 use serde_json::{json, Value};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 /// Why a step could not be performed: makes the session `broken`.
@@ -48,31 +49,151 @@ struct Target {
 }
 
 impl Browser {
-    /// Performs a step; the caller settles the page afterwards.
+    /// Performs a step; the caller settles the page afterwards. A step with a `target` other
+    /// than `main` acts in the page (a popup or a new tab) whose URL is the target, as
+    /// @puppeteer/replay finds it; WebDriver is back on the main page when it returns.
     pub async fn perform(&self, step: &Step, timeout: Duration) -> Result<(), StepError> {
+        if step.target.is_empty() || step.target == "main" {
+            return self.perform_in_page(step, timeout).await;
+        }
+        let handle = self.enter_target(&step.target, timeout).await?;
+        *self.lock_current() = Some(handle.clone());
+        let result = if matches!(step.kind, StepKind::Close) {
+            self.client
+                .close_window()
+                .await
+                .map_err(|e| StepError::new(format!("cannot close `{}`: {e}", step.target)))
+        } else {
+            self.perform_in_page(step, timeout).await
+        };
+        *self.lock_current() = None;
+        let main = fantoccini::wd::WindowHandle::try_from(self.main_window.clone())
+            .map_err(|e| StepError::new(format!("the main page's window: {e}")))?;
+        self.client
+            .switch_to_window(main)
+            .await
+            .map_err(|e| StepError::new(format!("cannot return to the main page: {e}")))?;
+        result
+    }
+
+    async fn perform_in_page(&self, step: &Step, timeout: Duration) -> Result<(), StepError> {
         self.enter_frames(&step.frame).await?;
-        let result = self.perform_in_frame(&step.kind, timeout).await;
-        if !step.frame.is_empty() {
-            for _ in &step.frame {
-                let _ = self.client.enter_parent_frame().await;
-            }
+        let result = self
+            .perform_in_frame(&step.kind, &step.frame, timeout)
+            .await;
+        for _ in &step.frame {
+            let _ = self.client.enter_parent_frame().await;
         }
         result
     }
 
+    fn lock_current(&self) -> std::sync::MutexGuard<'_, Option<String>> {
+        self.current_target
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Switches WebDriver to the window whose URL is `url`, waiting for it to open.
+    async fn enter_target(&self, url: &str, timeout: Duration) -> Result<String, StepError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Ok(handles) = self.client.windows().await {
+                for h in handles {
+                    let id = String::from(h.clone());
+                    if id == self.main_window || id == self.home {
+                        continue;
+                    }
+                    if self.client.switch_to_window(h).await.is_err() {
+                        continue;
+                    }
+                    let here = self.client.current_url().await.map(|u| u.to_string());
+                    if here.is_ok_and(|u| u == url) {
+                        return Ok(id);
+                    }
+                }
+            }
+            if let Ok(main) = fantoccini::wd::WindowHandle::try_from(self.main_window.clone()) {
+                let _ = self.client.switch_to_window(main).await;
+            }
+            if Instant::now() > deadline {
+                return Err(StepError::new(format!(
+                    "no page at `{url}` (the step's `target`) opened within {} ms",
+                    timeout.as_millis()
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     async fn enter_frames(&self, frames: &[u32]) -> Result<(), StepError> {
-        for &f in frames {
-            let index = u16::try_from(f)
-                .map_err(|_| StepError::new(format!("frame index {f} is too large")))?;
-            self.client
-                .enter_frame(index)
-                .await
-                .map_err(|e| StepError::new(format!("cannot enter frame {f}: {e}")))?;
+        for (depth, &f) in frames.iter().enumerate() {
+            let entered = match u16::try_from(f) {
+                Ok(index) => self
+                    .client
+                    .enter_frame(index)
+                    .await
+                    .map_err(|e| e.to_string()),
+                Err(_) => Err("the index is too large".to_string()),
+            };
+            if let Err(e) = entered {
+                for _ in 0..depth {
+                    let _ = self.client.enter_parent_frame().await;
+                }
+                return Err(StepError::new(format!(
+                    "cannot enter frame {f} of the step's `frame` {frames:?}: {e}"
+                )));
+            }
         }
         Ok(())
     }
 
-    async fn perform_in_frame(&self, kind: &StepKind, timeout: Duration) -> Result<(), StepError> {
+    /// Where the top-left of the innermost frame's viewport is in the page's viewport: input
+    /// is dispatched to the page, at page coordinates. Measured from the top down (WebDriver
+    /// ends inside the innermost frame again); a cross-origin frame is found by comparing
+    /// window proxies, which works across origins.
+    async fn frame_origin(&self, frames: &[u32]) -> Result<(f64, f64), StepError> {
+        if frames.is_empty() {
+            return Ok((0.0, 0.0));
+        }
+        for _ in frames {
+            let _ = self.client.enter_parent_frame().await;
+        }
+        let (mut x, mut y) = (0.0, 0.0);
+        let mut error = None;
+        for (depth, &f) in frames.iter().enumerate() {
+            if error.is_none() {
+                match self.client.execute(FRAME_ORIGIN_JS, vec![json!(f)]).await {
+                    Ok(v) if v.is_array() => {
+                        x += v[0].as_f64().unwrap_or(0.0);
+                        y += v[1].as_f64().unwrap_or(0.0);
+                    }
+                    Ok(_) => error = Some(format!("frame {f} has no element in its parent")),
+                    Err(e) => error = Some(e.to_string()),
+                }
+            }
+            let index = u16::try_from(f).unwrap_or(u16::MAX);
+            if let Err(e) = self.client.enter_frame(index).await {
+                for _ in 0..depth {
+                    let _ = self.client.enter_parent_frame().await;
+                }
+                // Back where the caller expects to be is impossible: say so.
+                return Err(StepError::new(format!("cannot enter frame {f} again: {e}")));
+            }
+        }
+        match error {
+            None => Ok((x, y)),
+            Some(e) => Err(StepError::new(format!(
+                "cannot place frame {frames:?} in the page: {e}"
+            ))),
+        }
+    }
+
+    async fn perform_in_frame(
+        &self,
+        kind: &StepKind,
+        frames: &[u32],
+        timeout: Duration,
+    ) -> Result<(), StepError> {
         match kind {
             StepKind::SetViewport {
                 width,
@@ -96,70 +217,74 @@ impl Browser {
                 .goto(url)
                 .await
                 .map_err(|e| StepError::new(format!("cannot navigate to `{url}`: {e}"))),
-            StepKind::Click(c) => self.click(c, 1, timeout).await,
-            StepKind::DoubleClick(c) => self.click(c, 2, timeout).await,
+            StepKind::Click(c) => self.click(c, 1, frames, timeout).await,
+            StepKind::DoubleClick(c) => self.click(c, 2, frames, timeout).await,
             StepKind::Hover { selectors } => {
-                let t = self.actionable(selectors, timeout).await?;
-                let mouse = MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
-                    element: t.element,
-                    duration: None,
-                    x: 0.0,
-                    y: 0.0,
-                });
-                self.client
-                    .perform_actions(mouse)
-                    .await
-                    .map_err(|e| StepError::new(format!("hover failed: {e}")))
+                let t = self
+                    .wait_for_target(selectors, timeout, Mode::Hover)
+                    .await?;
+                let (x, y) = self.point(&t, frames, None).await?;
+                self.mouse("mouseMoved", x, y, "none", 0, 0).await
             }
             StepKind::Change { selectors, value } => self.change(selectors, value, timeout).await,
             StepKind::KeyDown { key } => self.key(key, true).await,
             StepKind::KeyUp { key } => self.key(key, false).await,
             StepKind::Scroll { selectors, x, y } => {
-                if selectors.is_empty() {
+                let scrolled = if selectors.is_empty() {
                     self.js(
-                        "window.scrollTo(arguments[0], arguments[1]);",
+                        "window.scroll(arguments[0], arguments[1]);",
                         vec![json!(x), json!(y)],
                     )
                     .await
-                    .map(|_| ())
-                    .map_err(|e| StepError::new(format!("scroll failed: {e}")))
                 } else {
-                    let t = self.present(selectors, timeout).await?;
+                    let t = self
+                        .wait_for_target(selectors, timeout, Mode::InView)
+                        .await?;
                     self.js(
-                        "arguments[0].scrollTo(arguments[1], arguments[2]);",
-                        vec![
-                            serde_json::to_value(&t.element).unwrap_or(Value::Null),
-                            json!(x),
-                            json!(y),
-                        ],
+                        "arguments[0].scrollTop = arguments[2]; arguments[0].scrollLeft = arguments[1];",
+                        vec![element_arg(&t.element), json!(x), json!(y)],
                     )
                     .await
+                };
+                scrolled
                     .map(|_| ())
                     .map_err(|e| StepError::new(format!("scroll failed: {e}")))
-                }
             }
             StepKind::WaitForElement {
                 selectors,
                 operator,
                 count,
                 visible,
-                ..
+                attributes,
+                properties,
             } => {
+                // `visible: false` inverts the step (the Recorder's schema): it waits until
+                // the condition no longer holds, e.g. until a spinner is gone.
+                let want = visible.unwrap_or(true);
+                let attributes = if attributes.is_empty() {
+                    Value::Null
+                } else {
+                    json!(attributes)
+                };
                 let deadline = Instant::now() + timeout;
                 let mut polls = 0u32;
-                let mut last;
+                let mut last = 0u64;
                 loop {
                     let v = self
                         .js(
-                            "return __reprisePage.count(arguments[0], arguments[1]).count;",
-                            vec![alternatives_js(selectors), json!(visible)],
+                            "return __reprisePage.waitState(arguments[0], arguments[1], arguments[2], arguments[3], arguments[4]);",
+                            vec![
+                                alternatives_js(selectors),
+                                json!(operator.as_str()),
+                                json!(count),
+                                attributes.clone(),
+                                properties.clone(),
+                            ],
                         )
                         .await
-                        .ok()
-                        .and_then(|v| v.as_u64())
-                        .unwrap_or(0);
-                    last = u32::try_from(v).unwrap_or(u32::MAX);
-                    if operator.holds(last, *count) {
+                        .unwrap_or(Value::Null);
+                    last = v["count"].as_u64().unwrap_or(last);
+                    if v["ok"].as_bool() == Some(want) {
                         return Ok(());
                     }
                     if Instant::now() > deadline {
@@ -167,12 +292,26 @@ impl Browser {
                     }
                     self.wait_a_moment(&mut polls).await;
                 }
-                Err(StepError {
-                    message: format!(
-                        "expected {} {count} matching element(s), found {last} after {} ms",
-                        operator.as_str(),
+                let mut expected = format!("{} {count} matching element(s)", operator.as_str());
+                if !attributes.is_null() {
+                    expected.push_str(&format!(" with attributes {attributes}"));
+                }
+                if !properties.is_null() {
+                    expected.push_str(&format!(" with properties {properties}"));
+                }
+                let message = if want {
+                    format!(
+                        "expected {expected}, found {last} after {} ms",
                         timeout.as_millis()
-                    ),
+                    )
+                } else {
+                    format!(
+                        "expected no longer {expected} (`visible: false`), still {last} after {} ms",
+                        timeout.as_millis()
+                    )
+                };
+                Err(StepError {
+                    message,
                     selectors: selectors.iter().map(ToString::to_string).collect(),
                 })
             }
@@ -218,114 +357,172 @@ impl Browser {
         }
     }
 
-    async fn click(&self, c: &ClickStep, times: usize, timeout: Duration) -> Result<(), StepError> {
-        let t = self.actionable(&c.selectors, timeout).await?;
-        let [_, _, w, h] = t.rect;
-        // The Recorder's offsets are from the element's top-left; WebDriver's from its centre.
-        // An offset outside the element's current box (it was resized) falls back to the centre.
-        let inside = c.offset_x >= 0.0 && c.offset_x < w && c.offset_y >= 0.0 && c.offset_y < h;
-        let (dx, dy) = if inside {
-            (
-                (c.offset_x - w / 2.0).trunc(),
-                (c.offset_y - h / 2.0).trunc(),
-            )
-        } else {
-            (0.0, 0.0)
+    /// The page point a pointer step acts on: the recorded offset from the element's
+    /// top-left when it lies inside the element's box, else the box's centre.
+    async fn point(
+        &self,
+        t: &Target,
+        frames: &[u32],
+        offset: Option<(f64, f64)>,
+    ) -> Result<(f64, f64), StepError> {
+        let [x, y, w, h] = t.rect;
+        let (dx, dy) = match offset {
+            Some((ox, oy)) if ox >= 0.0 && ox < w && oy >= 0.0 && oy < h => (ox, oy),
+            _ => (w / 2.0, h / 2.0),
         };
-        let button = match c.button {
-            MouseButton::Primary => 0,
-            MouseButton::Auxiliary => 1,
-            MouseButton::Secondary => 2,
-            MouseButton::Back => 3,
-            MouseButton::Forward => 4,
-        };
-        let mut mouse = MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
-            element: t.element,
-            duration: None,
-            x: dx,
-            y: dy,
-        });
-        for _ in 0..times {
-            mouse = mouse
-                .then(PointerAction::Down { button })
-                .then(PointerAction::Up { button });
-        }
-        self.client
-            .perform_actions(mouse)
+        let (fx, fy) = self.frame_origin(frames).await?;
+        Ok((fx + x + dx, fy + y + dy))
+    }
+
+    /// A CDP command to the page the step acts on (a popup, or the main page).
+    async fn page_input(&self, method: &str, params: Value) -> Result<Value, StepError> {
+        let target = self.lock_current().clone();
+        self.intercept
+            .target_command(target.as_deref(), method, params)
             .await
-            .map_err(|e| StepError::new(format!("click failed: {e}")))?;
-        let _ = self.client.release_actions().await;
+            .map_err(|e| StepError::new(format!("input failed: {e}")))
+    }
+
+    async fn mouse(
+        &self,
+        kind: &str,
+        x: f64,
+        y: f64,
+        button: &str,
+        buttons: u32,
+        clicks: u32,
+    ) -> Result<(), StepError> {
+        let modifiers = self.modifiers.load(Ordering::SeqCst);
+        self.page_input(
+            "Input.dispatchMouseEvent",
+            json!({ "type": kind, "x": x, "y": y, "button": button, "buttons": buttons,
+                    "clickCount": clicks, "modifiers": modifiers, "pointerType": "mouse" }),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    async fn click(
+        &self,
+        c: &ClickStep,
+        times: u32,
+        frames: &[u32],
+        timeout: Duration,
+    ) -> Result<(), StepError> {
+        let t = self
+            .wait_for_target(&c.selectors, timeout, Mode::Actionable)
+            .await?;
+        let (x, y) = self
+            .point(&t, frames, Some((c.offset_x, c.offset_y)))
+            .await?;
+        let hold = c.duration_ms.map(Duration::from_millis);
+        if c.device_type.as_deref() == Some("touch") {
+            let modifiers = self.modifiers.load(Ordering::SeqCst);
+            for _ in 0..times {
+                self.page_input(
+                    "Input.dispatchTouchEvent",
+                    json!({ "type": "touchStart", "modifiers": modifiers,
+                            "touchPoints": [{ "x": x, "y": y, "radiusX": 0.5, "radiusY": 0.5, "force": 0.5, "id": 0 }] }),
+                )
+                .await?;
+                if let Some(d) = hold {
+                    tokio::time::sleep(d).await;
+                }
+                self.page_input(
+                    "Input.dispatchTouchEvent",
+                    json!({ "type": "touchEnd", "modifiers": modifiers, "touchPoints": [] }),
+                )
+                .await?;
+            }
+            return Ok(());
+        }
+        let (button, bit) = input::mouse_button(c.button);
+        self.mouse("mouseMoved", x, y, "none", 0, 0).await?;
+        for n in 1..=times {
+            self.mouse("mousePressed", x, y, button, bit, n).await?;
+            if let Some(d) = hold {
+                tokio::time::sleep(d).await;
+            }
+            self.mouse("mouseReleased", x, y, button, 0, n).await?;
+        }
         Ok(())
     }
 
+    /// Fills a field as Puppeteer's `Locator.fill` does: a select or an input a keyboard
+    /// cannot type into (date, color, range, …) gets its value set with `input` and `change`
+    /// events; a text field or a contenteditable is typed into, only the missing end when it
+    /// already holds the start of the value, else over its selected content.
     async fn change(
         &self,
         selectors: &[Selector],
         value: &str,
         timeout: Duration,
     ) -> Result<(), StepError> {
-        let t = self.actionable(selectors, timeout).await?;
-        let el = serde_json::to_value(&t.element).unwrap_or(Value::Null);
-        // Selects, and inputs a keyboard cannot type into (date, color, range), get their value
-        // set directly with the events a user's change would fire.
-        let direct = self
-            .js(
-                "const el = arguments[0]; const v = arguments[1]; const t = (el.type || '').toLowerCase();\
-                 if (el.tagName === 'SELECT' || ['date','datetime-local','month','week','time','color','range','file'].includes(t)) {\
-                   el.value = v; el.dispatchEvent(new Event('input', {bubbles: true})); el.dispatchEvent(new Event('change', {bubbles: true})); return 'done'; }\
-                 if (el.value === v) return 'done';\
-                 if (v.startsWith(el.value || '')) return 'append';\
-                 return 'replace';",
-                vec![el, json!(value)],
-            )
+        let t = self
+            .wait_for_target(selectors, timeout, Mode::Actionable)
+            .await?;
+        let how = self
+            .js(FILL_JS, vec![element_arg(&t.element), json!(value)])
             .await
             .map_err(|e| StepError::new(format!("change failed: {e}")))?;
-        let typed = match direct.as_str() {
+        let typed = match how["action"].as_str() {
             Some("done") => return Ok(()),
-            Some("append") => {
-                let current = t
-                    .element
-                    .prop("value")
-                    .await
-                    .ok()
-                    .flatten()
-                    .unwrap_or_default();
-                value.get(current.len()..).unwrap_or(value).to_string()
+            Some("type") => how["text"].as_str().unwrap_or(value).to_string(),
+            Some("clear") => {
+                return self.press("Backspace").await;
             }
             _ => {
-                // Select the old text so typing replaces it, as a user would; WebDriver's
-                // `clear` would also blur the field and fire `change` early.
-                self.js(
-                    "const el = arguments[0]; el.focus(); if (el.select) el.select(); else document.execCommand('selectAll');",
-                    vec![serde_json::to_value(&t.element).unwrap_or(Value::Null)],
-                )
-                .await
-                .map_err(|e| StepError::new(format!("change failed: {e}")))?;
-                if value.is_empty() {
-                    "\u{E003}".to_string()
-                } else {
-                    value.to_string()
-                }
+                return Err(StepError::new(
+                    "the element cannot be filled in: it is not an input, a select, a textarea or contenteditable",
+                ))
             }
         };
-        t.element
-            .send_keys(&typed)
-            .await
-            .map_err(|e| StepError::new(format!("typing failed: {e}")))
+        self.type_text(&typed).await
     }
 
+    /// Types text into the focused element, a key press per character (`Input.insertText`
+    /// for a character no key types), like Puppeteer's `keyboard.type`.
+    async fn type_text(&self, text: &str) -> Result<(), StepError> {
+        for c in text.chars() {
+            let name = c.to_string();
+            let shift = self.modifiers.load(Ordering::SeqCst) & 8 != 0;
+            match input::key_definition(&name, shift) {
+                Some(k) if !k.code.is_empty() => {
+                    self.press(&name).await?;
+                }
+                _ => {
+                    self.page_input("Input.insertText", json!({ "text": name }))
+                        .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn press(&self, key: &str) -> Result<(), StepError> {
+        self.key(key, true).await?;
+        self.key(key, false).await
+    }
+
+    /// Presses or releases a key; modifiers stay held for later keys and pointer events
+    /// until their `keyUp`, as in Puppeteer.
     async fn key(&self, key: &str, down: bool) -> Result<(), StepError> {
-        let value =
-            webdriver_key(key).ok_or_else(|| StepError::new(format!("unknown key `{key}`")))?;
-        let action = if down {
-            KeyAction::Down { value }
-        } else {
-            KeyAction::Up { value }
-        };
-        self.client
-            .perform_actions(KeyActions::new("keyboard".into()).then(action))
-            .await
-            .map_err(|e| StepError::new(format!("key `{key}` failed: {e}")))
+        let held = self.modifiers.load(Ordering::SeqCst);
+        let k = input::key_definition(key, held & 8 != 0).ok_or_else(|| {
+            StepError::new(format!(
+                "unknown key `{key}`: expected a key name of Puppeteer's US keyboard layout"
+            ))
+        })?;
+        let bit = input::modifier_bit(&k.key);
+        let modifiers = if down { held | bit } else { held & !bit };
+        self.modifiers.store(modifiers, Ordering::SeqCst);
+        self.page_input(
+            "Input.dispatchKeyEvent",
+            input::key_event(&k, down, modifiers),
+        )
+        .await
+        .map(|_| ())
+        .map_err(|e| StepError::new(format!("key `{key}`: {}", e.message)))
     }
 
     /// Pauses between polls of a waiting step; every few polls on an idle page, lets the
@@ -338,29 +535,13 @@ impl Browser {
         tokio::time::sleep(Duration::from_millis(40)).await;
     }
 
-    /// The first alternative that yields an element, present in the document.
-    async fn present(
-        &self,
-        selectors: &[Selector],
-        timeout: Duration,
-    ) -> Result<Target, StepError> {
-        self.wait_for_target(selectors, timeout, false).await
-    }
-
-    /// The first alternative that yields an element that is visible, enabled and not moving.
-    async fn actionable(
-        &self,
-        selectors: &[Selector],
-        timeout: Duration,
-    ) -> Result<Target, StepError> {
-        self.wait_for_target(selectors, timeout, true).await
-    }
-
+    /// The first alternative that yields an element ready for `mode`, scrolled into view
+    /// and not moving (see [`Mode`]).
     async fn wait_for_target(
         &self,
         selectors: &[Selector],
         timeout: Duration,
-        actionable: bool,
+        mode: Mode,
     ) -> Result<Target, StepError> {
         let deadline = Instant::now() + timeout;
         let mut polls = 0u32;
@@ -371,7 +552,7 @@ impl Browser {
                     TARGET_JS,
                     vec![
                         alternatives_js(selectors),
-                        json!(actionable),
+                        json!(mode.as_str()),
                         json!(STABLE_WAIT_MS),
                     ],
                 )
@@ -407,6 +588,67 @@ impl Browser {
     }
 }
 
+/// What a step needs of its element before it acts (Puppeteer's locator conditions).
+#[derive(Debug, Clone, Copy)]
+enum Mode {
+    /// `scroll`: rendered (a box), scrolled into view, not moving.
+    InView,
+    /// `hover`: visible, scrolled into view, not moving.
+    Hover,
+    /// `click`, `doubleClick`, `change`: visible, enabled, scrolled into view, not moving.
+    Actionable,
+}
+
+impl Mode {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::InView => "inview",
+            Self::Hover => "hover",
+            Self::Actionable => "actionable",
+        }
+    }
+}
+
+fn element_arg(element: &Element) -> Value {
+    serde_json::to_value(element).unwrap_or(Value::Null)
+}
+
+/// The content-box origin of child frame `arguments[0]` of this document, in this
+/// document's viewport.
+const FRAME_ORIGIN_JS: &str = "const w = window.frames[arguments[0]];\
+    const f = w && Array.from(document.querySelectorAll('iframe, frame')).find((e) => e.contentWindow === w);\
+    if (!f) return null;\
+    const r = f.getBoundingClientRect(); const cs = getComputedStyle(f);\
+    return [r.left + f.clientLeft + parseFloat(cs.paddingLeft || '0'), r.top + f.clientTop + parseFloat(cs.paddingTop || '0')];";
+
+/// Decides how to fill a field and prepares it: `done` (a value set directly, or already
+/// there), `type` with the text to type (the caret at the end of what stays, or the old
+/// content selected so typing replaces it), `clear` (select all: one Backspace empties it),
+/// or `unknown`.
+const FILL_JS: &str = "const [el, v] = arguments;\
+    const TYPEABLE = ['textarea', 'text', 'url', 'tel', 'search', 'password', 'number', 'email'];\
+    const fire = () => { el.dispatchEvent(new Event('input', { bubbles: true })); el.dispatchEvent(new Event('change', { bubbles: true })); };\
+    if (el instanceof HTMLSelectElement) {\
+      for (const o of el.options) o.selected = o.value === v;\
+      if (!el.multiple && el.value !== v) el.value = v;\
+      fire(); return { action: 'done' };\
+    }\
+    const editable = !(el instanceof HTMLInputElement) && !(el instanceof HTMLTextAreaElement) && el.isContentEditable;\
+    const typeable = el instanceof HTMLTextAreaElement || (el instanceof HTMLInputElement && TYPEABLE.includes(el.type));\
+    if (el instanceof HTMLInputElement && !typeable) { el.focus(); el.value = v; fire(); return { action: 'done' }; }\
+    if (!typeable && !editable) return { action: 'unknown' };\
+    const current = editable ? el.innerText : el.value;\
+    el.focus();\
+    if (current === v) return { action: 'done' };\
+    if (v.startsWith(current)) {\
+      if (editable) { const r = document.createRange(); r.selectNodeContents(el); r.collapse(false); const s = getSelection(); s.removeAllRanges(); s.addRange(r); }\
+      else { el.value = ''; el.value = current; }\
+      return { action: 'type', text: v.slice(current.length) };\
+    }\
+    if (editable) { const r = document.createRange(); r.selectNodeContents(el); const s = getSelection(); s.removeAllRanges(); s.addRange(r); }\
+    else if (el.select) el.select();\
+    return v === '' ? { action: 'clear' } : { action: 'type', text: v };";
+
 /// When nothing asynchronous is outstanding in the page (no request, no short real timer, no
 /// image or font loading), nothing can move an element between two measurements: animations
 /// and transitions are off, and `requestAnimationFrame` and longer timers run on the virtual
@@ -414,14 +656,15 @@ impl Browser {
 /// this long (real ms, a rendering frame or two) and must be the same.
 const STABLE_WAIT_MS: u64 = 25;
 
-/// Finds the first alternative with an element; when actionable is asked for, checks it is
-/// visible, enabled and not moving, and scrolls it into view. One round trip: the stability
-/// check (Playwright's "stable" box across frames) waits inside the page instead of between
-/// two polls, which cost a 40 ms pause and a second script on every click.
-const TARGET_JS: &str = "const [sels, actionable, waitMs] = arguments; const done = arguments[arguments.length - 1];\
+/// Finds the first alternative with an element, checks it is ready for the step's mode
+/// (`arguments[1]`), scrolls it to the centre of the view and checks it is not moving. One
+/// round trip: the stability check (Puppeteer's box compared across frames) waits inside the
+/// page instead of between two polls, which cost a 40 ms pause and a second script on every
+/// click.
+const TARGET_JS: &str = "const [sels, mode, waitMs] = arguments; const done = arguments[arguments.length - 1];\
     const r = __reprisePage.find(sels);\
     if (!r) return done({ state: 'missing' });\
-    const why = actionable ? __reprisePage.notActionable(r.element) : '';\
+    const why = __reprisePage.notActionable(r.element, mode);\
     if (why) return done({ state: why, index: r.index });\
     r.element.scrollIntoView({ block: 'center', inline: 'center' });\
     const first = __reprisePage.rect(r.element);\
@@ -430,7 +673,7 @@ const TARGET_JS: &str = "const [sels, actionable, waitMs] = arguments; const don
     const idle = s && !s.state.pending && !s.state.timers\
       && (!document.fonts || document.fonts.status === 'loaded')\
       && Array.from(document.images).every((i) => i.complete);\
-    if (!actionable || idle) return ok(first);\
+    if (idle) return ok(first);\
     const later = (s && s.realTimeout) || setTimeout;\
     later(() => {\
       if (!r.element.isConnected) return done({ state: 'missing' });\
@@ -441,64 +684,4 @@ const TARGET_JS: &str = "const [sels, actionable, waitMs] = arguments; const don
 fn rect_of(v: &Value) -> [f64; 4] {
     let g = |i: usize| v[i].as_f64().unwrap_or(0.0);
     [g(0), g(1), g(2), g(3)]
-}
-
-/// Maps a key name as Puppeteer and the Recorder write it to WebDriver's code point.
-pub fn webdriver_key(key: &str) -> Option<char> {
-    let special = match key {
-        "Cancel" => '\u{E001}',
-        "Help" => '\u{E002}',
-        "Backspace" => '\u{E003}',
-        "Tab" => '\u{E004}',
-        "Clear" => '\u{E005}',
-        "Enter" | "NumpadEnter" => '\u{E007}',
-        "Shift" | "ShiftLeft" => '\u{E008}',
-        "Control" | "ControlLeft" => '\u{E009}',
-        "Alt" | "AltLeft" => '\u{E00A}',
-        "Pause" => '\u{E00B}',
-        "Escape" => '\u{E00C}',
-        "Space" => ' ',
-        "PageUp" => '\u{E00E}',
-        "PageDown" => '\u{E00F}',
-        "End" => '\u{E010}',
-        "Home" => '\u{E011}',
-        "ArrowLeft" => '\u{E012}',
-        "ArrowUp" => '\u{E013}',
-        "ArrowRight" => '\u{E014}',
-        "ArrowDown" => '\u{E015}',
-        "Insert" => '\u{E016}',
-        "Delete" => '\u{E017}',
-        "Meta" | "MetaLeft" => '\u{E03D}',
-        "ShiftRight" => '\u{E050}',
-        "ControlRight" => '\u{E051}',
-        "AltRight" => '\u{E052}',
-        "MetaRight" => '\u{E053}',
-        _ => {
-            if let Some(n) = key.strip_prefix('F').and_then(|n| n.parse::<u32>().ok()) {
-                if (1..=12).contains(&n) {
-                    return char::from_u32(0xE031 + n - 1);
-                }
-            }
-            let mut chars = key.chars();
-            return match (chars.next(), chars.next()) {
-                (Some(c), None) => Some(c),
-                _ => None,
-            };
-        }
-    };
-    Some(special)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::webdriver_key;
-
-    #[test]
-    fn recorder_key_names_map_to_webdriver() {
-        assert_eq!(webdriver_key("Enter"), Some('\u{E007}'));
-        assert_eq!(webdriver_key("Tab"), Some('\u{E004}'));
-        assert_eq!(webdriver_key("/"), Some('/'));
-        assert_eq!(webdriver_key("F5"), Some('\u{E035}'));
-        assert_eq!(webdriver_key("NoSuchKey"), None);
-    }
 }
