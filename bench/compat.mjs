@@ -4,11 +4,12 @@
 //   - by @puppeteer/replay (puppeteer-core on Debian's chromium, no browser download): the
 //     app's dist/ served on 127.0.0.1 (the recording's app origin rewritten to it), the backend
 //     (https://api.corpus.test) answered from the flow's HAR by request interception;
-//   - by reprise: `reprise run -u` on a temporary copy of the app's suite (baselines), then RUNS
-//     (default 5) more `reprise run`s, each session's status and its captures' digests compared.
+//   - by reprise: `reprise run -u` on a temporary copy of the app's suite (baselines), then
+//     `reprise run --repeat RUNS` (default 5): each run's session statuses and capture digests.
 // Prints a table: flow, peer completed, reprise completed, reprise verdict stable over RUNS
 // runs (same status every run and byte-identical captures), and the reasons of failures.
-// Usage: node bench/compat.mjs [SUITE…]   (env: REPRISE_BIN, RUNS, JOBS, COMPAT_JSON=PATH)
+// Usage: node bench/compat.mjs [SUITE…]   (env: REPRISE_BIN, RUNS, JOBS, COMPAT_JSON=PATH,
+// CORPUS=another suites folder, PEER_ONLY=1 to replay with @puppeteer/replay alone)
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -19,7 +20,8 @@ import puppeteer from 'puppeteer-core';
 import { createRunner, PuppeteerRunnerExtension, parse } from '@puppeteer/replay';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const corpus = path.join(root, 'corpus', 'suites');
+const corpus = path.resolve(process.env.CORPUS || path.join(root, 'corpus', 'suites'));
+const PEER_ONLY = process.env.PEER_ONLY === '1';
 const reprise = process.env.REPRISE_BIN || path.join(root, 'target', 'debug', 'reprise');
 const RUNS = Number(process.env.RUNS || 5);
 const JOBS = process.env.JOBS || '2';
@@ -159,11 +161,12 @@ function captureDigests(out) {
   return digests;
 }
 
+/** Why a session did not complete: its error, and where it first diverged from the recording. */
 function reasonOf(session) {
   if (!session) return 'no session in the report';
-  const step = session.broken_step;
-  const err = session.error || '';
-  return `${step ? `step ${step.step ?? ''} ` : ''}${typeof err === 'string' ? err : JSON.stringify(err)}`.split('\n')[0].slice(0, 160);
+  const d = session.divergence;
+  const why = d ? ` (first divergence at step ${d.step}: ${[d.summary, ...(d.details || [])].join('; ')})` : '';
+  return `${session.error || session.status}${why}`.replace(/\s+/g, ' ');
 }
 
 async function replayWithReprise(suite) {
@@ -196,7 +199,7 @@ async function replayWithReprise(suite) {
   return result;
 }
 
-if (!fs.existsSync(reprise)) {
+if (!PEER_ONLY && !fs.existsSync(reprise)) {
   console.error(`compat: no reprise binary at ${reprise} (cargo build, or set REPRISE_BIN)`);
   process.exit(2);
 }
@@ -213,7 +216,7 @@ for (const suite of suites) {
   const peer = {};
   for (const stem of stems) peer[stem] = await replayWithPeer(browser, suite, stem, port);
   server.close();
-  const ours = await replayWithReprise(suite);
+  const ours = PEER_ONLY ? {} : await replayWithReprise(suite);
   for (const stem of stems) {
     const r = ours[stem] || { completed: false, reason: 'not in the report', statuses: [], digests: [] };
     const stable = r.statuses.length === RUNS && new Set(r.statuses).size === 1 && new Set(r.digests).size === 1 && r.digests[0] !== 'none';
@@ -226,7 +229,8 @@ const yn = (b) => (b ? 'yes' : 'NO');
 console.log(`| flow | peer completed | reprise completed | reprise verdict stable over ${RUNS} runs |`);
 console.log('| --- | --- | --- | --- |');
 for (const r of rows) {
-  console.log(`| ${r.flow} | ${yn(r.peer.completed)} | ${yn(r.reprise.completed)} | ${yn(r.stable)} (${[...new Set(r.reprise.statuses)].join('/') || r.verdict}) |`);
+  const ours = PEER_ONLY ? '- | -' : `${yn(r.reprise.completed)} | ${yn(r.stable)} (${[...new Set(r.reprise.statuses)].join('/') || r.verdict})`;
+  console.log(`| ${r.flow} | ${yn(r.peer.completed)} | ${ours} |`);
 }
 const n = rows.length;
 const peerOk = rows.filter((r) => r.peer.completed);
@@ -234,6 +238,7 @@ const both = peerOk.filter((r) => r.reprise.completed);
 console.log(`\npeer completed ${peerOk.length}/${n}; reprise completed ${rows.filter((r) => r.reprise.completed).length}/${n}; parity (reprise completes what the peer completes) ${both.length}/${peerOk.length}; stable ${rows.filter((r) => r.stable).length}/${n}`);
 for (const r of rows) {
   if (!r.peer.completed) console.log(`peer     ${r.flow}: ${r.peer.error}`);
+  if (PEER_ONLY) continue;
   if (!r.reprise.completed) console.log(`reprise  ${r.flow}: ${r.reprise.reason}`);
   if (!r.stable) console.log(`unstable ${r.flow}: statuses ${r.reprise.statuses.join(',')} captures ${r.reprise.digests.join(',')}`);
 }
