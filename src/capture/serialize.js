@@ -28,7 +28,9 @@ return (function (opts) {
       return;
     }
     const attrs = {};
-    for (const a of el.attributes) attrs[a.name] = a.value;
+    // chromedriver marks an iframe it switched into with `cd_frame_id_` (a random id per
+    // session): not the app's DOM, and it would make every replay of a `frame` step differ.
+    for (const a of el.attributes) if (a.name !== 'cd_frame_id_') attrs[a.name] = a.value;
     if (tag === 'input' || tag === 'textarea' || tag === 'select') {
       if (el.type === 'checkbox' || el.type === 'radio') attrs[':checked'] = String(el.checked);
       else if (el.type !== 'password') attrs[':value'] = el.value;

@@ -1,7 +1,7 @@
 //! `reprise run --repeat K`: measured determinism. The suite is replayed K times against the
 //! same build, every checkpoint's capture kept, and each checkpoint is reported identical or
 //! not across the runs (DOM text and screenshot bytes), so "no false alarms" is a number
-//! rather than a hope.
+//! rather than a hope. Each run's captures and JSON report are kept in `repeat/run-NN/`.
 
 use super::{exit, replay, Failure};
 use crate::baseline::DomSnapshot;
@@ -56,6 +56,9 @@ pub async fn repeat(base: RunOptions, runs: usize) -> Result<i32, Failure> {
         let Some(report) = replay(opts.clone(), false).await? else {
             return Ok(exit::INTERRUPTED);
         };
+        // Each run's report beside its captures, as a plain run leaves it in its out folder, so
+        // tools (bench/compat.mjs, tests/corpus.rs) can read every run's statuses.
+        let _ = crate::report::json::write(&report, &opts.out_dir.join(crate::runner::LAST_REPORT));
         for s in &report.sessions {
             statuses
                 .entry(s.id.clone())
