@@ -52,11 +52,25 @@ pub fn recording(data: &[u8]) {
     }
 }
 
+thread_local! {
+    /// The folder `_file` bodies are read from: one body, under the name Playwright's
+    /// fixture uses, so both a found and a missing body are exercised.
+    static HAR_DIR: tempfile::TempDir = {
+        let dir = tempfile::tempdir().expect("a temporary folder for the HAR target");
+        std::fs::write(dir.path().join("har-sha1-main-response.txt"), b"Hello, world")
+            .expect("write the HAR target's body file");
+        dir
+    };
+}
+
 /// HAR: the replay's loader (`mock::har`), the matcher it feeds, and `reprise import`'s HAR
-/// importer. `_file` bodies are looked up in a folder that does not exist, so a hostile name
-/// can neither read a file nor find one.
+/// importer, with `_file` bodies read from a scratch folder holding one body.
 pub fn har(data: &[u8]) {
-    if let Ok(exchanges) = parse_har(data) {
+    HAR_DIR.with(|dir| har_in(data, dir.path()));
+}
+
+fn har_in(data: &[u8], base: &Path) {
+    if let Ok(exchanges) = reprise::mock::har::parse_har_in(data, Some(base)) {
         let requests: Vec<IncomingRequest> = exchanges
             .iter()
             .take(64)
@@ -73,7 +87,6 @@ pub fn har(data: &[u8]) {
         }
     }
     let text = String::from_utf8_lossy(data);
-    let base = Path::new("/nonexistent/reprise-fuzz");
     for opts in [
         HarOptions::default(),
         HarOptions {
@@ -175,12 +188,14 @@ pub fn png(data: &[u8]) {
     let opts = ImageDiffOptions::default();
     let same = compare_images(&img, &img, &opts);
     assert_eq!(same.diff_pixels, 0, "an image differs from itself");
-    let cropped = image::imageops::crop_imm(&img, 0, 0, w / 2 + 1, h.saturating_sub(1))
-        .to_image();
+    let cropped = image::imageops::crop_imm(&img, 0, 0, w / 2 + 1, h.saturating_sub(1)).to_image();
     let diff = compare_images(&img, &cropped, &opts);
     assert!(diff.total_pixels >= u64::from(w) * u64::from(h));
     let mut masked = img.clone();
-    apply_masks(&mut masked, &[(w / 3, h / 3, w, 2), (u32::MAX - 1, 0, 5, 5)]);
+    apply_masks(
+        &mut masked,
+        &[(w / 3, h / 3, w, 2), (u32::MAX - 1, 0, 5, 5)],
+    );
     let _ = compare_images(&img, &masked, &opts);
     let encoded = encode_png(&diff.diff_image).expect("a diff image encodes");
     let back = decode_png(&encoded).expect("an encoded diff image decodes");

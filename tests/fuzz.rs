@@ -321,9 +321,9 @@ fn seed_paths(target: &str) -> Vec<PathBuf> {
     if target == "config" {
         out.push(r.join("reprise.toml"));
     }
-    files(&r.join("fuzz/corpus").join(target), &[], &mut out);
+    files(&r.join("fuzz/seeds").join(target), &[], &mut out);
     files(&r.join("fuzz/regressions").join(target), &[], &mut out);
-    out.retain(|p| !p.ends_with("README.md"));
+    out.retain(|p| p.extension().is_none_or(|e| e != "md"));
     out
 }
 
@@ -338,7 +338,7 @@ fn load_seeds(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     assert!(
         seeds.len() >= 2,
         "the `{target}` fuzz target has {} seed files; the fixtures under tests/fixtures and \
-         fuzz/corpus/{target} are part of the repository",
+         fuzz/seeds/{target} are part of the repository",
         seeds.len()
     );
     seeds
@@ -581,7 +581,9 @@ fn nth_mut<'a>(v: &'a mut Value, k: &mut usize) -> Option<&'a mut Value> {
 fn random_node(rng: &mut Rng, v: &Value) -> Value {
     let mut v = v.clone();
     let mut k = rng.below(count_nodes(&v));
-    nth_mut(&mut v, &mut k).map(|n| n.take()).unwrap_or(Value::Null)
+    nth_mut(&mut v, &mut k)
+        .map(|n| n.take())
+        .unwrap_or(Value::Null)
 }
 
 fn mutate_value(rng: &mut Rng, node: &mut Value, donor: &Value) {
@@ -596,7 +598,11 @@ fn mutate_value(rng: &mut Rng, node: &mut Value, donor: &Value) {
         _ => match node {
             Value::Object(o) => match rng.below(4) {
                 0 if !o.is_empty() => {
-                    let key = o.keys().nth(rng.below(o.len())).cloned().unwrap_or_default();
+                    let key = o
+                        .keys()
+                        .nth(rng.below(o.len()))
+                        .cloned()
+                        .unwrap_or_default();
                     o.remove(&key);
                 }
                 1 => {
@@ -641,13 +647,11 @@ fn mutate_value(rng: &mut Rng, node: &mut Value, donor: &Value) {
             Value::Number(n) => {
                 *node = match rng.below(4) {
                     0 => interesting_number(rng),
-                    1 => n
-                        .as_f64()
-                        .map_or(Value::Null, |f| serde_json::json!(-f)),
+                    1 => n.as_f64().map_or(Value::Null, |f| serde_json::json!(-f)),
                     2 => Value::String(n.to_string()),
-                    _ => n
-                        .as_i64()
-                        .map_or(Value::Null, |i| i.wrapping_add(rng.below(5) as i64 - 2).into()),
+                    _ => n.as_i64().map_or(Value::Null, |i| {
+                        i.wrapping_add(rng.below(5) as i64 - 2).into()
+                    }),
                 };
             }
             Value::Bool(b) => *b = !*b,
@@ -931,7 +935,12 @@ fn generate_png(rng: &mut Rng) -> Vec<u8> {
         (ColorType::Rgb, &[BitDepth::Eight, BitDepth::Sixteen], 3),
         (
             ColorType::Indexed,
-            &[BitDepth::One, BitDepth::Two, BitDepth::Four, BitDepth::Eight],
+            &[
+                BitDepth::One,
+                BitDepth::Two,
+                BitDepth::Four,
+                BitDepth::Eight,
+            ],
             1,
         ),
         (
@@ -951,7 +960,13 @@ fn generate_png(rng: &mut Rng) -> Vec<u8> {
     let bits = channels * depth as usize;
     let row = (w as usize * bits).div_ceil(8);
     let pixels: Vec<u8> = (0..row * h as usize)
-        .map(|i| if rng.chance(3) { rng.next() as u8 } else { (i / 7) as u8 })
+        .map(|i| {
+            if rng.chance(3) {
+                rng.next() as u8
+            } else {
+                (i / 7) as u8
+            }
+        })
         .collect();
     let mut out = Vec::new();
     {
@@ -962,7 +977,11 @@ fn generate_png(rng: &mut Rng) -> Vec<u8> {
             let n = 1 + rng.below(256);
             enc.set_palette((0..n * 3).map(|_| rng.next() as u8).collect::<Vec<u8>>());
             if rng.chance(2) {
-                enc.set_trns((0..rng.below(n + 1)).map(|_| rng.next() as u8).collect::<Vec<u8>>());
+                enc.set_trns(
+                    (0..rng.below(n + 1))
+                        .map(|_| rng.next() as u8)
+                        .collect::<Vec<u8>>(),
+                );
             }
         }
         let Ok(mut writer) = enc.write_header() else {
@@ -996,7 +1015,19 @@ fn mutate_png(rng: &mut Rng, data: &[u8], donor: &[u8]) -> Vec<u8> {
             0 | 1 => {
                 if let Some((_, ihdr)) = chunks.iter_mut().find(|(t, _)| t == b"IHDR") {
                     if ihdr.len() == 13 {
-                        let dims: &[u32] = &[0, 1, 2, 255, 4096, 16_384, 65_535, 100_000, 1 << 24, 0x7FFF_FFFF, u32::MAX];
+                        let dims: &[u32] = &[
+                            0,
+                            1,
+                            2,
+                            255,
+                            4096,
+                            16_384,
+                            65_535,
+                            100_000,
+                            1 << 24,
+                            0x7FFF_FFFF,
+                            u32::MAX,
+                        ];
                         match rng.below(5) {
                             0 => ihdr[0..4].copy_from_slice(&rng.pick(dims).to_be_bytes()),
                             1 => ihdr[4..8].copy_from_slice(&rng.pick(dims).to_be_bytes()),
@@ -1036,7 +1067,11 @@ fn mutate_png(rng: &mut Rng, data: &[u8], donor: &[u8]) -> Vec<u8> {
                     b"PLTE", b"tRNS", b"gAMA", b"sRGB", b"iCCP", b"acTL", b"fcTL", b"fdAT",
                     b"IEND", b"IDAT", b"tEXt", b"zTXt", b"iTXt", b"sBIT", b"cHRM", b"bKGD",
                 ];
-                let len = if rng.chance(2) { rng.below(40) } else { rng.below(1000) };
+                let len = if rng.chance(2) {
+                    rng.below(40)
+                } else {
+                    rng.below(1000)
+                };
                 let body: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
                 chunks.insert(rng.below(n + 1), (**rng.pick(kinds), body));
             }
@@ -1095,9 +1130,9 @@ struct Progress {
 }
 
 fn save(target: &str, kind: &str, data: &[u8]) -> PathBuf {
-    let hash = data
-        .iter()
-        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3));
+    let hash = data.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
+    });
     let path = findings_dir(target).join(format!("{kind}-{hash:016x}"));
     std::fs::write(&path, data).expect("save a fuzz finding");
     path
@@ -1105,9 +1140,13 @@ fn save(target: &str, kind: &str, data: &[u8]) -> PathBuf {
 
 fn fuzz_loop(target: &str, seed: u64, progress: &Progress) -> Stats {
     install_panic_hook();
-    let hard_cap_path =
-        std::ffi::CString::new(findings_dir(target).join("hard-cap").to_string_lossy().as_bytes())
-            .expect("a findings path without NUL");
+    let hard_cap_path = std::ffi::CString::new(
+        findings_dir(target)
+            .join("hard-cap")
+            .to_string_lossy()
+            .as_bytes(),
+    )
+    .expect("a findings path without NUL");
     DUMP_PATH.with(|p| p.set(hard_cap_path.as_ptr()));
     let seeds = load_seeds(target);
     let mut stats = Stats {
@@ -1139,9 +1178,10 @@ fn fuzz_loop(target: &str, seed: u64, progress: &Progress) -> Stats {
         i += 1;
         *progress.current.lock().unwrap_or_else(|e| e.into_inner()) = input.clone();
         let t0 = Instant::now();
-        progress
-            .started
-            .store((t0 - progress.epoch).as_nanos() as u64 + 1, Ordering::SeqCst);
+        progress.started.store(
+            (t0 - progress.epoch).as_nanos() as u64 + 1,
+            Ordering::SeqCst,
+        );
         let outcome = exec(target, &input);
         progress.started.store(0, Ordering::SeqCst);
         let took = t0.elapsed();
@@ -1214,7 +1254,9 @@ fn fuzz(target: &'static str) {
             );
         }
     }
-    let stats = worker.join().expect("the fuzz worker does not panic outside a target");
+    let stats = worker
+        .join()
+        .expect("the fuzz worker does not panic outside a target");
     let summary = format!(
         "fuzz {target}: {} execs ({} seeds) in {:?}, seed {seed}; {} panics, 0 hangs, {} over the memory bound; slowest input {:?}, peak {} KiB",
         stats.execs,
@@ -1228,7 +1270,11 @@ fn fuzz(target: &'static str) {
     eprintln!("{summary}");
     if let Ok(path) = std::env::var("REPRISE_FUZZ_SUMMARY") {
         use std::io::Write as _;
-        if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
             let _ = writeln!(f, "{summary}");
         }
     }
@@ -1288,7 +1334,11 @@ fn regressions_stay_fixed() {
     let mut ran = 0;
     for target in targets::TARGETS {
         let mut inputs = Vec::new();
-        files(&repo().join("fuzz/regressions").join(target), &[], &mut inputs);
+        files(
+            &repo().join("fuzz/regressions").join(target),
+            &[],
+            &mut inputs,
+        );
         for path in inputs {
             let data = std::fs::read(&path).expect("read a regression input");
             let t0 = Instant::now();
@@ -1321,7 +1371,11 @@ fn replay() {
         let png = generate_png(&mut rng);
         assert!(png.starts_with(PNG_SIGNATURE));
         let chunks = png_chunks(&png).expect("a generated PNG has chunks");
-        assert_eq!(png_write(&chunks), png, "chunks written back are the same file");
+        assert_eq!(
+            png_write(&chunks),
+            png,
+            "chunks written back are the same file"
+        );
         let toml = mutate_toml(&mut rng, b"[compare]\nthreshold = 0.1\n");
         assert!(!toml.is_empty());
         return;

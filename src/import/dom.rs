@@ -854,7 +854,8 @@ mod tests {
             {"type": 2, "id": 2, "tagName": "div", "attributes": {}, "childNodes": []},
             {"type": 2, "id": 2, "tagName": "p", "attributes": {}, "childNodes": []}]});
         let mut d = Dom::default();
-        d.load_snapshot(&siblings).expect("a repeated sibling id is a move");
+        d.load_snapshot(&siblings)
+            .expect("a repeated sibling id is a move");
         assert_eq!(d.get(1).map(|n| n.children.clone()), Some(vec![2]));
         assert_eq!(d.tag(2), Some("p"));
     }

@@ -649,7 +649,13 @@ impl Builder {
                     .unwrap_or_default();
                 for r in &requests {
                     match network_entry(r, self.start) {
-                        Some(e) => self.network.push(e),
+                        Some(e) if replayable(&e) => self.network.push(e),
+                        Some(_) => {
+                            *self
+                                .ignored
+                                .entry("network requests replay cannot answer (bad URL or status)")
+                                .or_default() += 1
+                        }
                         None => {
                             *self
                                 .ignored
@@ -739,6 +745,13 @@ fn page_label(url: &str) -> String {
     } else {
         slug.into()
     }
+}
+
+/// Whether the replay's HAR loader accepts the entry, so a written HAR always loads (found
+/// by fuzzing: a request URL that is not a URL made the whole mocks file unusable).
+fn replayable(entry: &Value) -> bool {
+    let doc = json!({ "log": { "entries": [entry] } });
+    serde_json::to_vec(&doc).is_ok_and(|bytes| crate::mock::har::parse_har(&bytes).is_ok())
 }
 
 /// A HAR entry from one `rrweb/network@1` request (PostHog's field names too).
