@@ -1361,6 +1361,23 @@ fn regressions_stay_fixed() {
     assert!(ran > 0, "no regression inputs under fuzz/regressions");
 }
 
+/// Found by fuzzing: the fast PNG path sized its buffer from the header alone, so a 390-byte
+/// file claiming 65535×2³¹ pixels aborted the whole process. It is an error now.
+#[test]
+fn a_png_header_cannot_size_a_huge_buffer() {
+    for name in [
+        "header-sized-buffer-65535x2147483647.png",
+        "header-sized-buffer-rgba-2147483647-square.png",
+    ] {
+        let bytes = std::fs::read(repo().join("fuzz/regressions/png").join(name)).expect("read");
+        FUZZING.with(|f| f.set(true));
+        let decoded = reprise::compare::image::decode_png(&bytes);
+        FUZZING.with(|f| f.set(false));
+        let e = decoded.expect_err("a PNG too large to decode");
+        assert!(e.to_string().contains("limit"), "{name}: {e}");
+    }
+}
+
 /// Runs one saved input (`REPRISE_FUZZ_INPUT`, with `REPRISE_FUZZ_TARGET` or the target named
 /// by its folder) with the panic shown, to debug a finding. Without the variable it checks that
 /// the mutators produce inputs of the right kind.
