@@ -1378,6 +1378,19 @@ fn a_png_header_cannot_size_a_huge_buffer() {
     }
 }
 
+/// Found by fuzzing: png 0.18 panics on a `PLTE` chunk that is not whole RGB entries; such a
+/// file is a decoding error now, not a crash of `run` or `diff-images`.
+#[test]
+fn a_png_with_a_broken_palette_is_an_error() {
+    for name in ["palette-7-bytes.png", "palette-11-bytes.png"] {
+        let bytes = std::fs::read(repo().join("fuzz/regressions/png").join(name)).expect("read");
+        let decoded = std::panic::catch_unwind(|| reprise::compare::image::decode_png(&bytes))
+            .unwrap_or_else(|_| panic!("{name}: decoding panicked"));
+        let e = decoded.expect_err("a broken palette");
+        assert!(e.to_string().contains("PLTE"), "{name}: {e}");
+    }
+}
+
 /// Runs one saved input (`REPRISE_FUZZ_INPUT`, with `REPRISE_FUZZ_TARGET` or the target named
 /// by its folder) with the panic shown, to debug a finding. Without the variable it checks that
 /// the mutators produce inputs of the right kind.
