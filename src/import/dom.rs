@@ -190,7 +190,14 @@ impl Dom {
 
     /// Ids rrweb never uses, for nodes the rebuild adds.
     fn synthetic_id(&self) -> NodeId {
-        self.nodes.keys().copied().min().unwrap_or(0).min(0) - 1
+        let min = self.nodes.keys().copied().min().unwrap_or(0).min(0);
+        // A stream may use `i64::MIN` itself (found by fuzzing: the subtraction overflowed);
+        // then the first free id from the bottom.
+        min.checked_sub(1).unwrap_or_else(|| {
+            (i64::MIN..)
+                .find(|id| !self.nodes.contains_key(id))
+                .unwrap_or(i64::MAX)
+        })
     }
 
     fn set_initial_attr(
@@ -831,6 +838,22 @@ fn is_void(tag: &str) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Found by fuzzing (fuzz/regressions/rrweb/synthetic-id-below-i64-min.json): the id for
+    /// a textarea's text overflowed when the stream used `i64::MIN`.
+    #[test]
+    fn synthetic_ids_do_not_overflow() {
+        let mut d = Dom::default();
+        d.load_snapshot(&json!({"type": 0, "id": i64::MIN, "childNodes": [
+            {"type": 2, "id": 2, "tagName": "textarea", "attributes": {"value": "typed"}, "childNodes": []}]}))
+        .expect("loads");
+        let text = d
+            .get(2)
+            .and_then(|n| n.children.first().copied())
+            .expect("a text child");
+        assert_ne!(text, i64::MIN);
+        assert_eq!(d.text(2), "typed");
+    }
 
     /// Found by fuzzing (fuzz/regressions/rrweb/cycle-*): a node added under itself, or an
     /// id repeated inside its own subtree, made the tree a cycle and serializing it never
