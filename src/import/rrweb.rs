@@ -236,7 +236,8 @@ impl Builder {
     fn event(&mut self, e: &Value) -> Result<(), String> {
         if let Some(ts) = e.get("timestamp").and_then(Value::as_i64) {
             let start = *self.start.get_or_insert(ts);
-            self.now = u64::try_from(ts - start).ok();
+            // Timestamps are whatever the file says: a difference out of range is no time.
+            self.now = ts.checked_sub(start).and_then(|d| u64::try_from(d).ok());
         }
         let data = &e["data"];
         match e["type"].as_u64().unwrap_or(99) {
@@ -796,7 +797,7 @@ fn network_entry(r: &Value, start: Option<i64>) -> Option<Value> {
     let epoch = if started > 1e11 {
         started as i64
     } else {
-        start.unwrap_or(0) + started as i64
+        start.unwrap_or(0).saturating_add(started as i64)
     };
     let mut request = json!({
         "method": method.to_ascii_uppercase(), "url": url, "httpVersion": "HTTP/1.1",
