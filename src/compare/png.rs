@@ -12,14 +12,45 @@ use ::image::{DynamicImage, ExtendedColorType, ImageEncoder, ImageError, Limits,
 /// final RGBA buffer (RGB expanded in place), which saves the intermediate
 /// image and its page faults, a noticeable share of a whole-process diff.
 pub fn decode_png(bytes: &[u8]) -> Result<RgbaImage, ImageError> {
+    // png 0.18 panics on a palette that is not whole RGB entries (found by fuzzing); such
+    // a file is refused before either decoder sees it.
+    if let Some(len) = palette_len(bytes) {
+        if len % 3 != 0 {
+            return Err(ImageError::Decoding(::image::error::DecodingError::new(
+                ::image::error::ImageFormatHint::Exact(::image::ImageFormat::Png),
+                format!("invalid PLTE chunk of {len} bytes (3 per colour)"),
+            )));
+        }
+    }
     if let Some(img) = decode_png_rgba8(bytes) {
         return Ok(img);
     }
     // Anything else (grey, 16-bit) or a damaged file: the general decoder, whose errors
     // say what is wrong.
     let decoder = PngDecoder::with_limits(std::io::Cursor::new(bytes), Limits::default())?;
+    // `from_decoder` allocates what the header claims without checking the limits, and the
+    // RGBA copy can be four times that (found by fuzzing: a PNG of a few hundred bytes
+    // aborted the process on a 16 EB allocation).
+    let (w, h) = ::image::ImageDecoder::dimensions(&decoder);
+    let rgba = u64::from(w).saturating_mul(u64::from(h)).saturating_mul(4);
+    if rgba.max(::image::ImageDecoder::total_bytes(&decoder)) > MAX_DECODED_BYTES as u64 {
+        return Err(ImageError::Limits(::image::error::LimitError::from_kind(
+            ::image::error::LimitErrorKind::InsufficientMemory,
+        )));
+    }
     Ok(DynamicImage::from_decoder(decoder)?.into_rgba8())
 }
+
+/// The length of the PNG's `PLTE` chunk, when it has one before its pixel data.
+fn palette_len(bytes: &[u8]) -> Option<usize> {
+    let reader = png::Decoder::new(std::io::Cursor::new(bytes))
+        .read_info()
+        .ok()?;
+    reader.info().palette.as_ref().map(|p| p.len())
+}
+
+/// The most a decoded image may take, as the `image` crate's default allocation limit.
+const MAX_DECODED_BYTES: usize = 512 << 20;
 
 /// The fast path for what screenshots are (8-bit RGB or RGBA, or a palette): decoded straight
 /// into the image's buffer, an RGB row spread to RGBA while it is in cache. Whole-image
@@ -28,7 +59,9 @@ pub fn decode_png(bytes: &[u8]) -> Result<RgbaImage, ImageError> {
 /// interlaced, or cannot be decoded.
 fn decode_png_rgba8(bytes: &[u8]) -> Option<RgbaImage> {
     // the `image` crate's default allocation limit, so both paths accept the same images
-    let limits = png::Limits { bytes: 512 << 20 };
+    let limits = png::Limits {
+        bytes: MAX_DECODED_BYTES,
+    };
     let mut decoder = png::Decoder::new_with_limits(std::io::Cursor::new(bytes), limits);
     decoder.set_transformations(png::Transformations::EXPAND);
     let mut reader = decoder.read_info().ok()?;
@@ -37,7 +70,14 @@ fn decode_png_rgba8(bytes: &[u8]) -> Option<RgbaImage> {
         (info.width, info.height, info.interlaced)
     };
     let stride = width as usize * 4;
-    let mut buf = vec![0u8; stride.checked_mul(height as usize)?];
+    let len = stride.checked_mul(height as usize)?;
+    // The header alone sizes this buffer: beyond the limit, the general decoder refuses the
+    // image with an error (found by fuzzing: a 390-byte PNG claiming 65535×2³¹ pixels
+    // aborted the process on a 512 TB allocation).
+    if len > limits.bytes {
+        return None;
+    }
+    let mut buf = vec![0u8; len];
     match reader.output_color_type() {
         (png::ColorType::Rgba, png::BitDepth::Eight) => {
             reader.next_frame(&mut buf).ok()?;

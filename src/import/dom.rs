@@ -87,6 +87,15 @@ impl Dom {
             .get("type")
             .and_then(Value::as_i64)
             .ok_or_else(|| format!("node {id} has no numeric `type`"))?;
+        // An id already in the tree is a node that moved: its old copy goes, unless it is
+        // where this one is being put, which would make the tree a cycle (found by fuzzing:
+        // serializing such a tree never returned).
+        if self.nodes.contains_key(&id) {
+            if self.is_ancestor_or_self(id, parent) {
+                return Err(format!("node {id} is inside itself"));
+            }
+            self.remove(id);
+        }
         let mut n = Node {
             kind: Kind::Comment,
             parent,
@@ -165,9 +174,30 @@ impl Dom {
         Ok(id)
     }
 
+    /// Whether `id` is `of` or one of its ancestors.
+    fn is_ancestor_or_self(&self, id: NodeId, of: Option<NodeId>) -> bool {
+        let mut at = of;
+        // The tree has no cycles, so the walk ends; the bound is a second guard.
+        for _ in 0..=self.nodes.len() {
+            match at {
+                Some(x) if x == id => return true,
+                Some(x) => at = self.nodes.get(&x).and_then(|n| n.parent),
+                None => return false,
+            }
+        }
+        true
+    }
+
     /// Ids rrweb never uses, for nodes the rebuild adds.
     fn synthetic_id(&self) -> NodeId {
-        self.nodes.keys().copied().min().unwrap_or(0).min(0) - 1
+        let min = self.nodes.keys().copied().min().unwrap_or(0).min(0);
+        // A stream may use `i64::MIN` itself (found by fuzzing: the subtraction overflowed);
+        // then the first free id from the bottom.
+        min.checked_sub(1).unwrap_or_else(|| {
+            (i64::MIN..)
+                .find(|id| !self.nodes.contains_key(id))
+                .unwrap_or(i64::MAX)
+        })
     }
 
     fn set_initial_attr(
@@ -264,6 +294,7 @@ impl Dom {
             }
         }
         let mut pending: Vec<Value> = list("adds");
+        let mut orphans = 0;
         loop {
             let before = pending.len();
             let mut rest = Vec::new();
@@ -284,6 +315,11 @@ impl Dom {
                         self.remove(old);
                     }
                 }
+                // The parent went with the old copy: the node was moved into itself.
+                if !self.nodes.contains_key(&parent) {
+                    orphans += 1;
+                    continue;
+                }
                 let id = self.add_tree(node, Some(parent))?;
                 self.attach(id, parent, next);
             }
@@ -294,7 +330,6 @@ impl Dom {
         }
         // Adds whose next sibling never arrived go last, as rrweb's replayer does; those
         // without a parent cannot be placed.
-        let mut orphans = 0;
         for add in pending {
             let parent = add.get("parentId").and_then(Value::as_i64);
             match (
@@ -803,6 +838,50 @@ fn is_void(tag: &str) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Found by fuzzing (fuzz/regressions/rrweb/synthetic-id-below-i64-min.json): the id for
+    /// a textarea's text overflowed when the stream used `i64::MIN`.
+    #[test]
+    fn synthetic_ids_do_not_overflow() {
+        let mut d = Dom::default();
+        d.load_snapshot(&json!({"type": 0, "id": i64::MIN, "childNodes": [
+            {"type": 2, "id": 2, "tagName": "textarea", "attributes": {"value": "typed"}, "childNodes": []}]}))
+        .expect("loads");
+        let text = d
+            .get(2)
+            .and_then(|n| n.children.first().copied())
+            .expect("a text child");
+        assert_ne!(text, i64::MIN);
+        assert_eq!(d.text(2), "typed");
+    }
+
+    /// Found by fuzzing (fuzz/regressions/rrweb/cycle-*): a node added under itself, or an
+    /// id repeated inside its own subtree, made the tree a cycle and serializing it never
+    /// returned.
+    #[test]
+    fn a_node_cannot_become_its_own_ancestor() {
+        let mut d = page();
+        let add = json!({"adds": [{"parentId": 4, "node":
+            {"type": 2, "id": 4, "tagName": "body", "attributes": {}, "childNodes": []}}]});
+        assert_eq!(d.apply_mutation(&add).expect("applies"), 1, "an orphan");
+        assert!(d.get(4).is_none(), "the moved node went with its old copy");
+        assert!(d.serialize(1, "http://localhost/").contains("<html"));
+
+        let nested = json!({"type": 0, "id": 1, "childNodes": [
+            {"type": 2, "id": 2, "tagName": "div", "attributes": {}, "childNodes": [
+                {"type": 2, "id": 2, "tagName": "p", "attributes": {}, "childNodes": []}]}]});
+        let e = Dom::default().load_snapshot(&nested).expect_err("a cycle");
+        assert!(e.contains("node 2 is inside itself"), "{e}");
+
+        let siblings = json!({"type": 0, "id": 1, "childNodes": [
+            {"type": 2, "id": 2, "tagName": "div", "attributes": {}, "childNodes": []},
+            {"type": 2, "id": 2, "tagName": "p", "attributes": {}, "childNodes": []}]});
+        let mut d = Dom::default();
+        d.load_snapshot(&siblings)
+            .expect("a repeated sibling id is a move");
+        assert_eq!(d.get(1).map(|n| n.children.clone()), Some(vec![2]));
+        assert_eq!(d.tag(2), Some("p"));
+    }
 
     fn page() -> Dom {
         let mut d = Dom::default();

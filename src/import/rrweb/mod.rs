@@ -37,7 +37,7 @@ use crate::recording::{
     StepKind,
 };
 use container::read_events;
-use network::network_entry;
+use network::{network_entry, replayable};
 
 /// Where the page is replayed when the stream recorded no usable address (rrweb's own test
 /// pages are `about:blank`).
@@ -118,7 +118,8 @@ impl Builder {
     fn event(&mut self, e: &Value) -> Result<(), String> {
         if let Some(ts) = e.get("timestamp").and_then(Value::as_i64) {
             let start = *self.start.get_or_insert(ts);
-            self.now = u64::try_from(ts - start).ok();
+            // Timestamps are whatever the file says: a difference out of range is no time.
+            self.now = ts.checked_sub(start).and_then(|d| u64::try_from(d).ok());
         }
         let data = &e["data"];
         match e["type"].as_u64().unwrap_or(99) {
@@ -534,7 +535,13 @@ impl Builder {
                     .unwrap_or_default();
                 for r in &requests {
                     match network_entry(r, self.start) {
-                        Some(e) => self.network.push(e),
+                        Some(e) if replayable(&e) => self.network.push(e),
+                        Some(_) => {
+                            *self
+                                .ignored
+                                .entry("network requests replay cannot answer (bad URL or status)")
+                                .or_default() += 1
+                        }
                         None => {
                             *self
                                 .ignored

@@ -5,6 +5,13 @@ use serde_json::{json, Value};
 
 use crate::recording::format_rfc3339_ms;
 
+/// Whether the replay's HAR loader accepts the entry, so a written HAR always loads (found
+/// by fuzzing: a request URL that is not a URL made the whole mocks file unusable).
+pub(super) fn replayable(entry: &Value) -> bool {
+    let doc = json!({ "log": { "entries": [entry] } });
+    serde_json::to_vec(&doc).is_ok_and(|bytes| crate::mock::har::parse_har(&bytes).is_ok())
+}
+
 /// A HAR entry from one `rrweb/network@1` request (PostHog's field names too).
 pub(super) fn network_entry(r: &Value, start: Option<i64>) -> Option<Value> {
     let url = r
@@ -47,7 +54,7 @@ pub(super) fn network_entry(r: &Value, start: Option<i64>) -> Option<Value> {
     let epoch = if started > 1e11 {
         started as i64
     } else {
-        start.unwrap_or(0) + started as i64
+        start.unwrap_or(0).saturating_add(started as i64)
     };
     let mut request = json!({
         "method": method.to_ascii_uppercase(), "url": url, "httpVersion": "HTTP/1.1",
