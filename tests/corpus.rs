@@ -25,34 +25,10 @@ struct KnownFailure {
 }
 
 /// Flip these (remove the entry) when the fix is merged: the test then asserts the flow passes.
-const KNOWN_FAILING: &[KnownFailure] = &[
-    KnownFailure {
-        flow: "vue-complete-task",
-        expect:
-            "step 3 (`click`) could not be performed: the element is not visible within 5000 ms",
-        cause: "issue 13 item 1: an `opacity: 0` input (the custom checkbox under a styled \
-                box) is counted as not visible; Puppeteer's locators click it",
-    },
-    KnownFailure {
-        flow: "react-signup",
-        expect: "sent `\"ada@exam.comple\"`",
-        cause: "`change` to a value extending the field's text types the rest at the caret \
-                the previous click left mid-text; @puppeteer/replay moves the caret to the end",
-    },
-    KnownFailure {
-        flow: "lit-profile-save",
-        expect: "sent `\"AdaA\"`",
-        cause: "`change` to a shorter value inside a shadow root appends instead of replacing: \
-                chromedriver's send-keys refocuses the input (the document's activeElement is \
-                the shadow host) and drops the selection that was to be replaced",
-    },
-    KnownFailure {
-        flow: "preact-receipt-popup",
-        expect: "step 9 (`click`) could not be performed: no selector matched an element",
-        cause: "issue 13 item 2: steps with a `target` (a popup opened by `window.open`) run \
-                in the opener's window",
-    },
-];
+// Emptied when the step semantics of issue 13 landed: the custom checkbox (opacity 0), `change`
+// replacing the field's text as @puppeteer/replay does (caret and shadow roots), and popups by
+// `target` were the four failures listed here.
+const KNOWN_FAILING: &[KnownFailure] = &[];
 
 fn known(flow: &str) -> Option<&'static KnownFailure> {
     KNOWN_FAILING.iter().find(|k| k.flow == flow)
