@@ -7,9 +7,15 @@
 //! recording ──► mock ──► browser (+ determinism) ──► capture ──► compare ──► score
 //!   (steps)    (HAR on     (chromedriver + CDP         (DOM text,   (similar,    (fidelity)
 //!               wiremock)   interception)               screenshot)  pixelmatch)
-//!                                   runner (events) ──► report (terminal, JSON) ──► cli
-//!                                   baseline (snapshots/: approved and pending)
+//!                  runner ──► model (events, run report) ──► report (terminal, JSON, …) ──► cli
+//!                  baseline (snapshots/: approved and pending)
 //! ```
+//!
+//! Imports run one way, from the top layer down: `cli`; `report`; `runner`, `score`,
+//! `record`; `browser`, `baseline`, `import`, `privacy`; and at the bottom `model`,
+//! `fsutil`, `config`, `suite`, `recording`, `mock`, `compare`, `capture`, `determinism`.
+//! docs/architecture.md says what each module owns and where a new feature goes;
+//! `tests/architecture.rs` keeps the order true.
 
 pub mod baseline;
 pub mod browser;
