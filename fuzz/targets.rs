@@ -18,7 +18,7 @@ use reprise::import::har::{import_text, HarOptions};
 use reprise::import::rrweb::{import as import_rrweb, RrwebOptions};
 use reprise::mock::har::parse_har;
 use reprise::mock::matching::{ExchangeIndex, IncomingRequest};
-use reprise::privacy::{walk, Format, Ledger, Pseudonymizer};
+use reprise::privacy::{Format, Ledger, Pseudonymizer};
 use reprise::recording::{parse_recording, to_recorder_json};
 
 /// Every target, by the name its corpus folder and cargo-fuzz binary use.
@@ -230,8 +230,7 @@ pub fn privacy(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     SCANNER.with(|scanner| {
         for format in [Format::Json, Format::Text] {
-            let mut raw = Vec::new();
-            walk::find(&scanner.detector, format, &text, &mut raw);
+            // `scan_text` walks the text (`walk::find`) and filters what it found.
             let findings = scanner.scan_text("fuzz", format, &text);
             if findings.is_empty() {
                 continue;

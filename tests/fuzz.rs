@@ -136,7 +136,7 @@ fn budget() -> Duration {
 /// Longest a single input may take before it counts as a hang: generous, because the test
 /// build is unoptimised and CI machines are shared; an endless loop trips any bound.
 fn hang_bound() -> Duration {
-    Duration::from_millis(env_u64("REPRISE_FUZZ_HANG_MS").unwrap_or(10_000))
+    Duration::from_millis(env_u64("REPRISE_FUZZ_HANG_MS").unwrap_or(20_000))
 }
 
 /// Bytes one input may have live at its peak: generous against the input's size, so only
