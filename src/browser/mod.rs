@@ -3,6 +3,7 @@
 
 pub mod cdp;
 pub mod driver;
+pub mod hygiene;
 pub mod intercept;
 mod sink;
 pub mod steps;
@@ -113,7 +114,7 @@ impl Launched {
             message,
         };
         let profile = tempfile::Builder::new()
-            .prefix("reprise-profile-")
+            .prefix(&hygiene::profile_prefix())
             .tempdir()
             .map_err(|e| infra(e.to_string()))?;
         let sink = Sink::start().await.map_err(|e| infra(e.to_string()))?;

@@ -83,7 +83,7 @@ pub async fn serve(suite: &Path, sessions: &[String], port: Option<u16>) -> Resu
     };
     tokio::select! {
         () = accept_loop => {}
-        _ = tokio::signal::ctrl_c() => {}
+        _ = super::signals::terminated() => {}
     }
     Ok(exit::PASSED)
 }
