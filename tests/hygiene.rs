@@ -13,6 +13,9 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The tests here count every descendant of the test process: one at a time.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Every process of the machine: pid → (parent pid, state, comm).
 fn processes() -> HashMap<i32, (i32, char, String)> {
     let mut all = HashMap::new();
@@ -143,6 +146,7 @@ fn signal(child: &Child, sig: i32) {
 
 #[test]
 fn sigterm_sighup_and_sigkill_leave_no_browser_driver_or_profile_behind() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     become_subreaper();
     let suite = support::TestSuite::demo();
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -200,4 +204,106 @@ fn sigterm_sighup_and_sigkill_leave_no_browser_driver_or_profile_behind() {
     signal(&next, libc::SIGTERM);
     let _ = next.wait();
     assert_no_survivors("SIGTERM after the sweep", &own);
+}
+
+/// Runs the demo suite one session at a time, SIGKILLs its chromedriver once the first session
+/// has finished, and returns the exit status and the JSON report.
+fn run_killing_the_driver(retries: &str) -> (i32, serde_json::Value, String) {
+    let suite = support::TestSuite::demo();
+    let report = suite.path().join("report.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_reprise"))
+        .args(["run", "--jobs", "1", "--retries", retries, "--report"])
+        .arg(format!("json={}", report.display()))
+        .current_dir(suite.path())
+        .env("CI", "true")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start reprise");
+    let reprise = child.id() as i32;
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)).map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut out = String::new();
+    // the first session's verdict line
+    loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(90))
+            .expect("no session finished within 90 s");
+        out.push_str(&line);
+        out.push('\n');
+        if line.contains(" PASS ") || line.trim_start().starts_with("PASS") {
+            break;
+        }
+    }
+    // The next session is starting or replaying: kill the driver under it.
+    std::thread::sleep(Duration::from_millis(800));
+    let all = processes();
+    let driver = all
+        .iter()
+        .find(|(_, (ppid, state, comm))| {
+            *ppid == reprise && *state != 'Z' && comm == "chromedriver"
+        })
+        .map(|(pid, _)| *pid)
+        .expect("no chromedriver under reprise");
+    // SAFETY: kills the chromedriver child of the reprise this test started.
+    assert_eq!(unsafe { libc::kill(driver, libc::SIGKILL) }, 0);
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(180),
+            "reprise did not finish within 180 s after its driver died"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let _ = reader.join();
+    out.extend(rx.try_iter().map(|l| l + "\n"));
+    (
+        status.code().unwrap_or(-1),
+        support::read_json(&report),
+        out,
+    )
+}
+
+#[test]
+fn a_killed_chromedriver_is_replaced_and_the_session_retried() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let (code, report, out) = run_killing_the_driver("1");
+    let sessions = report["sessions"].as_array().expect("sessions");
+    assert_eq!(sessions.len(), 8, "{out}");
+    for s in sessions {
+        assert_eq!(s["status"], "passed", "{}: {s}\n{out}", s["id"]);
+    }
+    assert!(
+        sessions.iter().any(|s| s["attempts"] == 2),
+        "no session needed a second attempt, so the kill landed between sessions:\n{out}"
+    );
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn without_retries_the_session_on_a_killed_chromedriver_says_so_and_the_rest_pass() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let (code, report, out) = run_killing_the_driver("0");
+    let sessions = report["sessions"].as_array().expect("sessions");
+    assert_eq!(sessions.len(), 8, "{out}");
+    let errors: Vec<_> = sessions.iter().filter(|s| s["status"] == "error").collect();
+    assert_eq!(errors.len(), 1, "{out}");
+    let text = errors[0].to_string();
+    assert!(text.contains("chromedriver exited with signal 9"), "{text}");
+    assert!(
+        !text.contains("same major version"),
+        "a wrong guess: {text}"
+    );
+    let passed = sessions.iter().filter(|s| s["status"] == "passed").count();
+    assert_eq!(passed, 7, "{out}");
+    assert_eq!(code, 3, "{out}");
 }
