@@ -2,5 +2,6 @@
 
 pub mod dom;
 pub mod image;
+pub mod limits;
 
 pub use dom::{compare_dom, DomDiff};
