@@ -701,11 +701,16 @@ impl Builder {
         let written = crate::recording::to_recorder_json(&recording);
         crate::recording::parse_recording_value(&written)
             .map_err(|e| super::chrome_recorder::from_recording_error(path, e))?;
-        let har = (!self.network.is_empty()).then(|| {
-            json!({"log": {"version": "1.2",
-                "creator": {"name": "reprise import rrweb", "version": env!("CARGO_PKG_VERSION")},
-                "entries": self.network}})
-        });
+        let har = (!self.network.is_empty())
+            .then(|| {
+                let v = json!({"log": {"version": "1.2",
+                    "creator": {"name": "reprise import rrweb", "version": env!("CARGO_PKG_VERSION")},
+                    "entries": self.network}});
+                serde_json::to_string_pretty(&v)
+                    .ok()
+                    .and_then(|t| serde_json::value::RawValue::from_string(t).ok())
+            })
+            .flatten();
         Ok(Imported {
             recording: Some(recording),
             har,
@@ -1127,8 +1132,6 @@ fn accessible_name(dom: &Dom, el: NodeId) -> Option<String> {
 }
 
 /// Counts per HAR entry, used by tests and the CLI summary.
-pub fn entry_count(har: &Value) -> usize {
-    har.pointer("/log/entries")
-        .and_then(Value::as_array)
-        .map_or(0, Vec::len)
+pub fn entry_count(har: &serde_json::value::RawValue) -> usize {
+    super::har::entry_count(har)
 }
