@@ -248,3 +248,72 @@ fn a_run_lists_baselines_no_checkpoint_uses_and_prune_removes_them() {
         "used baselines stay"
     );
 }
+
+/// 200 connections that never send a request used to starve `review --serve`: once the
+/// process ran out of file descriptors its accept loop spun at 100% CPU and answered
+/// nothing. The server runs here with 64 descriptors, so the idle sockets exhaust them
+/// unless it closes the oldest idle ones.
+#[test]
+fn idle_connections_do_not_starve_review_serve() {
+    let suite = TestSuite::empty().file(
+        ".reprise/out/report.json",
+        r#"{"format_version":1,"verdict":"passed","duration_ms":1,"summary":{"sessions":0,"passed":0,"changed":0,"broken":0,"new":0,"flaky":0,"error":0},"sessions":[],"snapshots_written":0,"snapshots_pending":0}"#,
+    );
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_reprise"));
+    cmd.args(["review", "--serve"])
+        .current_dir(suite.path())
+        .stdout(Stdio::piped());
+    // SAFETY: setrlimit is async-signal-safe; it lowers the server's descriptor limit.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+            let lim = libc::rlimit {
+                rlim_cur: 64,
+                rlim_max: 64,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut server = cmd.spawn().expect("start review --serve");
+    let stdout = server.stdout.take().expect("stdout");
+    // kept open: the server prints on after its URL
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let url = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.split_whitespace()
+                .find(|w| w.starts_with("http://127.0.0.1:"))
+                .map(str::to_string)
+        })
+        .expect("the server prints its URL");
+    let rest = url.trim_start_matches("http://");
+    let (addr, path) = rest.split_at(rest.find('/').expect("a path"));
+    let idle: Vec<std::net::TcpStream> = (0..200)
+        .filter_map(|_| std::net::TcpStream::connect(addr).ok())
+        .collect();
+    assert_eq!(idle.len(), 200, "the idle sockets could not all connect");
+    std::thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    let answer = (|| -> std::io::Result<String> {
+        let to = addr.parse().map_err(std::io::Error::other)?;
+        let mut s = std::net::TcpStream::connect_timeout(&to, Duration::from_secs(5))?;
+        s.set_read_timeout(Some(Duration::from_secs(5)))?;
+        std::io::Write::write_all(
+            &mut s,
+            format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
+        )?;
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut s, &mut out)?;
+        Ok(out)
+    })();
+    let took = started.elapsed();
+    let _ = server.kill();
+    let _ = server.wait();
+    drop((idle, lines));
+    let answer = answer.expect("the real request was not answered");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(took < Duration::from_secs(2), "answered after {took:?}");
+}
