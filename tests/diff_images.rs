@@ -3,6 +3,8 @@
 //! real binary is run; counts are cross-checked against pixelmatch 7 in Node when Node is
 //! installed (`npm ci --prefix bench` installs it from bench/package-lock.json).
 
+mod support;
+
 use image::{Rgba, RgbaImage};
 use reprise::compare::image::{decode_png, encode_png};
 use std::path::{Path, PathBuf};
@@ -267,7 +269,9 @@ fn unreadable_or_non_png_input_exits_2_naming_the_file() {
     );
 }
 
-/// pixelmatch 7 in Node, from bench/ (installed with `npm ci` from the committed lock file).
+/// pixelmatch 7 in Node, from bench/. scripts/test.sh installs it (`npm install --prefix
+/// bench`) before the tests: no test reaches a package registry. A missing node or package
+/// fails the test under CI ([`support::missing_prerequisite`]).
 fn pixelmatch_reference() -> Option<PathBuf> {
     let bench = root().join("bench");
     let node_ok = Command::new("node")
@@ -275,23 +279,14 @@ fn pixelmatch_reference() -> Option<PathBuf> {
         .output()
         .is_ok_and(|o| o.status.success());
     if !node_ok {
-        eprintln!("SKIPPED: the pixelmatch cross-check needs `node` (and `npm`) on PATH");
+        support::missing_prerequisite("the pixelmatch cross-check needs `node` on PATH");
         return None;
     }
     if !bench.join("node_modules/pixelmatch").is_dir() {
-        let ok = Command::new("npm")
-            // `npm install`, not `npm ci`: npm 11 leaves odiff's other-platform optional
-            // packages out of the lock file, and `npm ci` then refuses it as out of sync.
-            .args(["install", "--prefix"])
-            .arg(&bench)
-            .args(["--no-audit", "--no-fund"])
-            .env("PUPPETEER_SKIP_DOWNLOAD", "1")
-            .status()
-            .is_ok_and(|s| s.success());
-        if !ok {
-            eprintln!("SKIPPED: `npm install --prefix bench` failed (no registry access?)");
-            return None;
-        }
+        support::missing_prerequisite(
+            "the pixelmatch cross-check needs bench/node_modules: run `npm install --prefix bench` (scripts/test.sh does)",
+        );
+        return None;
     }
     Some(bench.join("pixelmatch-count.mjs"))
 }

@@ -188,10 +188,19 @@ fn kill_9_during_accept_leaves_every_baseline_old_or_new() {
         .stdout(Stdio::null())
         .spawn()
         .expect("spawn");
-    std::thread::sleep(Duration::from_millis(60));
+    // Kill as soon as the first checkpoint is accepted, so the kill lands mid-accept.
+    let dir = suite.path().join("snapshots/big");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while dir.join("000-cp.png.new").exists() {
+        assert!(Instant::now() < deadline, "accept never started");
+        assert!(
+            child.try_wait().expect("try_wait").is_none(),
+            "accept finished before the test could kill it"
+        );
+        std::thread::sleep(Duration::from_micros(200));
+    }
     let _ = child.kill();
     let _ = child.wait();
-    let dir = suite.path().join("snapshots/big");
     let mut accepted = 0;
     for i in 0..400 {
         let png =
@@ -202,17 +211,47 @@ fn kill_9_during_accept_leaves_every_baseline_old_or_new() {
             png.len()
         );
         accepted += usize::from(png == new);
+        // an old baseline keeps its pending snapshot: nothing to accept was lost
+        assert_eq!(
+            png == old,
+            dir.join(format!("{i:03}-cp.png.new")).exists(),
+            "checkpoint {i}: baseline and pending snapshot disagree"
+        );
         let dom =
             std::fs::read_to_string(dir.join(format!("{i:03}-cp.dom"))).expect("dom baseline");
         assert!(dom.ends_with("old") || dom.ends_with("new"), "{dom}");
     }
-    let leftovers = std::fs::read_dir(&dir)
+    assert!(
+        (1..400).contains(&accepted),
+        "the kill did not land mid-accept: {accepted} of 400 accepted"
+    );
+    // Nothing but the baselines and pending snapshots: no temporary file, whatever its name.
+    let expected = baseline_names();
+    let leftovers: Vec<String> = std::fs::read_dir(&dir)
         .expect("dir")
         .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with(".reprise-tmp"))
-        .count();
-    assert_eq!(leftovers, 0);
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !expected(n))
+        .collect();
+    assert_eq!(
+        leftovers,
+        Vec::<String>::new(),
+        "files left by the killed accept"
+    );
     eprintln!("accepted before the kill: {accepted} of 400");
+}
+
+/// Whether a file name is a checkpoint's baseline or pending snapshot (`NNN-cp.png`,
+/// `NNN-cp.dom.new`, ...).
+fn baseline_names() -> impl Fn(&str) -> bool {
+    |n: &str| {
+        let Some((num, rest)) = n.split_once("-cp.") else {
+            return false;
+        };
+        num.len() == 3
+            && num.bytes().all(|b| b.is_ascii_digit())
+            && ["png", "dom", "png.new", "dom.new"].contains(&rest)
+    }
 }
 
 #[test]
