@@ -18,6 +18,7 @@ pub mod cli;
 pub mod compare;
 pub mod config;
 pub mod determinism;
+pub mod excerpt;
 pub mod import;
 pub mod mock;
 pub mod privacy;

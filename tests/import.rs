@@ -813,3 +813,40 @@ fn har_import_peak_memory_is_at_most_three_times_the_file() {
         .as_array()
         .is_some_and(|e| e.len() > 100));
 }
+
+/// Errors used to echo an offending value whole (10 MB on stderr); they quote an excerpt
+/// with the value's length.
+#[test]
+fn errors_echo_an_excerpt_of_a_huge_value_with_its_length() {
+    let huge = "A".repeat(1_000_000);
+    let suite = TestSuite::empty()
+        .file(
+            "huge-type.json",
+            &json!({"title": "x", "steps": [{"type": "navigate", "url": "https://a.test/"}, {"type": huge}]})
+                .to_string(),
+        )
+        .file(
+            "huge-url.har",
+            &json!({"log": {"entries": [{"request": {"method": "GET", "url": format!("not a url {huge}")}, "response": {"status": 200}}]}})
+                .to_string(),
+        )
+        .file(
+            "huge-status.har",
+            &json!({"log": {"entries": [{"request": {"method": "GET", "url": "https://a.test/"}, "response": {"status": huge}}]}})
+                .to_string(),
+        );
+    for (kind, file, shown) in [
+        ("chrome-recorder", "huge-type.json", "… (1000000 bytes)"),
+        ("har", "huge-url.har", "… (1000010 bytes)"),
+        ("har", "huge-status.har", "…"),
+    ] {
+        let o = suite.run(&["import", kind, file]);
+        assert_eq!(o.code, 2, "{file}");
+        assert!(
+            o.stderr.len() < 2000,
+            "{file}: {} bytes on stderr",
+            o.stderr.len()
+        );
+        assert!(o.stderr.contains(shown), "{file}: {}", o.stderr);
+    }
+}

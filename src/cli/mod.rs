@@ -279,7 +279,8 @@ pub fn main() -> i32 {
     match result {
         Ok(code) => code,
         Err(f) => {
-            eprintln!("error: {}", f.message);
+            // values echoed whole by a library's message are cut here
+            eprintln!("error: {}", crate::excerpt::message(&f.message));
             if let Some(h) = f.hint {
                 eprintln!("\nhint: {h}");
             }

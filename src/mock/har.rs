@@ -195,8 +195,12 @@ pub fn check_entry(json: &str, base: Option<&Path>) -> Result<(), String> {
 /// One entry as an exchange; `None` for a request that never got an answer.
 fn exchange(entry: HarEntry, base: Option<&Path>) -> Result<Option<Exchange>, String> {
     {
-        let url = url::Url::parse(&entry.request.url)
-            .map_err(|e| format!("invalid request url `{}`: {e}", entry.request.url))?;
+        let url = url::Url::parse(&entry.request.url).map_err(|e| {
+            format!(
+                "invalid request url `{}`: {e}",
+                crate::excerpt::excerpt(&entry.request.url)
+            )
+        })?;
         // Status 0 marks a request that never got an answer (Chrome's `_error` entries); the
         // browser saw a network failure, so replay cannot answer it either.
         if entry.response.status <= 0 {
