@@ -159,6 +159,9 @@ pub struct CompareConfig {
     /// A DOM that differs only in `class` attributes while the screenshot matches is not a
     /// change (renamed or added classes nothing styles).
     pub ignore_invisible_class_changes: bool,
+    /// The most pixels a screenshot or baseline may have; a larger one is refused before
+    /// it is decoded (a few hundred bytes of PNG can declare gigabytes).
+    pub max_image_pixels: u64,
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
@@ -178,6 +181,7 @@ impl Default for CompareConfig {
             include_antialiasing: false,
             environment: EnvironmentPolicy::Warn,
             ignore_invisible_class_changes: true,
+            max_image_pixels: crate::compare::limits::DEFAULT_MAX_IMAGE_PIXELS,
         }
     }
 }

@@ -24,6 +24,7 @@ pub mod cli;
 pub mod compare;
 pub mod config;
 pub mod determinism;
+pub mod excerpt;
 pub mod fsutil;
 pub mod import;
 pub mod mock;

@@ -16,6 +16,7 @@ const LAYERS: &[&[&str]] = &[
     &[
         "model",
         "fsutil",
+        "excerpt",
         "config",
         "suite",
         "recording",

@@ -3,6 +3,8 @@
 //! real binary is run; counts are cross-checked against pixelmatch 7 in Node when Node is
 //! installed (`npm ci --prefix bench` installs it from bench/package-lock.json).
 
+mod support;
+
 use image::{Rgba, RgbaImage};
 use reprise::compare::png::{decode_png, encode_png};
 use std::path::{Path, PathBuf};
@@ -267,7 +269,9 @@ fn unreadable_or_non_png_input_exits_2_naming_the_file() {
     );
 }
 
-/// pixelmatch 7 in Node, from bench/ (installed with `npm ci` from the committed lock file).
+/// pixelmatch 7 in Node, from bench/. scripts/test.sh installs it (`npm install --prefix
+/// bench`) before the tests: no test reaches a package registry. A missing node or package
+/// fails the test under CI ([`support::missing_prerequisite`]).
 fn pixelmatch_reference() -> Option<PathBuf> {
     let bench = root().join("bench");
     let node_ok = Command::new("node")
@@ -275,23 +279,14 @@ fn pixelmatch_reference() -> Option<PathBuf> {
         .output()
         .is_ok_and(|o| o.status.success());
     if !node_ok {
-        eprintln!("SKIPPED: the pixelmatch cross-check needs `node` (and `npm`) on PATH");
+        support::missing_prerequisite("the pixelmatch cross-check needs `node` on PATH");
         return None;
     }
     if !bench.join("node_modules/pixelmatch").is_dir() {
-        let ok = Command::new("npm")
-            // `npm install`, not `npm ci`: npm 11 leaves odiff's other-platform optional
-            // packages out of the lock file, and `npm ci` then refuses it as out of sync.
-            .args(["install", "--prefix"])
-            .arg(&bench)
-            .args(["--no-audit", "--no-fund"])
-            .env("PUPPETEER_SKIP_DOWNLOAD", "1")
-            .status()
-            .is_ok_and(|s| s.success());
-        if !ok {
-            eprintln!("SKIPPED: `npm install --prefix bench` failed (no registry access?)");
-            return None;
-        }
+        support::missing_prerequisite(
+            "the pixelmatch cross-check needs bench/node_modules: run `npm install --prefix bench` (scripts/test.sh does)",
+        );
+        return None;
     }
     Some(bench.join("pixelmatch-count.mjs"))
 }
@@ -351,4 +346,73 @@ fn counts_agree_with_pixelmatch_7_within_a_tenth_of_a_percent() {
             }
         }
     }
+}
+
+/// Runs `reprise diff-images` and answers its exit status, stderr and peak resident memory
+/// in KiB (its own, from `wait4`, not the test process's other children).
+fn diff_images_peak_rss(args: &[&Path]) -> (i32, String, i64) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_reprise"))
+        .arg("diff-images")
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run reprise");
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().expect("stderr"), &mut stderr)
+        .expect("stderr");
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is valid; wait4 fills it for this child only.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for the child spawned above, which nothing else waits for.
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as i32, "wait4 failed");
+    (libc::WEXITSTATUS(status), stderr, usage.ru_maxrss)
+}
+
+/// 394 bytes of PNG used to take 3.1 GB: the comparison canvas was the union of a 1×20000
+/// and a 20000×1 image, 400 megapixels.
+#[test]
+fn crossed_sizes_compare_in_memory_proportional_to_the_images() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (tall, wide) = (dir.path().join("tall.png"), dir.path().join("wide.png"));
+    save(
+        &RgbaImage::from_pixel(1, 20_000, Rgba([16, 32, 48, 255])),
+        &tall,
+    );
+    save(
+        &RgbaImage::from_pixel(20_000, 1, Rgba([16, 32, 48, 255])),
+        &wide,
+    );
+    let (code, stderr, rss_kib) = diff_images_peak_rss(&[&tall, &wide]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        rss_kib < 100 * 1024,
+        "peak RSS {rss_kib} KiB for 40,000 pixels"
+    );
+}
+
+/// A PNG header can declare any size: one over the cap is refused, before decoding, with
+/// the size, the cap and the setting that raises it.
+#[test]
+fn an_image_over_the_pixel_cap_is_refused_with_its_size() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let small = dir.path().join("small.png");
+    save(&RgbaImage::from_pixel(10, 10, Rgba([1, 2, 3, 255])), &small);
+    let big = dir.path().join("big.png");
+    save(&RgbaImage::from_pixel(300, 200, Rgba([1, 2, 3, 255])), &big);
+    let r = diff_images(&[&big, &small, &"--max-image-pixels", &"50000"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("the image is 300×200 (60000 pixels), more than the 50000 allowed"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("max_image_pixels"), "{}", r.stderr);
+    // under the cap it compares
+    assert_eq!(
+        diff_images(&[&big, &big, &"--max-image-pixels", &"60000"]).code,
+        0
+    );
 }

@@ -34,20 +34,29 @@ fn status(port: u16) -> String {
     body
 }
 
-/// Starts the Grid, or says why it cannot (the test then skips with that message).
-fn start_grid() -> Result<Grid, String> {
+/// Why there is no Grid: a prerequisite is missing (skipped locally, a failure under CI),
+/// or the Grid failed to start (always a failure).
+enum NoGrid {
+    Missing(String),
+    Failed(String),
+}
+
+/// Starts the Grid, or says why it cannot.
+fn start_grid() -> Result<Grid, NoGrid> {
     let dir = repo_root().join("tests/grid");
     let jar = dir.join("node_modules/@nightwatch/selenium-server/lib/selenium-server-4.20.0.jar");
     if Command::new("java").arg("-version").output().is_err() {
-        return Err("java is not installed (apt-get install openjdk-17-jre-headless)".into());
-    }
-    if !jar.is_file() {
-        return Err(format!(
-            "{} is missing: run `npm ci --ignore-scripts --prefix tests/grid` (scripts/test.sh does)",
-            jar.display()
+        return Err(NoGrid::Missing(
+            "java is not installed (apt-get install openjdk-17-jre-headless)".into(),
         ));
     }
-    let port = reprise::browser::driver::free_port().map_err(|e| e.to_string())?;
+    if !jar.is_file() {
+        return Err(NoGrid::Missing(format!(
+            "{} is missing: run `npm ci --ignore-scripts --prefix tests/grid` (scripts/test.sh does)",
+            jar.display()
+        )));
+    }
+    let port = reprise::browser::driver::free_port().map_err(|e| NoGrid::Failed(e.to_string()))?;
     let child = Command::new("java")
         .arg("-jar")
         .arg(&jar)
@@ -63,7 +72,7 @@ fn start_grid() -> Result<Grid, String> {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .map_err(|e| format!("cannot start the Grid: {e}"))?;
+        .map_err(|e| NoGrid::Failed(format!("cannot start the Grid: {e}")))?;
     let grid = Grid {
         child,
         url: format!("http://127.0.0.1:{port}"),
@@ -75,17 +84,20 @@ fn start_grid() -> Result<Grid, String> {
         }
         std::thread::sleep(Duration::from_millis(250));
     }
-    Err("the Grid did not become ready within 60 s".into())
+    Err(NoGrid::Failed(
+        "the Grid did not become ready within 60 s".into(),
+    ))
 }
 
 #[test]
 fn sessions_replay_on_a_selenium_grid_with_interception_through_se_cdp() {
     let grid = match start_grid() {
         Ok(g) => g,
-        Err(why) => {
-            eprintln!("SKIPPED: Selenium Grid test: {why}");
+        Err(NoGrid::Missing(why)) => {
+            support::missing_prerequisite(&format!("Selenium Grid test: {why}"));
             return;
         }
+        Err(NoGrid::Failed(why)) => panic!("the Selenium Grid failed to start: {why}"),
     };
     let suite = TestSuite::demo();
     let o = suite.run(&[

@@ -659,9 +659,45 @@ mod har_semantics {
 
     #[test]
     fn chrome_304_with_its_body_is_served_as_200_and_status_0_is_not_served() {
-        let ex = load_har(&fixture("har/mitmproxy-chrome.har")).expect("loads");
-        assert!(ex.iter().all(|e| e.status != 0));
-        assert!(ex
+        // Every case present, so each assertion has something to check (the Chrome fixture
+        // alone has neither a status 0 nor a 304 with its body, and could not fail).
+        let entry = |url: &str, status: i64, body: &str| {
+            serde_json::json!({"request": {"method": "GET", "url": url, "headers": []},
+                   "response": {"status": status, "headers": [],
+                                "content": {"mimeType": "text/plain", "text": body}}})
+        };
+        let har = serde_json::json!({"log": {"entries": [
+            entry("https://a.test/ok", 200, "ok"),
+            entry("https://a.test/failed", 0, ""),
+            entry("https://a.test/revalidated", 304, "kept body"),
+            entry("https://a.test/not-modified", 304, ""),
+        ]}});
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("x.har");
+        std::fs::write(&path, har.to_string()).expect("write");
+        let ex = load_har(&path).expect("loads");
+        let got: Vec<(String, u16, &[u8])> = ex
+            .iter()
+            .map(|e| {
+                (
+                    e.url.path().to_string(),
+                    e.status,
+                    e.response_body.as_slice(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("/ok".to_string(), 200, &b"ok"[..]),
+                ("/revalidated".to_string(), 200, &b"kept body"[..]),
+                ("/not-modified".to_string(), 304, &b""[..]),
+            ]
+        );
+        // and the real Chrome export loads under the same rules
+        let chrome = load_har(&fixture("har/mitmproxy-chrome.har")).expect("loads");
+        assert!(chrome.iter().all(|e| e.status != 0));
+        assert!(chrome
             .iter()
             .all(|e| e.status != 304 || e.response_body.is_empty()));
     }
@@ -691,5 +727,126 @@ mod har_semantics {
             let ex = load_har(&fixture(f)).expect("loads");
             assert!(!ex.is_empty(), "{f}");
         }
+    }
+}
+
+/// A HAR of `mb` megabytes: JSON, HTML and base64 bodies, a dozen headers per side.
+fn generated_har(path: &std::path::Path, mb: usize) {
+    use std::io::Write;
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).expect("create"));
+    let headers = |n: usize| -> Value {
+        (0..n)
+            .map(|i| json!({"name": format!("x-header-{i}"), "value": "v".repeat(10 + 3 * i)}))
+            .collect()
+    };
+    write!(
+        f,
+        r#"{{"log":{{"version":"1.2","creator":{{"name":"t","version":"1"}},"entries":["#
+    )
+    .expect("write");
+    let (mut written, mut i) = (0, 0);
+    while written < mb << 20 {
+        let size = 1000 + (i * 7919) % 59_000;
+        let content = match i % 3 {
+            0 => {
+                json!({"mimeType": "application/json", "text": format!("{{\"items\":\"{}\"}}", "x".repeat(size))})
+            }
+            1 => json!({"mimeType": "text/html", "text": format!("<p>{}</p>", "a".repeat(size))}),
+            _ => {
+                json!({"mimeType": "image/png", "encoding": "base64", "text": "QUJD".repeat(size / 4)})
+            }
+        };
+        let e = json!({
+            "startedDateTime": "2024-01-01T00:00:00Z", "time": 12,
+            "request": {"method": "GET", "url": format!("https://api.example.test/items/{i}"),
+                "httpVersion": "HTTP/1.1", "headers": headers(14), "queryString": [], "cookies": [],
+                "headersSize": -1, "bodySize": 0},
+            "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1",
+                "headers": headers(12), "cookies": [], "content": content, "redirectURL": "",
+                "headersSize": -1, "bodySize": size},
+            "cache": {}, "timings": {"send": 1, "wait": 10, "receive": 1}
+        });
+        let s = format!("{}{e}", if i > 0 { "," } else { "" });
+        f.write_all(s.as_bytes()).expect("write");
+        written += s.len();
+        i += 1;
+    }
+    write!(f, "]}}}}").expect("write");
+}
+
+/// A HAR import used 9 to 90 times the file's size in memory (a `serde_json::Value` tree of
+/// every entry, cloned twice); it must stay within 3 times (scripts/har-memory.sh prints
+/// the figures for 10, 50 and 100 MB).
+#[test]
+fn har_import_peak_memory_is_at_most_three_times_the_file() {
+    let suite = TestSuite::empty();
+    let har = suite.path().join("big.har");
+    generated_har(&har, 40);
+    let size = std::fs::metadata(&har).expect("size").len() as i64;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_reprise"))
+        .args(["import", "har"])
+        .arg(&har)
+        .args(["--name", "big"])
+        .current_dir(suite.path())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("run reprise");
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is valid; wait4 fills it for this child only.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for the child spawned above, which nothing else waits for.
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as i32);
+    let _ = child.try_wait();
+    assert_eq!(libc::WEXITSTATUS(status), 0, "import failed");
+    let peak = usage.ru_maxrss * 1024;
+    assert!(
+        peak <= 3 * size,
+        "peak RSS {} MB for a {} MB HAR ({:.1}x)",
+        peak >> 20,
+        size >> 20,
+        peak as f64 / size as f64
+    );
+    let written = std::fs::read_to_string(suite.path().join("mocks/big.har")).expect("written");
+    let v: Value = serde_json::from_str(&written).expect("the written HAR is JSON");
+    assert!(v["log"]["entries"]
+        .as_array()
+        .is_some_and(|e| e.len() > 100));
+}
+
+/// Errors used to echo an offending value whole (10 MB on stderr); they quote an excerpt
+/// with the value's length.
+#[test]
+fn errors_echo_an_excerpt_of_a_huge_value_with_its_length() {
+    let huge = "A".repeat(1_000_000);
+    let suite = TestSuite::empty()
+        .file(
+            "huge-type.json",
+            &json!({"title": "x", "steps": [{"type": "navigate", "url": "https://a.test/"}, {"type": huge}]})
+                .to_string(),
+        )
+        .file(
+            "huge-url.har",
+            &json!({"log": {"entries": [{"request": {"method": "GET", "url": format!("not a url {huge}")}, "response": {"status": 200}}]}})
+                .to_string(),
+        )
+        .file(
+            "huge-status.har",
+            &json!({"log": {"entries": [{"request": {"method": "GET", "url": "https://a.test/"}, "response": {"status": huge}}]}})
+                .to_string(),
+        );
+    for (kind, file, shown) in [
+        ("chrome-recorder", "huge-type.json", "… (1000000 bytes)"),
+        ("har", "huge-url.har", "… (1000010 bytes)"),
+        ("har", "huge-status.har", "…"),
+    ] {
+        let o = suite.run(&["import", kind, file]);
+        assert_eq!(o.code, 2, "{file}");
+        assert!(
+            o.stderr.len() < 2000,
+            "{file}: {} bytes on stderr",
+            o.stderr.len()
+        );
+        assert!(o.stderr.contains(shown), "{file}: {}", o.stderr);
     }
 }

@@ -188,10 +188,19 @@ fn kill_9_during_accept_leaves_every_baseline_old_or_new() {
         .stdout(Stdio::null())
         .spawn()
         .expect("spawn");
-    std::thread::sleep(Duration::from_millis(60));
+    // Kill as soon as the first checkpoint is accepted, so the kill lands mid-accept.
+    let dir = suite.path().join("snapshots/big");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while dir.join("000-cp.png.new").exists() {
+        assert!(Instant::now() < deadline, "accept never started");
+        assert!(
+            child.try_wait().expect("try_wait").is_none(),
+            "accept finished before the test could kill it"
+        );
+        std::thread::sleep(Duration::from_micros(200));
+    }
     let _ = child.kill();
     let _ = child.wait();
-    let dir = suite.path().join("snapshots/big");
     let mut accepted = 0;
     for i in 0..400 {
         let png =
@@ -202,17 +211,47 @@ fn kill_9_during_accept_leaves_every_baseline_old_or_new() {
             png.len()
         );
         accepted += usize::from(png == new);
+        // an old baseline keeps its pending snapshot: nothing to accept was lost
+        assert_eq!(
+            png == old,
+            dir.join(format!("{i:03}-cp.png.new")).exists(),
+            "checkpoint {i}: baseline and pending snapshot disagree"
+        );
         let dom =
             std::fs::read_to_string(dir.join(format!("{i:03}-cp.dom"))).expect("dom baseline");
         assert!(dom.ends_with("old") || dom.ends_with("new"), "{dom}");
     }
-    let leftovers = std::fs::read_dir(&dir)
+    assert!(
+        (1..400).contains(&accepted),
+        "the kill did not land mid-accept: {accepted} of 400 accepted"
+    );
+    // Nothing but the baselines and pending snapshots: no temporary file, whatever its name.
+    let expected = baseline_names();
+    let leftovers: Vec<String> = std::fs::read_dir(&dir)
         .expect("dir")
         .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with(".reprise-tmp"))
-        .count();
-    assert_eq!(leftovers, 0);
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !expected(n))
+        .collect();
+    assert_eq!(
+        leftovers,
+        Vec::<String>::new(),
+        "files left by the killed accept"
+    );
     eprintln!("accepted before the kill: {accepted} of 400");
+}
+
+/// Whether a file name is a checkpoint's baseline or pending snapshot (`NNN-cp.png`,
+/// `NNN-cp.dom.new`, ...).
+fn baseline_names() -> impl Fn(&str) -> bool {
+    |n: &str| {
+        let Some((num, rest)) = n.split_once("-cp.") else {
+            return false;
+        };
+        num.len() == 3
+            && num.bytes().all(|b| b.is_ascii_digit())
+            && ["png", "dom", "png.new", "dom.new"].contains(&rest)
+    }
 }
 
 #[test]
@@ -247,4 +286,73 @@ fn a_run_lists_baselines_no_checkpoint_uses_and_prune_removes_them() {
         suite.path().join("snapshots/retry/06-end.dom").exists(),
         "used baselines stay"
     );
+}
+
+/// 200 connections that never send a request used to starve `review --serve`: once the
+/// process ran out of file descriptors its accept loop spun at 100% CPU and answered
+/// nothing. The server runs here with 64 descriptors, so the idle sockets exhaust them
+/// unless it closes the oldest idle ones.
+#[test]
+fn idle_connections_do_not_starve_review_serve() {
+    let suite = TestSuite::empty().file(
+        ".reprise/out/report.json",
+        r#"{"format_version":1,"verdict":"passed","duration_ms":1,"summary":{"sessions":0,"passed":0,"changed":0,"broken":0,"new":0,"flaky":0,"error":0},"sessions":[],"snapshots_written":0,"snapshots_pending":0}"#,
+    );
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_reprise"));
+    cmd.args(["review", "--serve"])
+        .current_dir(suite.path())
+        .stdout(Stdio::piped());
+    // SAFETY: setrlimit is async-signal-safe; it lowers the server's descriptor limit.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+            let lim = libc::rlimit {
+                rlim_cur: 64,
+                rlim_max: 64,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut server = cmd.spawn().expect("start review --serve");
+    let stdout = server.stdout.take().expect("stdout");
+    // kept open: the server prints on after its URL
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let url = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.split_whitespace()
+                .find(|w| w.starts_with("http://127.0.0.1:"))
+                .map(str::to_string)
+        })
+        .expect("the server prints its URL");
+    let rest = url.trim_start_matches("http://");
+    let (addr, path) = rest.split_at(rest.find('/').expect("a path"));
+    let idle: Vec<std::net::TcpStream> = (0..200)
+        .filter_map(|_| std::net::TcpStream::connect(addr).ok())
+        .collect();
+    assert_eq!(idle.len(), 200, "the idle sockets could not all connect");
+    std::thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    let answer = (|| -> std::io::Result<String> {
+        let to = addr.parse().map_err(std::io::Error::other)?;
+        let mut s = std::net::TcpStream::connect_timeout(&to, Duration::from_secs(5))?;
+        s.set_read_timeout(Some(Duration::from_secs(5)))?;
+        std::io::Write::write_all(
+            &mut s,
+            format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
+        )?;
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut s, &mut out)?;
+        Ok(out)
+    })();
+    let took = started.elapsed();
+    let _ = server.kill();
+    let _ = server.wait();
+    drop((idle, lines));
+    let answer = answer.expect("the real request was not answered");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(took < Duration::from_secs(2), "answered after {took:?}");
 }

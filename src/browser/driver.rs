@@ -2,7 +2,8 @@
 //!
 //! chromedriver runs in its own process group so that killing the group also ends the
 //! Chromium processes it spawned: an orphaned Chromium otherwise survives reprise, which CI
-//! runners notice as a hung job.
+//! runners notice as a hung job. [`super::hygiene`] makes that hold when reprise itself is
+//! killed (`kill -9` included).
 
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -73,13 +74,27 @@ pub fn free_port() -> std::io::Result<u16> {
 
 /// A chromedriver process owned by this run.
 pub struct Chromedriver {
-    child: std::process::Child,
+    child: std::sync::Mutex<std::process::Child>,
+    /// Kills chromedriver's process group if reprise dies without dropping this.
+    watchdog: Option<std::process::Child>,
     url: String,
+}
+
+/// How a process ended, in words: "exited with status 1", "exited with signal 9".
+pub fn describe_exit(status: std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => format!("exited with status {code}"),
+        (None, Some(sig)) => format!("exited with signal {sig}"),
+        (None, None) => format!("exited ({status})"),
+    }
 }
 
 impl Chromedriver {
     pub async fn start() -> Result<Self, DriverError> {
         let path = find_chromedriver()?;
+        // Profiles of earlier runs that were killed before they could remove them.
+        super::hygiene::sweep_profiles(&std::env::temp_dir());
         let spawn_err = |message: String| DriverError::Spawn {
             path: path.clone(),
             message,
@@ -95,11 +110,14 @@ impl Chromedriver {
                 .stdout(Stdio::null())
                 .stderr(Stdio::null());
             std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-            let child = cmd.spawn().map_err(|e| spawn_err(e.to_string()))?;
+            let child = super::hygiene::spawn_tied(cmd).map_err(|e| spawn_err(e.to_string()))?;
+            let watchdog = super::hygiene::watchdog(child.id());
             let mut driver = Self {
-                child,
+                child: std::sync::Mutex::new(child),
+                watchdog: None,
                 url: format!("http://127.0.0.1:{port}"),
             };
+            driver.watchdog = Some(watchdog.map_err(|e| spawn_err(e.to_string()))?);
             match driver.wait_ready().await {
                 Ok(()) => return Ok(driver),
                 Err(e) => last = e,
@@ -112,8 +130,8 @@ impl Chromedriver {
         let deadline = Instant::now() + Duration::from_secs(15);
         let status = format!("{}/status", self.url);
         while Instant::now() < deadline {
-            if let Ok(Some(code)) = self.child.try_wait() {
-                return Err(format!("chromedriver exited with {code}"));
+            if let Some(status) = self.exited() {
+                return Err(format!("chromedriver {}", describe_exit(status)));
             }
             if let Ok(resp) = reqwest::get(&status).await {
                 if let Ok(v) = resp.json_text().await {
@@ -130,16 +148,32 @@ impl Chromedriver {
     pub fn url(&self) -> &str {
         &self.url
     }
+
+    /// How chromedriver ended, when it has.
+    pub fn exited(&self) -> Option<std::process::ExitStatus> {
+        let mut child = self.child.lock().unwrap_or_else(|p| p.into_inner());
+        child.try_wait().ok().flatten()
+    }
+
+    /// chromedriver's process id (its process group's too).
+    pub fn pid(&self) -> u32 {
+        self.child.lock().unwrap_or_else(|p| p.into_inner()).id()
+    }
 }
 
 impl Drop for Chromedriver {
     fn drop(&mut self) {
-        let pgid = self.child.id() as i32;
-        // SAFETY: killpg only sends a signal; the group is the one created at spawn.
+        let child = self.child.get_mut().unwrap_or_else(|p| p.into_inner());
+        let pgid = child.id() as i32;
+        // SAFETY: killpg only sends a signal; the group is the one created at spawn. It
+        // holds chromedriver, the browsers it started and the watchdog.
         unsafe {
             libc::killpg(pgid, libc::SIGKILL);
         }
-        let _ = self.child.wait();
+        let _ = child.wait();
+        if let Some(mut w) = self.watchdog.take() {
+            let _ = w.wait();
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod cdp;
 pub mod driver;
 mod environment;
+pub mod hygiene;
 pub mod input;
 pub mod intercept;
 mod sink;
@@ -122,7 +123,7 @@ impl Launched {
             message,
         };
         let profile = tempfile::Builder::new()
-            .prefix("reprise-profile-")
+            .prefix(&hygiene::profile_prefix())
             .tempdir()
             .map_err(|e| infra(e.to_string()))?;
         let sink = Sink::start().await.map_err(|e| infra(e.to_string()))?;

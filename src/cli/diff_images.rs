@@ -36,6 +36,9 @@ pub struct DiffImagesArgs {
     /// Count anti-aliased pixels as differences (they are ignored by default).
     #[arg(long)]
     antialiasing: bool,
+    /// Refuse an image with more pixels than this (read from its header, before decoding).
+    #[arg(long, value_name = "N", default_value_t = crate::compare::limits::DEFAULT_MAX_IMAGE_PIXELS)]
+    max_image_pixels: u64,
 }
 
 fn parse_threshold(s: &str) -> Result<f64, String> {
@@ -50,8 +53,9 @@ fn parse_threshold(s: &str) -> Result<f64, String> {
 pub fn run(args: DiffImagesArgs) -> Result<i32, Failure> {
     // Decoding dominates a whole-process diff: the two files are decoded at once.
     let (expected, actual) = std::thread::scope(|s| {
-        let a = s.spawn(|| load(&args.expected));
-        let b = load(&args.actual);
+        let (max, expected) = (args.max_image_pixels, &args.expected);
+        let a = s.spawn(move || load(expected, max));
+        let b = load(&args.actual, max);
         let a = a.join().unwrap_or_else(|_| {
             Err(Failure::usage(
                 format!("cannot decode `{}`", args.expected.display()),
@@ -95,7 +99,7 @@ fn summary_line(diff: &ImageDiff) -> String {
     line
 }
 
-fn load(path: &Path) -> Result<RgbaImage, Failure> {
+fn load(path: &Path, max_pixels: u64) -> Result<RgbaImage, Failure> {
     let bytes = std::fs::read(path).map_err(|e| {
         Failure::usage(format!("cannot read image `{}`: {e}", path.display()), None)
     })?;
@@ -105,6 +109,12 @@ fn load(path: &Path) -> Result<RgbaImage, Failure> {
             Some("diff-images compares PNG files, such as the screenshots under `snapshots/`"),
         ));
     }
+    crate::compare::limits::check_png(&bytes, max_pixels).map_err(|e| {
+        Failure::usage(
+            format!("cannot compare `{}`: {e}", path.display()),
+            Some(e.hint()),
+        )
+    })?;
     decode_png(&bytes).map_err(|e| {
         Failure::usage(
             format!("cannot decode PNG image `{}`: {e}", path.display()),

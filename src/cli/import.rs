@@ -198,7 +198,8 @@ pub fn run(args: ImportArgs) -> Result<i32, Failure> {
             app_origin: origin,
             keep_assets: args.keep_assets,
         };
-        let mut docs: Vec<serde_json::Value> = out.imported.har.take().into_iter().collect();
+        let mut docs: Vec<Box<serde_json::value::RawValue>> =
+            out.imported.har.take().into_iter().collect();
         for h in &args.har {
             let imported = har::import_file(h, &opts).map_err(failure)?;
             out.imported.notes.extend(imported.notes);
@@ -272,12 +273,11 @@ fn write_all(args: &ImportArgs, outputs: &[Output]) -> Result<i32, Failure> {
             ));
         }
         if let Some(h) = &imp.har {
-            let mut text = serde_json::to_string_pretty(h).unwrap_or_default();
-            text.push('\n');
-            writes.push((
-                suite.join(MOCKS_DIR).join(format!("{}.har", o.name)),
-                text.into_bytes(),
-            ));
+            // Written as built: entries verbatim from the source, no tree of the whole HAR.
+            let mut text = Vec::with_capacity(h.get().len() + 1);
+            text.extend_from_slice(h.get().as_bytes());
+            text.push(b'\n');
+            writes.push((suite.join(MOCKS_DIR).join(format!("{}.har", o.name)), text));
         }
         for e in &imp.expected {
             let snap = DomSnapshot {

@@ -11,6 +11,7 @@ mod repeat;
 mod review;
 mod scan;
 mod serve;
+mod signals;
 
 use crate::browser::intercept::AppSource;
 use crate::config::Config;
@@ -27,8 +28,20 @@ pub mod exit {
     pub const REGRESSION: i32 = 1;
     pub const USAGE: i32 = 2;
     pub const INFRASTRUCTURE: i32 = 3;
-    /// Interrupted by Ctrl-C (the shell convention, 128 + SIGINT).
+    /// Interrupted by Ctrl-C (the shell convention, 128 + SIGINT); SIGTERM and SIGHUP exit
+    /// with 128 + their number too (143, 129).
     pub const INTERRUPTED: i32 = 130;
+}
+
+/// A run ended by a signal (SIGINT, SIGTERM, SIGHUP), with the signal's number.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Interrupted(pub i32);
+
+impl Interrupted {
+    /// The shell's convention: 128 + the signal's number.
+    pub(crate) fn exit_code(self) -> i32 {
+        128 + self.0
+    }
 }
 
 #[derive(Parser, Debug)]
@@ -266,7 +279,8 @@ pub fn main() -> i32 {
     match result {
         Ok(code) => code,
         Err(f) => {
-            eprintln!("error: {}", f.message);
+            // values echoed whole by a library's message are cut here
+            eprintln!("error: {}", crate::excerpt::message(&f.message));
             if let Some(h) = f.hint {
                 eprintln!("\nhint: {h}");
             }
@@ -338,8 +352,8 @@ async fn run(args: RunArgs) -> Result<i32, Failure> {
         return repeat::repeat(opts, args.repeat).await;
     }
     let report = match replay(opts.clone(), true).await? {
-        Some(r) => r,
-        None => return Ok(exit::INTERRUPTED),
+        Ok(r) => r,
+        Err(i) => return Ok(i.exit_code()),
     };
     // The last run's report stays beside its captures for `reprise review`.
     let _ = crate::report::json::write(&report, &opts.out_dir.join(LAST_REPORT));
@@ -348,8 +362,11 @@ async fn run(args: RunArgs) -> Result<i32, Failure> {
 }
 
 /// One replay of the suite with terminal output (per session when `verbose`, else only the
-/// summary); `None` when interrupted by Ctrl-C.
-pub(crate) async fn replay(opts: RunOptions, verbose: bool) -> Result<Option<RunReport>, Failure> {
+/// summary); `Err(Interrupted)` when a signal ended it.
+pub(crate) async fn replay(
+    opts: RunOptions,
+    verbose: bool,
+) -> Result<Result<RunReport, Interrupted>, Failure> {
     let watching = opts.watch.is_some();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let printer = tokio::spawn(async move {
@@ -362,13 +379,13 @@ pub(crate) async fn replay(opts: RunOptions, verbose: bool) -> Result<Option<Run
         }
         reporter
     });
-    // Ctrl-C drops the run: its chromedriver process group (and the browsers in it) is
+    // A signal drops the run: its chromedriver process group (and the browsers in it) is
     // killed on drop, so an interrupted run leaves no Chromium behind.
     let result = tokio::select! {
         r = runner::run(opts, tx) => r,
-        _ = tokio::signal::ctrl_c() => {
-            eprintln!("interrupted: browsers stopped, nothing written");
-            return Ok(None);
+        sig = signals::terminated() => {
+            eprintln!("interrupted by {}: browsers stopped, nothing written", signals::name(sig));
+            return Ok(Err(Interrupted(sig)));
         }
     };
     let mut reporter = printer.await.unwrap_or_else(|_| TerminalReporter::stdout());
@@ -382,7 +399,7 @@ pub(crate) async fn replay(opts: RunOptions, verbose: bool) -> Result<Option<Run
         RunError::Output(..) => Failure::usage(e.to_string(), None),
     })?;
     reporter.summary(&report);
-    Ok(Some(report))
+    Ok(Ok(report))
 }
 
 /// A watched replay (`open`, `run --until`/`--slow-mo`): one session at a time, a line per
@@ -421,8 +438,8 @@ async fn watch(mut opts: RunOptions, until: Option<usize>, slow_mo: u64) -> Resu
         resume: std::sync::Arc::new(tokio::sync::Mutex::new(rx)),
     });
     let report = match replay(opts.clone(), true).await? {
-        Some(r) => r,
-        None => return Ok(exit::INTERRUPTED),
+        Ok(r) => r,
+        Err(i) => return Ok(i.exit_code()),
     };
     Ok(exit_status(&report))
 }

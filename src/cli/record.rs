@@ -188,7 +188,7 @@ pub async fn run(args: RecordArgs) -> Result<i32, Failure> {
                     std::future::pending::<()>().await;
                 }
             } => {}
-            _ = tokio::signal::ctrl_c() => {}
+            _ = super::signals::terminated() => {}
         }
     };
     let recorded = crate::record::record(opts, tx, stop)
@@ -308,12 +308,12 @@ async fn replay_for_baselines(
     };
     let retry = format!("reprise run ={} --update-snapshots", args.name);
     let report = match super::replay(opts, false).await {
-        Ok(Some(r)) => r,
-        Ok(None) => {
+        Ok(Ok(r)) => r,
+        Ok(Err(i)) => {
             println!(
                 "replay interrupted: the recording is kept; write its baselines with `{retry}`"
             );
-            return Ok(exit::INTERRUPTED);
+            return Ok(i.exit_code());
         }
         Err(f) => {
             return Err(Failure {

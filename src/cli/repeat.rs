@@ -53,8 +53,9 @@ pub async fn repeat(base: RunOptions, runs: usize) -> Result<i32, Failure> {
         // Nothing is written under snapshots/: this measures, it does not record.
         opts.ci = true;
         opts.update_snapshots = false;
-        let Some(report) = replay(opts.clone(), false).await? else {
-            return Ok(exit::INTERRUPTED);
+        let report = match replay(opts.clone(), false).await? {
+            Ok(r) => r,
+            Err(i) => return Ok(i.exit_code()),
         };
         // Each run's report beside its captures, as a plain run leaves it in its out folder, so
         // tools (bench/compat.mjs, tests/corpus.rs) can read every run's statuses.

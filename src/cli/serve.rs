@@ -69,20 +69,47 @@ pub async fn serve(suite: &Path, sessions: &[String], port: Option<u16>) -> Resu
         server.token
     );
     println!("Press Ctrl-C to stop.");
+    let waiting = Arc::new(std::sync::Mutex::new(Waiting::default()));
     let accept_loop = async {
         loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
+            let stream = match listener.accept().await {
+                Ok((stream, _)) => stream,
+                Err(_) => {
+                    // Out of file descriptors (or another transient failure): retrying at
+                    // once spun a core at 100%; wait, and free a slot.
+                    waiting
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .evict_oldest();
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
             };
             let server = server.clone();
-            tokio::spawn(async move {
-                let _ = server.handle(stream).await;
+            // Registered before the task can run, so it never finds itself missing.
+            let mut w = waiting.lock().unwrap_or_else(|p| p.into_inner());
+            while w.conns.len() >= MAX_WAITING {
+                w.evict_oldest();
+            }
+            w.next += 1;
+            let (waiting_here, id) = (waiting.clone(), w.next);
+            let task = tokio::spawn(async move {
+                let _ = server
+                    .handle(stream, || {
+                        waiting_here
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .conns
+                            .retain(|(i, _)| *i != id);
+                    })
+                    .await;
             });
+            w.conns.push_back((id, task.abort_handle()));
         }
     };
     tokio::select! {
         () = accept_loop => {}
-        _ = tokio::signal::ctrl_c() => {}
+        _ = super::signals::terminated() => {}
     }
     Ok(exit::PASSED)
 }
@@ -94,6 +121,29 @@ struct Request {
     host: Option<String>,
     origin: Option<String>,
     body: Vec<u8>,
+}
+
+/// Connections still sending their request; beyond this many, the oldest is closed. Idle
+/// sockets (a browser's preconnects, or someone holding them open on purpose) otherwise
+/// pile up until the process runs out of file descriptors, and then nothing is served.
+const MAX_WAITING: usize = 32;
+
+/// How long a connection may take to send its whole request.
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The connections that have not sent a whole request yet, oldest first.
+#[derive(Default)]
+struct Waiting {
+    next: u64,
+    conns: std::collections::VecDeque<(u64, tokio::task::AbortHandle)>,
+}
+
+impl Waiting {
+    fn evict_oldest(&mut self) {
+        if let Some((_, task)) = self.conns.pop_front() {
+            task.abort();
+        }
+    }
 }
 
 async fn read_request(stream: &mut tokio::net::TcpStream) -> std::io::Result<Option<Request>> {
@@ -163,8 +213,16 @@ fn plain(s: &str) -> bool {
 }
 
 impl Server {
-    async fn handle(&self, mut stream: tokio::net::TcpStream) -> std::io::Result<()> {
-        let Some(req) = read_request(&mut stream).await? else {
+    /// Answers one request; `received` is called once the request is in (from then on the
+    /// connection is no longer evicted as idle).
+    async fn handle(
+        &self,
+        mut stream: tokio::net::TcpStream,
+        received: impl FnOnce(),
+    ) -> std::io::Result<()> {
+        let read = tokio::time::timeout(REQUEST_TIMEOUT, read_request(&mut stream)).await;
+        received();
+        let Ok(Some(req)) = read.unwrap_or(Ok(None)) else {
             return Ok(());
         };
         let (status, content_type, body) = self.respond(&req);

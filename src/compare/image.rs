@@ -121,7 +121,80 @@ impl ImageDiff {
 /// exactly one of the two images is then counted as different whatever its
 /// colour, and drawn in the diff colour. Corner pixels outside both images are
 /// transparent in both and so equal.
+///
+/// Memory stays proportional to the two images: the union canvas is only drawn
+/// when it is no larger than both images together (one image taller or wider
+/// than the other, the usual case). For crossed sizes (one wider, the other
+/// taller) the union can be quadratic in the inputs (1×20000 and 20000×1 make a
+/// 400-megapixel canvas from 40,000 pixels): then only the overlap is compared,
+/// the pixels inside one image only are counted arithmetically, and the diff
+/// image is the larger image's footprint (see [`compare_crossed`]).
 pub fn compare_images(
+    expected: &RgbaImage,
+    actual: &RgbaImage,
+    opts: &ImageDiffOptions,
+) -> ImageDiff {
+    let area = |(w, h): (u32, u32)| w as u64 * h as u64;
+    let (e, a) = (expected.dimensions(), actual.dimensions());
+    let union = area((e.0.max(a.0), e.1.max(a.1)));
+    if e != a && union > area(e) + area(a) {
+        return compare_crossed(expected, actual, opts);
+    }
+    compare_on_union(expected, actual, opts)
+}
+
+/// Images of crossed sizes: pixelmatch over the overlap (top-left `min w × min h`), plus
+/// every pixel inside exactly one image, counted without drawing the union canvas. The
+/// diff image covers the larger of the two images: the overlap's diff, the rest of that
+/// image in the diff colour. Anti-aliasing detection at the overlap's right and bottom
+/// edge sees no transparent padding beyond it, so a pixel there may be judged differently
+/// than on the union canvas; the sizes differ, so the verdict is a difference either way.
+fn compare_crossed(expected: &RgbaImage, actual: &RgbaImage, opts: &ImageDiffOptions) -> ImageDiff {
+    let (ew, eh) = expected.dimensions();
+    let (aw, ah) = actual.dimensions();
+    let (ow, oh) = (ew.min(aw), eh.min(ah));
+    let crop = |img: &RgbaImage| -> Vec<u8> {
+        let stride = img.width() as usize * 4;
+        let keep = ow as usize * 4;
+        let mut out = Vec::with_capacity(keep * oh as usize);
+        if keep > 0 {
+            for row in raw(img).chunks_exact(stride).take(oh as usize) {
+                out.extend_from_slice(&row[..keep]);
+            }
+        }
+        out
+    };
+    let (ce, ca) = (crop(expected), crop(actual));
+    let mut overlap = vec![0u8; ce.len()];
+    let overlap_diff = Matcher::new(&ce, &ca, ow, oh, opts, None).run(&mut overlap);
+    drop((ce, ca));
+    let o = ow as u64 * oh as u64;
+    let (ea, aa) = (ew as u64 * eh as u64, aw as u64 * ah as u64);
+    let (dw, dh) = if ea >= aa { (ew, eh) } else { (aw, ah) };
+    let mut diff_image = RgbaImage::new(dw, dh);
+    let [r, g, b] = opts.diff_color;
+    for (y, row) in diff_image.rows_mut().enumerate() {
+        for (x, px) in row.enumerate() {
+            px.0 = if x < ow as usize && y < oh as usize {
+                let i = (y * ow as usize + x) * 4;
+                [overlap[i], overlap[i + 1], overlap[i + 2], overlap[i + 3]]
+            } else {
+                [r, g, b, 255]
+            };
+        }
+    }
+    let (width, height) = (ew.max(aw), eh.max(ah));
+    ImageDiff {
+        width,
+        height,
+        diff_pixels: overlap_diff + (ea - o) + (aa - o),
+        total_pixels: width as u64 * height as u64,
+        size_mismatch: Some(((ew, eh), (aw, ah))),
+        diff_image,
+    }
+}
+
+fn compare_on_union(
     expected: &RgbaImage,
     actual: &RgbaImage,
     opts: &ImageDiffOptions,
@@ -991,6 +1064,31 @@ mod tests {
         let d = compare_images(&t, &t2, &opts());
         assert_eq!(d.diff_pixels, 8);
         assert!(!d.matches());
+    }
+
+    /// The union of 1×20000 and 20000×1 is 400 megapixels: it used to be drawn (3 GB).
+    #[test]
+    fn crossed_sizes_never_draw_the_union_canvas() {
+        let tall = solid(1, 20_000, [40, 90, 200, 255]);
+        let wide = solid(20_000, 1, [40, 90, 200, 255]);
+        let d = compare_images(&tall, &wide, &opts());
+        assert_eq!((d.width, d.height), (20_000, 20_000));
+        assert_eq!(d.total_pixels, 400_000_000);
+        // inside exactly one image: everything but the shared top-left pixel
+        assert_eq!(d.diff_pixels, 2 * 19_999);
+        assert!(!d.matches());
+        assert!(d.diff_image.width() as u64 * d.diff_image.height() as u64 <= 20_000);
+        assert_eq!(d.diff_image.get_pixel(0, 0).0[3], 255);
+        assert_eq!(d.diff_image.get_pixel(0, 19_999).0, [255, 0, 0, 255]);
+
+        // the same counts as the union canvas on a small crossed pair
+        let a = noise(3, 9, 5, |v| v);
+        let b = noise(9, 3, 5, |v| v);
+        let crossed = compare_images(&a, &b, &opts());
+        let union = compare_on_union(&a, &b, &opts());
+        assert_eq!(crossed.total_pixels, union.total_pixels);
+        assert_eq!(crossed.size_mismatch, union.size_mismatch);
+        assert!(crossed.diff_pixels >= 2 * (27 - 9));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod dom;
 pub mod image;
+pub mod limits;
 pub mod png;
 
 pub use dom::{compare_dom, DomDiff};

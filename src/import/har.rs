@@ -11,10 +11,12 @@
 use std::path::Path;
 
 use base64::Engine as _;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::{json_message, json_place, strip_bom, ImportError};
-use crate::mock::har::{parse_har_in, read_sidecar};
+use crate::mock::har::{check_entry, read_sidecar};
+use serde::Deserialize;
+use serde_json::value::RawValue;
 
 /// Resource types the build under test answers (DESIGN.md, routing).
 const ASSET_TYPES: &[&str] = &["document", "script", "stylesheet", "image", "font", "media"];
@@ -32,7 +34,7 @@ pub struct HarOptions {
 /// The result of one HAR import.
 #[derive(Debug, Clone)]
 pub struct HarImport {
-    pub har: Value,
+    pub har: Box<RawValue>,
     pub entries: usize,
     pub notes: Vec<String>,
 }
@@ -47,14 +49,107 @@ pub fn import_file(path: &Path, opts: &HarOptions) -> Result<HarImport, ImportEr
     import_text(path, &text, path.parent(), opts)
 }
 
+/// The top of a HAR, entries kept as slices of the source text.
+#[derive(Deserialize)]
+struct DocIn<'a> {
+    #[serde(borrow, default)]
+    log: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct LogIn<'a> {
+    #[serde(borrow, default)]
+    version: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    creator: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pages: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    entries: Option<Vec<&'a RawValue>>,
+}
+
+/// What the importer needs to know of an entry, read without copying its bodies.
+#[derive(Default)]
+struct Facts {
+    resource_type: Option<String>,
+    method: Option<String>,
+    url: Option<String>,
+    status: Option<i64>,
+    mime: Option<String>,
+    sidecar: bool,
+}
+
+impl Facts {
+    fn of(entry: &str) -> Self {
+        #[derive(Deserialize, Default)]
+        #[serde(default)]
+        struct E<'a> {
+            #[serde(rename = "_resourceType", borrow)]
+            resource_type: Option<&'a RawValue>,
+            #[serde(borrow)]
+            request: Option<&'a RawValue>,
+            #[serde(borrow)]
+            response: Option<&'a RawValue>,
+        }
+        #[derive(Deserialize, Default)]
+        #[serde(default)]
+        struct Req<'a> {
+            #[serde(borrow)]
+            method: Option<&'a RawValue>,
+            #[serde(borrow)]
+            url: Option<&'a RawValue>,
+        }
+        #[derive(Deserialize, Default)]
+        #[serde(default)]
+        struct Resp<'a> {
+            #[serde(borrow)]
+            status: Option<&'a RawValue>,
+            #[serde(borrow)]
+            content: Option<&'a RawValue>,
+        }
+        #[derive(Deserialize, Default)]
+        #[serde(default)]
+        struct Content<'a> {
+            #[serde(rename = "mimeType", borrow)]
+            mime: Option<&'a RawValue>,
+            #[serde(rename = "_file", borrow)]
+            file: Option<&'a RawValue>,
+        }
+        fn parse<'a, T: Deserialize<'a> + Default>(r: Option<&'a RawValue>) -> T {
+            r.and_then(|r| serde_json::from_str(r.get()).ok())
+                .unwrap_or_default()
+        }
+        fn string(r: Option<&RawValue>) -> Option<String> {
+            r.and_then(|r| serde_json::from_str::<String>(r.get()).ok())
+        }
+        let e: E<'_> = serde_json::from_str(entry).unwrap_or_default();
+        let req: Req<'_> = parse(e.request);
+        let resp: Resp<'_> = parse(e.response);
+        let content: Content<'_> = parse(resp.content);
+        Self {
+            resource_type: string(e.resource_type),
+            method: string(req.method),
+            url: string(req.url),
+            status: resp.status.and_then(|r| r.get().parse().ok()),
+            mime: string(content.mime),
+            sidecar: content.file.is_some_and(|f| f.get() != "null"),
+        }
+    }
+}
+
 /// Imports HAR text; `base` is the folder `_file` bodies are read from.
+///
+/// Memory: the entries are never built into a `serde_json::Value` tree (which took 20 to 90
+/// times the file's size). Each entry is a slice of `text`, checked on its own by the
+/// replay's loader and copied once into the output; only an entry with a `_file` body is
+/// rewritten. Peak use is about twice the file (`scripts/har-memory.sh` measures it).
 pub fn import_text(
     path: &Path,
     text: &str,
     base: Option<&Path>,
     opts: &HarOptions,
 ) -> Result<HarImport, ImportError> {
-    let doc: Value = serde_json::from_str(strip_bom(text)).map_err(|e| {
+    let doc: DocIn<'_> = serde_json::from_str(strip_bom(text)).map_err(|e| {
         ImportError::new(path, Some(json_place(&e)), json_message(&e)).hint(
             "the file is not valid JSON; export the HAR again (\"Save all as HAR with content\")",
         )
@@ -63,54 +158,56 @@ pub fn import_text(
         ImportError::new(path, None, "not a HAR file: no `log.entries` array")
             .hint("a HAR file is an object `{\"log\": {\"entries\": [...]}}`; check the file is the network export")
     };
-    let log = doc
-        .get("log")
-        .and_then(Value::as_object)
+    let log: LogIn<'_> = doc
+        .log
+        .and_then(|l| serde_json::from_str(l.get()).ok())
         .ok_or_else(not_har)?;
-    let raw = log
-        .get("entries")
-        .and_then(Value::as_array)
-        .ok_or_else(not_har)?;
+    let raw = log.entries.as_ref().ok_or_else(not_har)?;
     let mut notes = Vec::new();
-    let mut entries = Vec::with_capacity(raw.len());
+    let mut entries: Vec<(std::borrow::Cow<'_, str>, Facts)> = Vec::with_capacity(raw.len());
     for (i, entry) in raw.iter().enumerate() {
-        let mut entry = entry.clone();
-        inline_sidecar(&mut entry, base).map_err(|m| {
-            ImportError::new(path, Some(format!("entry {}", i + 1)), m)
-                .hint("keep the body files Playwright wrote next to the HAR, or record with `content: 'embed'`")
+        let place = || Some(format!("entry {}", i + 1));
+        let facts = Facts::of(entry.get());
+        let json = if facts.sidecar {
+            let mut v: Value = serde_json::from_str(entry.get()).unwrap_or_default();
+            inline_sidecar(&mut v, base).map_err(|m| {
+                ImportError::new(path, place(), m)
+                    .hint("keep the body files Playwright wrote next to the HAR, or record with `content: 'embed'`")
+            })?;
+            std::borrow::Cow::Owned(v.to_string())
+        } else {
+            std::borrow::Cow::Borrowed(entry.get())
+        };
+        // The loader the replay uses is the judge of what can be served.
+        check_entry(&json, base).map_err(|message| {
+            ImportError::new(path, place(), message).hint(
+                "fix or delete that entry; a HAR entry needs `request.method`, `request.url` and `response.status`",
+            )
         })?;
-        entries.push(entry);
+        entries.push((json, facts));
     }
-    // The loader the replay uses is the judge of what can be served.
-    let check = json!({ "log": { "entries": entries } });
-    let bytes = serde_json::to_vec(&check).unwrap_or_default();
-    parse_har_in(&bytes, base).map_err(|(entry, message)| {
-        ImportError::new(path, entry.map(|n| format!("entry {n}")), message).hint(
-            "fix or delete that entry; a HAR entry needs `request.method`, `request.url` and `response.status`",
-        )
-    })?;
 
-    let origin = opts
-        .app_origin
-        .clone()
-        .or_else(|| first_document_origin(&entries));
+    let origin = opts.app_origin.clone().or_else(|| {
+        entries
+            .iter()
+            .map(|(_, f)| f)
+            .find(|f| resource_type(f) == Some("document"))
+            .and_then(|f| f.url.as_deref())
+            .and_then(url_origin)
+    });
     let total = entries.len();
     let mut kept = Vec::with_capacity(total);
     let mut assets = 0;
     let mut failed = 0;
-    for entry in entries {
-        if !opts.keep_assets && origin.as_deref().is_some_and(|o| is_app_asset(&entry, o)) {
+    for (json, facts) in &entries {
+        if !opts.keep_assets && origin.as_deref().is_some_and(|o| is_app_asset(facts, o)) {
             assets += 1;
             continue;
         }
-        if entry
-            .pointer("/response/status")
-            .and_then(Value::as_i64)
-            .is_some_and(|s| s <= 0)
-        {
+        if facts.status.is_some_and(|s| s <= 0) {
             failed += 1;
         }
-        kept.push(entry);
+        kept.push(json.as_ref());
     }
     if assets > 0 {
         notes.push(format!(
@@ -125,44 +222,89 @@ pub fn import_text(
             plural(failed, "request", "requests")
         ));
     }
-    let mut out_log = Map::new();
-    out_log.insert(
-        "version".into(),
-        log.get("version").cloned().unwrap_or_else(|| "1.2".into()),
-    );
-    out_log.insert(
-        "creator".into(),
-        log.get("creator")
-            .cloned()
-            .unwrap_or_else(|| json!({ "name": "reprise", "version": env!("CARGO_PKG_VERSION") })),
-    );
-    if let Some(pages) = log.get("pages") {
-        out_log.insert("pages".into(), pages.clone());
-    }
-    let entries = kept.len();
-    out_log.insert("entries".into(), Value::Array(kept));
+    let creator = json!({ "name": "reprise", "version": env!("CARGO_PKG_VERSION") }).to_string();
+    let har = write_har(
+        log.version.map_or("\"1.2\"", RawValue::get),
+        log.creator.map_or(creator.as_str(), RawValue::get),
+        log.pages.map(RawValue::get),
+        &kept,
+    )
+    .map_err(|e| ImportError::new(path, None, format!("cannot write the HAR: {e}")))?;
     Ok(HarImport {
-        har: json!({ "log": out_log }),
-        entries,
+        har,
+        entries: kept.len(),
         notes,
     })
 }
 
-/// Merges HAR documents (several captures of one session) in order.
-pub fn merge(docs: Vec<Value>) -> Value {
-    let mut entries = Vec::new();
-    let mut first_log: Option<Map<String, Value>> = None;
-    for mut doc in docs {
-        if let Some(Value::Array(e)) = doc.pointer_mut("/log/entries").map(Value::take) {
-            entries.extend(e);
-        }
-        if first_log.is_none() {
-            first_log = doc.get("log").and_then(Value::as_object).cloned();
-        }
+/// A HAR document from its parts, each already JSON text.
+fn write_har(
+    version: &str,
+    creator: &str,
+    pages: Option<&str>,
+    entries: &[&str],
+) -> Result<Box<RawValue>, serde_json::Error> {
+    let len = entries.iter().map(|e| e.len() + 2).sum::<usize>() + creator.len() + 128;
+    let mut out = String::with_capacity(len);
+    out.push_str("{\n  \"log\": {\n    \"version\": ");
+    out.push_str(version);
+    out.push_str(",\n    \"creator\": ");
+    out.push_str(creator);
+    if let Some(p) = pages {
+        out.push_str(",\n    \"pages\": ");
+        out.push_str(p);
     }
-    let mut log = first_log.unwrap_or_default();
-    log.insert("entries".into(), Value::Array(entries));
-    json!({ "log": log })
+    out.push_str(",\n    \"entries\": [");
+    for (i, e) in entries.iter().enumerate() {
+        out.push_str(if i == 0 { "\n" } else { ",\n" });
+        out.push_str(e);
+    }
+    out.push_str("\n    ]\n  }\n}");
+    RawValue::from_string(out)
+}
+
+/// Entries of a HAR document (0 when it has none).
+pub fn entry_count(har: &RawValue) -> usize {
+    serde_json::from_str::<DocIn<'_>>(har.get())
+        .ok()
+        .and_then(|d| d.log)
+        .and_then(|l| serde_json::from_str::<LogIn<'_>>(l.get()).ok())
+        .and_then(|l| l.entries)
+        .map_or(0, |e| e.len())
+}
+
+/// Merges HAR documents (several captures of one session) in order; the first one's
+/// version, creator and pages are kept.
+pub fn merge(docs: Vec<Box<RawValue>>) -> Box<RawValue> {
+    let logs: Vec<LogIn<'_>> = docs
+        .iter()
+        .filter_map(|d| serde_json::from_str::<DocIn<'_>>(d.get()).ok())
+        .filter_map(|d| d.log)
+        .filter_map(|l| serde_json::from_str::<LogIn<'_>>(l.get()).ok())
+        .collect();
+    let entries: Vec<&str> = logs
+        .iter()
+        .flat_map(|l| l.entries.iter().flatten().map(|e| e.get()))
+        .collect();
+    let first = logs.first();
+    let merged = write_har(
+        first
+            .and_then(|l| l.version)
+            .map_or("\"1.2\"", RawValue::get),
+        first
+            .and_then(|l| l.creator)
+            .map_or("{\"name\": \"reprise\"}", RawValue::get),
+        first.and_then(|l| l.pages).map(RawValue::get),
+        &entries,
+    );
+    match merged {
+        Ok(m) => m,
+        // every part was parsed from JSON above, so the whole is JSON
+        Err(_) => docs.into_iter().next().unwrap_or_else(|| {
+            RawValue::from_string("{\"log\":{\"entries\":[]}}".into())
+                .unwrap_or_else(|_| unreachable!("a literal HAR"))
+        }),
+    }
 }
 
 fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
@@ -223,35 +365,18 @@ fn url_origin(url: &str) -> Option<String> {
         .filter(|o| o != "null")
 }
 
-/// The origin of the first top-level document the capture loaded: the app's, when the
-/// user did not say.
-fn first_document_origin(entries: &[Value]) -> Option<String> {
-    entries
-        .iter()
-        .find(|e| resource_type(e) == Some("document"))
-        .and_then(|e| e.pointer("/request/url").and_then(Value::as_str))
-        .and_then(url_origin)
-}
-
 /// Chrome records `_resourceType`; other exporters only let us infer it from the response's
 /// type, as the browser would have requested it.
-fn resource_type(entry: &Value) -> Option<&'static str> {
-    if let Some(t) = entry.get("_resourceType").and_then(Value::as_str) {
+fn resource_type(entry: &Facts) -> Option<&'static str> {
+    if let Some(t) = entry.resource_type.as_deref() {
         return ASSET_TYPES
             .iter()
             .copied()
             .find(|a| *a == t)
             .or(Some("other"));
     }
-    let mime = entry
-        .pointer("/response/content/mimeType")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let method = entry
-        .pointer("/request/method")
-        .and_then(Value::as_str)
-        .unwrap_or("GET");
+    let mime = entry.mime.as_deref().unwrap_or("").to_ascii_lowercase();
+    let method = entry.method.as_deref().unwrap_or("GET");
     if !method.eq_ignore_ascii_case("GET") {
         return Some("other");
     }
@@ -267,10 +392,10 @@ fn resource_type(entry: &Value) -> Option<&'static str> {
     })
 }
 
-fn is_app_asset(entry: &Value, origin: &str) -> bool {
+fn is_app_asset(entry: &Facts, origin: &str) -> bool {
     let same_origin = entry
-        .pointer("/request/url")
-        .and_then(Value::as_str)
+        .url
+        .as_deref()
         .and_then(url_origin)
         .is_some_and(|o| o == origin);
     same_origin && resource_type(entry).is_some_and(|t| ASSET_TYPES.contains(&t))
@@ -302,7 +427,8 @@ mod tests {
         .to_string();
         let p = Path::new("x.har");
         let out = import_text(p, &har, None, &HarOptions::default()).expect("imports");
-        let urls: Vec<&str> = out.har["log"]["entries"]
+        let written: Value = serde_json::from_str(out.har.get()).expect("json");
+        let urls: Vec<&str> = written["log"]["entries"]
             .as_array()
             .expect("entries")
             .iter()

@@ -121,7 +121,8 @@ pub struct RebuiltPage {
 pub struct Imported {
     pub recording: Option<Recording>,
     /// A HAR 1.2 document for `mocks/`.
-    pub har: Option<serde_json::Value>,
+    /// The session's HAR as JSON text (entries copied verbatim from the sources).
+    pub har: Option<Box<serde_json::value::RawValue>>,
     pub expected: Vec<ExpectedDom>,
     pub pages: Vec<RebuiltPage>,
     /// What was dropped or approximated, one line each, for the CLI to tell the user.
@@ -139,6 +140,21 @@ pub(crate) fn strip_bom(text: &str) -> &str {
 pub fn sniff(text: &str) -> Option<ImportKind> {
     let text = strip_bom(text).trim_start();
     let body = chrome_recorder::strip_source_map(text);
+    // HARs and recordings are told apart by their top-level keys, read without building a
+    // tree of the whole file (a HAR's tree takes many times its size).
+    type Shallow<'a> = std::collections::BTreeMap<String, &'a serde_json::value::RawValue>;
+    if let Ok(top) = serde_json::from_str::<Shallow<'_>>(body) {
+        let has_entries = top
+            .get("log")
+            .and_then(|l| serde_json::from_str::<Shallow<'_>>(l.get()).ok())
+            .is_some_and(|l| l.contains_key("entries"));
+        if has_entries {
+            return Some(ImportKind::Har);
+        }
+        if top.get("steps").is_some_and(|s| s.get().starts_with('[')) {
+            return Some(ImportKind::ChromeRecorder);
+        }
+    }
     if let Ok(v) = serde_json::from_str::<serde_json::Value>(body) {
         return sniff_value(&v);
     }

@@ -42,7 +42,60 @@ struct HarFile {
 #[derive(Deserialize)]
 struct HarLog {
     #[serde(default)]
-    entries: Vec<serde_json::Value>,
+    entries: Entries,
+}
+
+/// The entries, read straight into [`HarEntry`]s: no `serde_json::Value` tree of the file,
+/// which took many times the file's size (a 112 MB HAR took 10 GB). An entry that does not
+/// fit says its number, through the error's message (see [`ENTRY_ERROR`]).
+#[derive(Default)]
+struct Entries(Vec<HarEntry>);
+
+/// How an entry's error starts, so that [`parse_har_in`] can take the number back out.
+const ENTRY_ERROR: &str = "\u{1}entry ";
+
+impl<'de> Deserialize<'de> for Entries {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Entries;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an array of HAR entries")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Entries, A::Error> {
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+                loop {
+                    match seq.next_element::<HarEntry>() {
+                        Ok(Some(e)) => out.push(e),
+                        Ok(None) => return Ok(Entries(out)),
+                        Err(e) => {
+                            let n = out.len() + 1;
+                            return Err(serde::de::Error::custom(format!(
+                                "{ENTRY_ERROR}{n}\u{1}{e}"
+                            )));
+                        }
+                    }
+                }
+            }
+        }
+        d.deserialize_seq(Visit)
+    }
+}
+
+/// Splits an error that [`Entries`] marked into the entry number and the message.
+fn entry_error(e: serde_json::Error) -> (Option<usize>, String) {
+    let full = e.to_string();
+    if let Some(rest) = full.strip_prefix(ENTRY_ERROR) {
+        if let Some((n, msg)) = rest.split_once('\u{1}') {
+            if let Ok(n) = n.parse() {
+                return (Some(n), msg.to_string());
+            }
+        }
+    }
+    (None, full)
 }
 
 #[derive(Deserialize)]
@@ -120,50 +173,57 @@ pub fn parse_har_in(
     base: Option<&Path>,
 ) -> Result<Vec<Exchange>, (Option<usize>, String)> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let file: HarFile = serde_json::from_slice(bytes).map_err(|e| (None, e.to_string()))?;
-    let mut out = Vec::with_capacity(file.log.entries.len());
-    for (i, raw) in file.log.entries.into_iter().enumerate() {
-        let n = Some(i + 1);
-        let entry: HarEntry = serde_json::from_value(raw).map_err(|e| (n, e.to_string()))?;
+    let file: HarFile = serde_json::from_slice(bytes).map_err(entry_error)?;
+    let entries = file.log.entries.0;
+    let mut out = Vec::with_capacity(entries.len());
+    for (i, entry) in entries.into_iter().enumerate() {
+        let n = i + 1;
+        if let Some(x) = exchange(entry, base).map_err(|m| (Some(n), m))? {
+            out.push(x);
+        }
+    }
+    Ok(out)
+}
+
+/// Checks one entry's JSON as [`parse_har_in`] would read it (an importer's check that
+/// what it writes will load), without keeping the exchange.
+pub fn check_entry(json: &str, base: Option<&Path>) -> Result<(), String> {
+    let entry: HarEntry = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    exchange(entry, base).map(drop)
+}
+
+/// One entry as an exchange; `None` for a request that never got an answer.
+fn exchange(entry: HarEntry, base: Option<&Path>) -> Result<Option<Exchange>, String> {
+    {
         let url = url::Url::parse(&entry.request.url).map_err(|e| {
-            (
-                n,
-                format!("invalid request url `{}`: {e}", entry.request.url),
+            format!(
+                "invalid request url `{}`: {e}",
+                crate::excerpt::excerpt(&entry.request.url)
             )
         })?;
         // Status 0 marks a request that never got an answer (Chrome's `_error` entries); the
         // browser saw a network failure, so replay cannot answer it either.
         if entry.response.status <= 0 {
-            continue;
+            return Ok(None);
         }
         let status = u16::try_from(entry.response.status)
             .ok()
             .filter(|s| (100..=999).contains(s))
-            .ok_or_else(|| {
-                (
-                    n,
-                    format!("invalid `response.status` `{}`", entry.response.status),
-                )
-            })?;
+            .ok_or_else(|| format!("invalid `response.status` `{}`", entry.response.status))?;
         let content = entry.response.content.unwrap_or(HarContent {
             text: None,
             encoding: None,
             file: None,
         });
         let sidecar = match (&content.file, base) {
-            (Some(name), Some(dir)) => Some(read_sidecar(dir, name).map_err(|m| (n, m))?),
+            (Some(name), Some(dir)) => Some(read_sidecar(dir, name)?),
             _ => None,
         };
         let response_body = match (content.text, content.encoding.as_deref()) {
             _ if sidecar.is_some() => sidecar.unwrap_or_default(),
             (Some(text), Some("base64")) => base64::engine::general_purpose::STANDARD
                 .decode(text.trim())
-                .map_err(|e| {
-                    (
-                        n,
-                        format!("`response.content.text` is not valid base64: {e}"),
-                    )
-                })?,
+                .map_err(|e| format!("`response.content.text` is not valid base64: {e}"))?,
             (Some(text), _) => text.into_bytes(),
             (None, _) => Vec::new(),
         };
@@ -189,7 +249,7 @@ pub fn parse_har_in(
         } else {
             status
         };
-        out.push(Exchange {
+        Ok(Some(Exchange {
             method: entry.request.method.to_ascii_uppercase(),
             url,
             request_headers: headers(entry.request.headers),
@@ -198,9 +258,8 @@ pub fn parse_har_in(
             status,
             response_headers,
             response_body,
-        });
+        }))
     }
-    Ok(out)
 }
 
 /// Reads a `_file` body; only plain names inside the HAR's folder, so a HAR cannot make

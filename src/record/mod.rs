@@ -134,7 +134,7 @@ pub async fn record(
     let chromium = driver::find_chromium()?;
     let chromedriver = Chromedriver::start().await?;
     let profile = tempfile::Builder::new()
-        .prefix("reprise-record-")
+        .prefix(&crate::browser::hygiene::profile_prefix())
         .tempdir()
         .map_err(|e| browser_err(e.to_string()))?;
     let mut caps = driver::capabilities(&LaunchOptions {

@@ -4,6 +4,7 @@
 //! (with its type) and the field, and come with a one-line fix. Unknown
 //! fields are ignored everywhere so newer recorder exports keep loading.
 
+use crate::excerpt::excerpt;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -114,7 +115,7 @@ impl fmt::Display for ErrorLocation {
             Self::Step {
                 index,
                 step_type: Some(t),
-            } => write!(f, "step {} (`{t}`)", index + 1),
+            } => write!(f, "step {} (`{}`)", index + 1, excerpt(t)),
             Self::Step {
                 index,
                 step_type: None,
@@ -229,7 +230,7 @@ fn parse_meta(f: &Fields<'_>) -> Result<RepriseMeta, RecordingError> {
         Some(Value::String(s)) => Some(parse_rfc3339_ms(s).ok_or_else(|| {
             f.err(
                 "startTime",
-                format!("expected an RFC 3339 timestamp, found `{s}`"),
+                format!("expected an RFC 3339 timestamp, found `{}`", excerpt(s)),
             )
             .with_hint("write it like \"2026-03-14T09:26:53Z\" or \"2026-03-14T09:26:53.120+01:00\", or as epoch milliseconds")
         })?),
@@ -336,7 +337,8 @@ fn parse_step(index: usize, raw: &Value) -> Result<Step, RecordingError> {
                 .join(", ");
             return Err(f
                 .error(format!(
-                    "unknown step type `{other}`; supported types: {list}"
+                    "unknown step type `{}`; supported types: {list}",
+                    excerpt(other)
                 ))
                 .with_hint(format!(
                     "use one of the Chrome DevTools Recorder step types; see {RECORDER_REFERENCE}"
@@ -360,7 +362,7 @@ fn parse_click(f: &Fields<'_>) -> Result<ClickStep, RecordingError> {
         Some(b) => MouseButton::from_recorder(&b).ok_or_else(|| {
             f.err(
                 "button",
-                format!("unknown mouse button `{b}`; expected `primary`, `auxiliary`, `secondary`, `back` or `forward`"),
+                format!("unknown mouse button `{}`; expected `primary`, `auxiliary`, `secondary`, `back` or `forward`", excerpt(&b)),
             )
         })?,
     };
@@ -368,7 +370,10 @@ fn parse_click(f: &Fields<'_>) -> Result<ClickStep, RecordingError> {
         Some(d) if !matches!(d.as_str(), "mouse" | "pen" | "touch") => {
             return Err(f.err(
                 "deviceType",
-                format!("unknown device type `{d}`; expected `mouse`, `pen` or `touch`"),
+                format!(
+                    "unknown device type `{}`; expected `mouse`, `pen` or `touch`",
+                    excerpt(&d)
+                ),
             ))
         }
         other => other,
@@ -389,7 +394,10 @@ fn parse_wait_for_element(f: &Fields<'_>) -> Result<StepKind, RecordingError> {
         Some(op) => CountOperator::from_recorder(&op).ok_or_else(|| {
             f.err(
                 "operator",
-                format!("unknown operator `{op}`; expected `>=`, `==` or `<=`"),
+                format!(
+                    "unknown operator `{}`; expected `>=`, `==` or `<=`",
+                    excerpt(&op)
+                ),
             )
         })?,
     };
@@ -480,7 +488,10 @@ fn parse_asserted_events(f: &Fields<'_>) -> Result<Vec<AssertedEvent>, Recording
                     return Err(f
                         .err(
                             &prefixed("type"),
-                            format!("unknown event type `{t}`; only `navigation` is supported"),
+                            format!(
+                                "unknown event type `{}`; only `navigation` is supported",
+                                excerpt(t)
+                            ),
                         )
                         .with_hint("remove the event or change its \"type\" to \"navigation\""))
                 }
@@ -725,7 +736,11 @@ impl<'a> Fields<'a> {
             return Err(self
                 .err(
                     field,
-                    format!("selector `{s}` has an empty {} expression", part.kind()),
+                    format!(
+                        "selector `{}` has an empty {} expression",
+                        excerpt(s),
+                        part.kind()
+                    ),
                 )
                 .with_hint(format!(
                     "write the expression after the prefix, e.g. `{}/...`",
@@ -753,13 +768,10 @@ fn describe(v: &Value) -> String {
         Value::Bool(b) => format!("boolean `{b}`"),
         Value::Number(n) => format!("number `{n}`"),
         Value::String(s) => {
-            let quoted = Value::String(s.clone()).to_string();
-            if quoted.chars().count() > 60 {
-                let short: String = quoted.chars().take(57).collect();
-                format!("string `{short}...`")
-            } else {
-                format!("string `{quoted}`")
-            }
+            format!(
+                "string `{}`",
+                excerpt(&Value::String(s.clone()).to_string())
+            )
         }
         Value::Array(_) => "an array".to_owned(),
         Value::Object(_) => "an object".to_owned(),

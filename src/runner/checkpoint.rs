@@ -114,6 +114,12 @@ pub(super) fn compare_pngs(
             diff_png: None,
         };
     }
+    // Over the cap counts as different: never decoded, never a match.
+    let max = cfg.max_image_pixels;
+    let capped = |b: &[u8]| crate::compare::limits::check_png(b, max).is_ok();
+    if !capped(baseline) || !capped(actual) {
+        return failed;
+    }
     let (Ok(a), Ok(b)) = (png::decode_png(baseline), png::decode_png(actual)) else {
         return failed;
     };

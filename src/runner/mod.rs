@@ -64,7 +64,6 @@ pub struct Watch {
 /// `flake` all read it without importing each other for it.
 struct Context {
     opts: RunOptions,
-    webdriver_url: String,
     events: mpsc::UnboundedSender<Event>,
     pool: pool::Pool,
 }
@@ -103,19 +102,15 @@ pub async fn run(
             None => Some(driver::find_chromium()?),
             Some(_) => std::env::var_os("REPRISE_CHROMIUM").map(PathBuf::from),
         };
-        // A local chromedriver lives as long as the run; dropping it kills its process group.
-        let (local, url) = match &opts.webdriver {
-            Some(url) => (None, url.clone()),
-            None => {
-                let d = Chromedriver::start().await?;
-                let url = d.url().to_string();
-                (Some(d), url)
-            }
+        // A local chromedriver lives as long as the run (the pool replaces it if it dies);
+        // dropping it kills its process group.
+        let endpoint = match &opts.webdriver {
+            Some(url) => Err(url.clone()),
+            None => Ok(Chromedriver::start().await?),
         };
-        let pool = pool::Pool::new(url.clone(), chromium, opts.headed, local.is_some());
+        let pool = pool::Pool::new(endpoint, chromium, opts.headed);
         let ctx = Arc::new(Context {
             opts: opts.clone(),
-            webdriver_url: url,
             events: events.clone(),
             pool,
         });
@@ -170,7 +165,6 @@ pub async fn run(
         }
         reports.sort_by_key(|(i, _, _)| *i);
         ctx.pool.shutdown().await;
-        drop(local);
     }
     let regressed = reports.iter().any(|(_, _, regression)| *regression);
     let sessions: Vec<SessionReport> = reports.into_iter().map(|(_, r, _)| r).collect();

@@ -9,17 +9,32 @@
 //! that fails to come back (crashed, driver gone) is closed and the next session launches a
 //! new one. Browsers on a remote WebDriver endpoint (a Grid) serve one session each: the Grid
 //! schedules sessions, and its DevTools proxy is not asked to manage contexts.
-use crate::browser::driver::DriverError;
+//!
+//! The pool also owns the local chromedriver. A chromedriver that dies mid-run (killed, OOM)
+//! is noticed by the first session that fails on it ([`Pool::driver_death`]), and replaced,
+//! so the sessions after it, and that session's retry, run on a new one.
+use crate::browser::driver::{describe_exit, Chromedriver, DriverError};
 use crate::browser::{Browser, Launched};
 use std::path::PathBuf;
 use std::sync::Mutex;
+
+/// The local chromedriver of a run, replaced when it dies.
+struct LocalDriver {
+    driver: Chromedriver,
+    /// Bumped at each replacement; a session remembers the one it started on.
+    generation: u64,
+    /// What happened to the previous chromedriver, for sessions that ran on it.
+    previous_exit: Option<String>,
+}
 
 /// A browser is relaunched after this many sessions, bounding what a long run can
 /// accumulate in one browser process.
 const SESSIONS_PER_BROWSER: usize = 50;
 
 pub(super) struct Pool {
-    webdriver_url: String,
+    webdriver_url: Mutex<String>,
+    /// The local chromedriver; `None` on a remote WebDriver endpoint.
+    local: Option<tokio::sync::Mutex<LocalDriver>>,
     chromium: Option<PathBuf>,
     headed: bool,
     reuse: bool,
@@ -27,19 +42,76 @@ pub(super) struct Pool {
 }
 
 impl Pool {
+    /// A pool on a local chromedriver it owns (browsers are reused), or on a remote endpoint.
     pub(super) fn new(
-        webdriver_url: String,
+        endpoint: Result<Chromedriver, String>,
         chromium: Option<PathBuf>,
         headed: bool,
-        reuse: bool,
     ) -> Self {
+        let (url, local) = match endpoint {
+            Ok(driver) => (
+                driver.url().to_string(),
+                Some(tokio::sync::Mutex::new(LocalDriver {
+                    driver,
+                    generation: 0,
+                    previous_exit: None,
+                })),
+            ),
+            Err(url) => (url, None),
+        };
         Self {
-            webdriver_url,
+            webdriver_url: Mutex::new(url),
+            reuse: local.is_some(),
+            local,
             chromium,
             headed,
-            reuse,
             idle: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The WebDriver endpoint sessions start on now.
+    pub(super) fn webdriver_url(&self) -> String {
+        self.webdriver_url
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The local chromedriver's generation, to hand to [`Pool::driver_death`] later.
+    pub(super) async fn generation(&self) -> u64 {
+        match &self.local {
+            Some(l) => l.lock().await.generation,
+            None => 0,
+        }
+    }
+
+    /// After a session failed on the browser side: whether the local chromedriver it ran on
+    /// (`generation`) has died, and how ("chromedriver exited with signal 9"). A dead one is
+    /// replaced here, once, by whichever session notices first; its idle browsers go with it.
+    pub(super) async fn driver_death(&self, generation: u64) -> Option<String> {
+        let mut local = self.local.as_ref()?.lock().await;
+        if local.generation != generation {
+            return local.previous_exit.clone();
+        }
+        let status = local.driver.exited()?;
+        let why = format!("chromedriver {}", describe_exit(status));
+        // Browsers of the dead driver cannot serve anyone; their processes die with its
+        // group when it is dropped below.
+        drop(std::mem::take(
+            &mut *self.idle.lock().unwrap_or_else(|p| p.into_inner()),
+        ));
+        let why = match Chromedriver::start().await {
+            Ok(new) => {
+                *self.webdriver_url.lock().unwrap_or_else(|p| p.into_inner()) =
+                    new.url().to_string();
+                local.driver = new;
+                format!("{why}; a new chromedriver was started")
+            }
+            Err(e) => format!("{why}, and a new one could not start: {e}"),
+        };
+        local.generation += 1;
+        local.previous_exit = Some(why.clone());
+        Some(why)
     }
 
     /// A browser for a session: an idle one if there is one, else a new one.
@@ -49,7 +121,7 @@ impl Pool {
             Some(b) => Ok(b),
             None => {
                 Launched::start(
-                    &self.webdriver_url,
+                    &self.webdriver_url(),
                     self.chromium.as_deref(),
                     self.headed,
                     self.reuse,

@@ -123,12 +123,14 @@ pub(super) async fn replay(
     let recording_path = recording_path.clone();
     let backend = MockBackend::start(exchanges.clone()).await;
     let determinism = Determinism::for_recording(rec);
+    let generation = ctx.pool.generation().await;
+    let webdriver_url = ctx.pool.webdriver_url();
     let opened = match ctx.pool.take().await {
         Ok(launched) => {
             Browser::bind(
                 launched,
                 SessionConfig {
-                    webdriver_url: &ctx.webdriver_url,
+                    webdriver_url: &webdriver_url,
                     app_origin: app_origin.clone(),
                     app: ctx.opts.app.clone(),
                     backend_uri: backend.uri(),
@@ -142,10 +144,15 @@ pub(super) async fn replay(
     let browser = match opened {
         Ok(b) => b,
         Err(e) => {
-            let mut msg = e.to_string();
-            if let Some(h) = e.hint() {
-                msg.push_str(&format!("\nhint: {h}"));
-            }
+            // Say what happened when the driver died; the hint is for drivers that never
+            // worked.
+            let msg = match ctx.pool.driver_death(generation).await {
+                Some(why) => format!("{why}; this session could not start its browser: {e}"),
+                None => match e.hint() {
+                    Some(h) => format!("{e}\nhint: {h}"),
+                    None => e.to_string(),
+                },
+            };
             return SessionReport::error(&spec.id, &recording_path, ErrorKind::Infrastructure, msg);
         }
     };
@@ -194,12 +201,17 @@ pub(super) async fn replay(
     let crashed = outcome.is_err() && !browser.alive().await;
     ctx.pool.retire(browser).await;
     if let (true, Err((_, b))) = (crashed, &outcome) {
+        let what = ctx
+            .pool
+            .driver_death(generation)
+            .await
+            .unwrap_or_else(|| "the browser stopped responding".into());
         return SessionReport::error(
             &spec.id,
             &recording_path,
             ErrorKind::Infrastructure,
             format!(
-                "the browser stopped responding at step {} (`{}`): {}",
+                "{what} at step {} (`{}`): {}",
                 b.step, b.step_type, b.message
             ),
         );
@@ -445,7 +457,7 @@ impl Replay<'_> {
             id: self.spec.id.clone(),
             step,
             url: self.browser.current_url().await,
-            webdriver: self.ctx.webdriver_url.clone(),
+            webdriver: self.ctx.pool.webdriver_url(),
             session,
         });
         let _ = w.resume.lock().await.recv().await;

@@ -16,6 +16,16 @@ use std::sync::Mutex;
 /// faster and more predictably one suite at a time.
 static BROWSER_LOCK: Mutex<()> = Mutex::new(());
 
+/// A test's prerequisite (node and the pixelmatch reference, Java and the Grid) is missing.
+/// Under CI (`CI` set and not `false`/`0`) that fails the test: `.ci/run` installs every
+/// prerequisite (scripts/test.sh), so a missing one is a broken pipeline, not a pass.
+/// Elsewhere the test is skipped, saying so.
+pub fn missing_prerequisite(what: &str) {
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+    assert!(!ci, "prerequisite missing under CI: {what}");
+    eprintln!("SKIPPED: {what}");
+}
+
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

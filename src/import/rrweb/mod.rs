@@ -593,11 +593,16 @@ impl Builder {
         let written = crate::recording::to_recorder_json(&recording);
         crate::recording::parse_recording_value(&written)
             .map_err(|e| super::chrome_recorder::from_recording_error(path, e))?;
-        let har = (!self.network.is_empty()).then(|| {
-            json!({"log": {"version": "1.2",
-                "creator": {"name": "reprise import rrweb", "version": env!("CARGO_PKG_VERSION")},
-                "entries": self.network}})
-        });
+        let har = (!self.network.is_empty())
+            .then(|| {
+                let v = json!({"log": {"version": "1.2",
+                    "creator": {"name": "reprise import rrweb", "version": env!("CARGO_PKG_VERSION")},
+                    "entries": self.network}});
+                serde_json::to_string_pretty(&v)
+                    .ok()
+                    .and_then(|t| serde_json::value::RawValue::from_string(t).ok())
+            })
+            .flatten();
         Ok(Imported {
             recording: Some(recording),
             har,

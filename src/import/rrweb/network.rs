@@ -84,8 +84,6 @@ pub(super) fn network_entry(r: &Value, start: Option<i64>) -> Option<Value> {
 }
 
 /// Counts per HAR entry, used by tests and the CLI summary.
-pub fn entry_count(har: &Value) -> usize {
-    har.pointer("/log/entries")
-        .and_then(Value::as_array)
-        .map_or(0, Vec::len)
+pub fn entry_count(har: &serde_json::value::RawValue) -> usize {
+    crate::import::har::entry_count(har)
 }
