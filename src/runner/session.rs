@@ -8,9 +8,8 @@ use crate::capture::Normalizer;
 use crate::config::SessionSettings;
 use crate::determinism::Determinism;
 use crate::mock::{Exchange, MockBackend};
-use crate::model::Event;
 use crate::model::{
-    BrokenStep, CheckpointStatus, ErrorKind, NetworkReport, SessionReport, SessionStatus,
+    BrokenStep, CheckpointStatus, ErrorKind, Event, NetworkReport, SessionReport, SessionStatus,
     StepReport, StepStatus,
 };
 use crate::recording::{self, Recording, StepKind};
