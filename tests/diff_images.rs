@@ -367,6 +367,8 @@ fn diff_images_peak_rss(args: &[&Path]) -> (i32, String, i64) {
     // SAFETY: waits for the child spawned above, which nothing else waits for.
     let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
     assert_eq!(pid, child.id() as i32, "wait4 failed");
+    // already reaped by wait4; this only marks the child as waited for
+    let _ = child.try_wait();
     (libc::WEXITSTATUS(status), stderr, usage.ru_maxrss)
 }
 
