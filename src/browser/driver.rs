@@ -112,6 +112,7 @@ impl Chromedriver {
             std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
             let child = super::hygiene::spawn_tied(cmd).map_err(|e| spawn_err(e.to_string()))?;
             let watchdog = super::hygiene::watchdog(child.id());
+            super::hygiene::register_group(child.id() as i32);
             let mut driver = Self {
                 child: std::sync::Mutex::new(child),
                 watchdog: None,
@@ -170,6 +171,7 @@ impl Drop for Chromedriver {
         unsafe {
             libc::killpg(pgid, libc::SIGKILL);
         }
+        super::hygiene::unregister_group(pgid);
         let _ = child.wait();
         if let Some(mut w) = self.watchdog.take() {
             let _ = w.wait();

@@ -97,6 +97,68 @@ pub fn watchdog(pgid: u32) -> io::Result<Child> {
     cmd.spawn()
 }
 
+/// Process groups of the chromedrivers this process runs (each holds its browsers).
+static LIVE_GROUPS: Mutex<Vec<i32>> = Mutex::new(Vec::new());
+
+/// Notes a chromedriver's process group, so [`stop_all`] can end it.
+pub fn register_group(pgid: i32) {
+    LIVE_GROUPS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(pgid);
+}
+
+/// Forgets a group its owner has killed.
+pub fn unregister_group(pgid: i32) {
+    LIVE_GROUPS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .retain(|g| *g != pgid);
+}
+
+/// Ends every browser and driver of this process and removes its profile folders, for a run
+/// ended by a signal. The run's tasks (which own the drivers and profiles) are not dropped
+/// when the process exits, so their destructors cannot be relied on: the groups are killed
+/// here, and once their processes are gone (a browser still running could write into its
+/// profile again), this process's profile folders are removed. Bounded: waits at most 5 s.
+pub fn stop_all() {
+    let groups = std::mem::take(&mut *LIVE_GROUPS.lock().unwrap_or_else(|p| p.into_inner()));
+    for g in &groups {
+        // SAFETY: killpg only sends a signal, to a group this process created.
+        unsafe {
+            libc::killpg(*g, libc::SIGKILL);
+        }
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    // SAFETY: signal 0 only checks whether a member of the group still exists.
+    while groups.iter().any(|g| unsafe { libc::killpg(*g, 0) } == 0)
+        && std::time::Instant::now() < deadline
+    {
+        // Reap what we can (chromedriver is our child); the rest are reaped by init.
+        // SAFETY: a non-blocking wait for any child.
+        unsafe { while libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) > 0 {} }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    remove_own_profiles(&std::env::temp_dir());
+}
+
+/// Removes this process's own profile folders in `dir`.
+fn remove_own_profiles(dir: &Path) {
+    let own = profile_prefix();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.starts_with(&own))
+        {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// Whether a process with this pid exists.
 fn alive(pid: i32) -> bool {
     // SAFETY: signal 0 only checks that the process exists.

@@ -384,6 +384,7 @@ pub(crate) async fn replay(
     let result = tokio::select! {
         r = runner::run(opts, tx) => r,
         sig = signals::terminated() => {
+            crate::browser::hygiene::stop_all();
             eprintln!("interrupted by {}: browsers stopped, nothing written", signals::name(sig));
             return Ok(Err(Interrupted(sig)));
         }
