@@ -27,3 +27,4 @@ pub mod report;
 pub mod runner;
 pub mod score;
 pub mod suite;
+pub mod validate;

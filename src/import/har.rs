@@ -16,7 +16,7 @@ use serde_json::{json, Map, Value};
 use super::{json_message, json_place, strip_bom, ImportError};
 use crate::mock::har::{parse_har_in, read_sidecar};
 
-/// Resource types the build under test answers (DESIGN.md, routing).
+/// Resource types the build under test answers (README, "How requests are answered").
 const ASSET_TYPES: &[&str] = &["document", "script", "stylesheet", "image", "font", "media"];
 
 /// Choices the CLI passes through.

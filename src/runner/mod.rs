@@ -166,18 +166,19 @@ pub async fn run(
                         let (ctx, spec) = (ctx.clone(), spec.clone());
                         async move { replay_with_retries(&ctx, &spec).await }
                     });
-                    let report = task.await.unwrap_or_else(|e| {
-                        SessionReport::error(
+                    let (report, written) = task.await.unwrap_or_else(|e| {
+                        let r = SessionReport::error(
                             &spec.id,
                             "",
                             ErrorKind::Infrastructure,
                             format!("session task failed: {e}"),
-                        )
+                        );
+                        (r, 0)
                     });
                     let _ = ctx
                         .events
                         .send(Event::SessionFinished(Box::new(report.clone())));
-                    done.push((i, report));
+                    done.push((i, report, written));
                 }
             });
         }
@@ -186,12 +187,13 @@ pub async fn run(
                 reports.extend(done);
             }
         }
-        reports.sort_by_key(|(i, _)| *i);
+        reports.sort_by_key(|(i, _, _)| *i);
         ctx.pool.shutdown().await;
         drop(local);
     }
-    let sessions: Vec<SessionReport> = reports.into_iter().map(|(_, r)| r).collect();
-    let mut report = finish(sessions, started.elapsed().as_millis() as u64, &opts);
+    let stored: usize = reports.iter().map(|(_, _, n)| n).sum();
+    let sessions: Vec<SessionReport> = reports.into_iter().map(|(_, r, _)| r).collect();
+    let mut report = finish(sessions, started.elapsed().as_millis() as u64, &opts, stored);
     let snapshots = opts.suite_dir.join(suite::SNAPSHOTS_DIR);
     let all_sessions = suite::discover(&opts.suite_dir, &[])?;
     report.unused_baselines = crate::baseline::unused(
@@ -248,7 +250,9 @@ fn prepare_out_dir(dir: &std::path::Path) -> Result<(), RunError> {
 
 /// Infrastructure failures (the browser would not start, the driver died) are retried; a
 /// recording that replays badly is not: retrying would hide a real difference.
-async fn replay_with_retries(ctx: &session::Context, spec: &SessionSpec) -> SessionReport {
+/// Returns the session's report and how many of its snapshots were written (baselines with
+/// `--update-snapshots`, else pending ones).
+async fn replay_with_retries(ctx: &session::Context, spec: &SessionSpec) -> (SessionReport, usize) {
     let mut attempt = 1;
     let mut candidates = Vec::new();
     let mut report = loop {
@@ -263,28 +267,57 @@ async fn replay_with_retries(ctx: &session::Context, spec: &SessionSpec) -> Sess
     if report.status == SessionStatus::Changed {
         flake::check(ctx, spec, &mut report, &candidates).await;
     }
+    below_floor(ctx, &mut report);
     // A flaky capture never becomes a baseline, nor a pending one.
-    if report.status != SessionStatus::Flaky {
-        checkpoint::persist(ctx, &mut report, &candidates);
-    }
-    report
+    let written = if report.status == SessionStatus::Flaky {
+        0
+    } else {
+        checkpoint::persist(ctx, &mut report, &candidates)
+    };
+    (report, written)
 }
 
-fn finish(sessions: Vec<SessionReport>, duration_ms: u64, opts: &RunOptions) -> RunReport {
-    let summary = Summary::of(&sessions);
-    let mut written = 0;
-    let mut pending = 0;
-    for s in sessions.iter().filter(|s| s.status != SessionStatus::Flaky) {
-        for c in &s.checkpoints {
-            if c.status != crate::report::model::CheckpointStatus::Match {
-                if opts.update_snapshots {
-                    written += 1;
-                } else if !opts.ci {
-                    pending += 1;
-                }
-            }
-        }
+/// `stored`: the snapshots actually written, which the summary reports (as baselines with
+/// `--update-snapshots`, else as pending), never the ones merely meant to be.
+/// A session under its `min_fidelity` says so, with what lowered its score, so a failed run
+/// never shows only passing sessions.
+fn below_floor(ctx: &session::Context, report: &mut SessionReport) {
+    let floor = ctx.opts.config.for_session(&report.id, &report.tags).min_fidelity;
+    if report.status == SessionStatus::Error || report.fidelity >= floor {
+        return;
     }
+    let d = crate::score::Discrepancies::of(
+        report.steps_total,
+        report.steps_completed,
+        report.network.unmatched.len(),
+        &report.checkpoints,
+    );
+    let why = format!(
+        "fidelity {:.3} is below `min_fidelity` {floor}: {}",
+        report.fidelity,
+        d.explain()
+    );
+    if report.status == SessionStatus::Passed {
+        report.status = SessionStatus::Changed;
+    }
+    report.error = Some(match report.error.take() {
+        Some(e) => format!("{why}\n{e}"),
+        None => why,
+    });
+}
+
+fn finish(
+    sessions: Vec<SessionReport>,
+    duration_ms: u64,
+    opts: &RunOptions,
+    stored: usize,
+) -> RunReport {
+    let summary = Summary::of(&sessions);
+    let (written, pending) = if opts.update_snapshots {
+        (stored, 0)
+    } else {
+        (0, stored)
+    };
     let verdict = if summary.error > 0 {
         Verdict::Error
     } else if sessions.iter().any(|s| is_regression(s, opts)) {
@@ -314,7 +347,10 @@ pub fn is_regression(s: &SessionReport, opts: &RunOptions) -> bool {
         SessionStatus::Changed => !(opts.update_snapshots && s.network.unmatched.is_empty()),
         SessionStatus::Broken => true,
         SessionStatus::New => opts.ci && !opts.update_snapshots,
-        SessionStatus::Flaky => opts.config.for_session(&s.id, &s.tags).fail_on_flaky,
+        SessionStatus::Flaky => {
+            let settings = opts.config.for_session(&s.id, &s.tags);
+            settings.fail_on_flaky || s.fidelity < settings.min_fidelity
+        }
         SessionStatus::Passed => s.fidelity < opts.config.for_session(&s.id, &s.tags).min_fidelity,
         SessionStatus::Error => false,
     }
