@@ -130,6 +130,14 @@ fn keeps(filter: &str, id: &str) -> bool {
 /// The name nearest `wanted` by edit distance, when it is near enough to be a typo of it
 /// (at most a third of its length, and at least 1, away).
 pub fn closest(wanted: &str, names: &[String]) -> Option<String> {
+    // `=check` beside `checkout`: the exact filter of a name that only starts the right one
+    if let Some(n) = names
+        .iter()
+        .filter(|n| !wanted.is_empty() && n.contains(wanted))
+        .min_by_key(|n| n.len())
+    {
+        return Some(n.clone());
+    }
     let limit = (wanted.chars().count() / 3).max(1);
     names
         .iter()

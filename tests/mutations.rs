@@ -602,7 +602,7 @@ fn judge(m: &'static Mutation, o: &Outcome, duration_ms: u128) -> Row {
         (true, Expect::Harmless) if fidelities.iter().any(|f| *f != 1.0) => {
             (false, "FIDELITY < 1")
         }
-        other => other,
+        _ => (ok, outcome),
     };
     let why = if infrastructure {
         format!(
