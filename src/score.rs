@@ -172,7 +172,10 @@ mod tests {
     fn one_discrepancy_of_any_kind_falls_under_a_95_percent_slo() {
         let ok = [cp(CheckpointStatus::Match, 1.0, 1.0)];
         assert!((fidelity(40, 39, 0, 0, &ok) - 0.9).abs() < 1e-12, "a step");
-        assert!((fidelity(4, 4, 300, 1, &ok) - 0.9).abs() < 1e-12, "a request");
+        assert!(
+            (fidelity(4, 4, 300, 1, &ok) - 0.9).abs() < 1e-12,
+            "a request"
+        );
         // one attribute changed in a 2,000-line page: a line ratio of 0.9995
         let mut attr = cp(CheckpointStatus::Changed, 0.9995, 1.0);
         attr.dom_changes = vec![crate::compare::dom::DomChange {
@@ -195,7 +198,13 @@ mod tests {
     fn a_one_pixel_wobble_stays_above_99_percent() {
         let mut wobble = cp(CheckpointStatus::Changed, 1.0, 1.0 - 1.0 / 1_024_000.0);
         wobble.diff_pixels = 1;
-        let f = fidelity(12, 12, 5, 0, &[wobble, cp(CheckpointStatus::Match, 1.0, 1.0)]);
+        let f = fidelity(
+            12,
+            12,
+            5,
+            0,
+            &[wobble, cp(CheckpointStatus::Match, 1.0, 1.0)],
+        );
         assert!(f > 0.99 && f < 1.0, "{f}");
     }
 

@@ -11,7 +11,11 @@ fn numbers_out_of_range_are_config_errors_naming_key_value_and_range() {
     for (toml, key, value) in [
         ("[compare]\nthreshold = -1", "`compare.threshold`", "-1"),
         ("[compare]\nthreshold = 5", "`compare.threshold`", "5"),
-        ("[compare]\nmax_diff_ratio = 2", "`compare.max_diff_ratio`", "2"),
+        (
+            "[compare]\nmax_diff_ratio = 2",
+            "`compare.max_diff_ratio`",
+            "2",
+        ),
         ("[run]\nmin_fidelity = 7", "`run.min_fidelity`", "7"),
         ("[run]\nstep_timeout_ms = 0", "`run.step_timeout_ms`", "0"),
         (
@@ -24,7 +28,11 @@ fn numbers_out_of_range_are_config_errors_naming_key_value_and_range() {
         let o = run_with_config_merged(toml);
         assert_eq!(o.code, 2, "{toml}: {}{}", o.stdout, o.stderr);
         assert!(o.stderr.contains(key), "{toml}: {}", o.stderr);
-        assert!(o.stderr.contains(&format!("= {value} ")), "{toml}: {}", o.stderr);
+        assert!(
+            o.stderr.contains(&format!("= {value} ")),
+            "{toml}: {}",
+            o.stderr
+        );
         assert!(o.stderr.contains("between"), "{toml}: {}", o.stderr);
     }
 }
@@ -55,14 +63,27 @@ fn merge_toml(base: &str, extra: &str) -> String {
 #[test]
 fn invalid_selectors_are_refused_before_any_page_sees_them() {
     for (toml, key) in [
-        ("[privacy]\nselectors = [\"div[[[\"]", "`privacy.selectors[1]` = `div[[[`"),
-        ("[normalize]\nmask = [\":contains(x)\"]", "`normalize.mask[1]` = `:contains(x)`"),
-        ("[normalize]\nmask = [\">> span\"]", "`normalize.mask[1]` = `>> span`"),
+        (
+            "[privacy]\nselectors = [\"div[[[\"]",
+            "`privacy.selectors[1]` = `div[[[`",
+        ),
+        (
+            "[normalize]\nmask = [\":contains(x)\"]",
+            "`normalize.mask[1]` = `:contains(x)`",
+        ),
+        (
+            "[normalize]\nmask = [\">> span\"]",
+            "`normalize.mask[1]` = `>> span`",
+        ),
     ] {
         let o = run_with_config_merged(toml);
         assert_eq!(o.code, 2, "{toml}: {}{}", o.stdout, o.stderr);
         assert!(o.stderr.contains(key), "{toml}: {}", o.stderr);
-        assert!(o.stderr.contains("not a valid CSS selector"), "{}", o.stderr);
+        assert!(
+            o.stderr.contains("not a valid CSS selector"),
+            "{}",
+            o.stderr
+        );
     }
     // a huge value is echoed as an excerpt with its length, not whole
     let long = format!("div[[[{}", "x".repeat(200_000));
@@ -77,9 +98,17 @@ fn a_filter_that_selects_nothing_is_an_error_with_the_closest_name() {
     let suite = TestSuite::demo();
     let o = suite.run(&["run", "chekout"]);
     assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
-    assert!(o.stderr.contains("no session matches `chekout`"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("no session matches `chekout`"),
+        "{}",
+        o.stderr
+    );
     assert!(o.stderr.contains("did you mean `checkout`"), "{}", o.stderr);
-    assert!(o.stderr.contains("browse, checkout, keyboard"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("browse, checkout, keyboard"),
+        "{}",
+        o.stderr
+    );
     // a second filter that matches nothing is a typo too, even beside one that matches
     let o = suite.run(&["run", "checkout", "=serch"]);
     assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
@@ -100,7 +129,11 @@ fn an_empty_shard_of_a_non_empty_suite_passes_and_says_so() {
 fn list_and_check_fail_on_a_broken_suite() {
     let suite = TestSuite::demo();
     let o = suite.run(&["check"]);
-    assert_eq!(o.code, 0, "the demo suite is sound: {}{}", o.stdout, o.stderr);
+    assert_eq!(
+        o.code, 0,
+        "the demo suite is sound: {}{}",
+        o.stdout, o.stderr
+    );
     assert!(o.stdout.contains("ok: 8 session(s)"), "{}", o.stdout);
     let o = suite.run(&["list"]);
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
@@ -120,7 +153,10 @@ fn list_and_check_fail_on_a_broken_suite() {
 
     // a recording that does not parse, a HAR that does not, an orphan mock, a bad selector
     let broken = TestSuite::demo()
-        .file("recordings/typo.json", "{ \"title\": \"typo\", \"steps\": [ ")
+        .file(
+            "recordings/typo.json",
+            "{ \"title\": \"typo\", \"steps\": [ ",
+        )
         .file("mocks/orphan.har", "{}")
         .edit("mocks/search.har", |_| "not json".into())
         .edit("recordings/browse.json", |t| {

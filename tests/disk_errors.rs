@@ -82,7 +82,11 @@ fn update_snapshots_on_a_full_disk_fails_and_counts_only_what_was_written() {
     // room for a snapshot or two of the ten these sessions take, not for all
     disk.fill(120 * 1024);
     let o = suite.run(&["run", "-u", "checkout", "browse"]);
-    assert_eq!(o.code, 3, "a lost snapshot is a failed run:\n{}{}", o.stdout, o.stderr);
+    assert_eq!(
+        o.code, 3,
+        "a lost snapshot is a failed run:\n{}{}",
+        o.stdout, o.stderr
+    );
     assert!(
         o.stdout.contains("cannot write the snapshot `") && o.stdout.contains("/snapshots/"),
         "the message names the path:\n{}",
@@ -90,9 +94,15 @@ fn update_snapshots_on_a_full_disk_fails_and_counts_only_what_was_written() {
     );
     let pngs = files(&snapshots, ".png");
     let doms = files(&snapshots, ".dom");
-    let written = o.report["snapshots_written"].as_u64().expect("snapshots_written") as usize;
+    let written = o.report["snapshots_written"]
+        .as_u64()
+        .expect("snapshots_written") as usize;
     assert!(written < 10, "not everything fit, yet {written} written");
-    assert_eq!(written, doms.len(), "the report counts the baselines on disk");
+    assert_eq!(
+        written,
+        doms.len(),
+        "the report counts the baselines on disk"
+    );
     assert!(
         o.stdout.contains(&format!("{written} snapshot(s) written")) || written == 0,
         "{}",
@@ -124,15 +134,25 @@ fn update_snapshots_on_a_full_disk_fails_and_counts_only_what_was_written() {
 #[test]
 fn diffs_and_the_run_report_on_a_full_disk_fail_the_run_with_their_path() {
     let suite = TestSuite::demo().edit("demo/styles.css", |t| {
-        t.replacen("grid-template-columns: 1fr auto 90px;", "grid-template-columns: 1fr auto;", 1)
+        t.replacen(
+            "grid-template-columns: 1fr auto 90px;",
+            "grid-template-columns: 1fr auto;",
+            1,
+        )
     });
-    let out = suite.path().join("out");
-    let Some(disk) = Tmpfs::mount(&out, 64) else {
+    let mount = suite.path().join("disk");
+    let Some(disk) = Tmpfs::mount(&mount, 64) else {
         return;
     };
     disk.fill(4 * 1024);
+    // a new folder on the full disk: room for the folder and its marker, not for captures
+    let out = mount.join("out");
     let o = suite.run(&["run", "checkout", "--out", out.to_str().expect("utf-8")]);
-    assert_eq!(o.code, 3, "diffs that were not written fail the run:\n{}{}", o.stdout, o.stderr);
+    assert_eq!(
+        o.code, 3,
+        "diffs that were not written fail the run:\n{}{}",
+        o.stdout, o.stderr
+    );
     let text = format!("{}{}", o.stdout, o.stderr);
     assert!(
         text.contains(&format!("cannot write `{}", out.display())),
@@ -169,6 +189,10 @@ fn a_report_that_cannot_be_written_fails_the_run_with_its_path() {
         &format!("json={}", target.display()),
     ]);
     assert_eq!(o.code, 3, "{}{}", o.stdout, o.stderr);
-    assert!(o.stderr.contains(&target.display().to_string()), "{}", o.stderr);
+    assert!(
+        o.stderr.contains(&target.display().to_string()),
+        "{}",
+        o.stderr
+    );
     assert!(!target.exists());
 }

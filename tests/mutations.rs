@@ -599,9 +599,7 @@ fn judge(m: &'static Mutation, o: &Outcome, duration_ms: u128) -> Row {
         (true, Expect::Regression) if lowest.is_nan() || lowest >= SLO => {
             (false, "FIDELITY >= 0.95")
         }
-        (true, Expect::Harmless) if fidelities.iter().any(|f| *f != 1.0) => {
-            (false, "FIDELITY < 1")
-        }
+        (true, Expect::Harmless) if fidelities.iter().any(|f| *f != 1.0) => (false, "FIDELITY < 1"),
         _ => (ok, outcome),
     };
     let why = if infrastructure {

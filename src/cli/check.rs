@@ -59,7 +59,10 @@ pub fn problems(dir: &std::path::Path) -> Result<(usize, Vec<String>), Failure> 
     let mocks = dir.join(MOCKS_DIR);
     for entry in std::fs::read_dir(&mocks).into_iter().flatten().flatten() {
         let path = entry.path();
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
         if path.extension().and_then(|e| e.to_str()) == Some("har") && !known(stem) {
             out.push(format!(
                 "{}: no recording `recordings/{stem}.json` uses it (renamed or removed?)",
@@ -68,7 +71,11 @@ pub fn problems(dir: &std::path::Path) -> Result<(usize, Vec<String>), Failure> 
         }
     }
     let snapshots = dir.join(SNAPSHOTS_DIR);
-    for entry in std::fs::read_dir(&snapshots).into_iter().flatten().flatten() {
+    for entry in std::fs::read_dir(&snapshots)
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
         if path.is_dir() && !known(&name) {
@@ -93,7 +100,11 @@ pub fn run(args: CheckArgs) -> Result<i32, Failure> {
         println!("problem: {p}");
     }
     Err(Failure::usage(
-        format!("{} problem(s) in the suite `{}`", problems.len(), args.suite.display()),
+        format!(
+            "{} problem(s) in the suite `{}`",
+            problems.len(),
+            args.suite.display()
+        ),
         Some("fix each line above; `reprise check` exits 0 once the suite is sound"),
     ))
 }

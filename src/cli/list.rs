@@ -80,8 +80,8 @@ pub fn run(args: ListArgs) -> Result<i32, Failure> {
             Some("see the `reprise.toml` section of the README for the keys"),
         )
     })?;
-    let specs =
-        suite::discover(&args.suite, &[]).map_err(|e| Failure::usage(e.to_string(), e.hint().as_deref()))?;
+    let specs = suite::discover(&args.suite, &[])
+        .map_err(|e| Failure::usage(e.to_string(), e.hint().as_deref()))?;
     let last: Option<RunReport> =
         std::fs::read_to_string(args.suite.join(LAST_RUN_DIR).join(LAST_REPORT))
             .ok()

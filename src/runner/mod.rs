@@ -193,7 +193,12 @@ pub async fn run(
     }
     let stored: usize = reports.iter().map(|(_, _, n)| n).sum();
     let sessions: Vec<SessionReport> = reports.into_iter().map(|(_, r, _)| r).collect();
-    let mut report = finish(sessions, started.elapsed().as_millis() as u64, &opts, stored);
+    let mut report = finish(
+        sessions,
+        started.elapsed().as_millis() as u64,
+        &opts,
+        stored,
+    );
     let snapshots = opts.suite_dir.join(suite::SNAPSHOTS_DIR);
     let all_sessions = suite::discover(&opts.suite_dir, &[])?;
     report.unused_baselines = crate::baseline::unused(
@@ -282,7 +287,11 @@ async fn replay_with_retries(ctx: &session::Context, spec: &SessionSpec) -> (Ses
 /// A session under its `min_fidelity` says so, with what lowered its score, so a failed run
 /// never shows only passing sessions.
 fn below_floor(ctx: &session::Context, report: &mut SessionReport) {
-    let floor = ctx.opts.config.for_session(&report.id, &report.tags).min_fidelity;
+    let floor = ctx
+        .opts
+        .config
+        .for_session(&report.id, &report.tags)
+        .min_fidelity;
     if report.status == SessionStatus::Error || report.fidelity >= floor {
         return;
     }

@@ -114,26 +114,24 @@ pub fn config(c: &Config) -> Vec<Problem> {
         MAX_FLAKE_RETRIES,
         "the replays of a changed session",
     );
-    let selectors = c
-        .privacy
-        .selectors
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (format!("privacy.selectors[{}]", i + 1), s))
-        .chain(
-            c.normalize
-                .mask
-                .iter()
-                .enumerate()
-                .map(|(i, s)| (format!("normalize.mask[{}]", i + 1), s)),
-        )
-        .chain(c.overrides.iter().enumerate().flat_map(|(o, ov)| {
-            ov.normalize
-                .mask
-                .iter()
-                .enumerate()
-                .map(move |(i, s)| (format!("override[{}].normalize.mask[{}]", o + 1, i + 1), s))
-        }));
+    let selectors =
+        c.privacy
+            .selectors
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (format!("privacy.selectors[{}]", i + 1), s))
+            .chain(
+                c.normalize
+                    .mask
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| (format!("normalize.mask[{}]", i + 1), s)),
+            )
+            .chain(c.overrides.iter().enumerate().flat_map(|(o, ov)| {
+                ov.normalize.mask.iter().enumerate().map(move |(i, s)| {
+                    (format!("override[{}].normalize.mask[{}]", o + 1, i + 1), s)
+                })
+            }));
     for (key, sel) in selectors {
         if let Err(why) = selector::check(sel) {
             out.push(Problem {
@@ -145,15 +143,23 @@ pub fn config(c: &Config) -> Vec<Problem> {
             });
         }
     }
-    let attrs = c.normalize.drop_attributes.iter().enumerate().map(|(i, a)| {
-        (format!("normalize.drop_attributes[{}]", i + 1), a)
-    });
+    let attrs = c
+        .normalize
+        .drop_attributes
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (format!("normalize.drop_attributes[{}]", i + 1), a));
     let override_attrs = c.overrides.iter().enumerate().flat_map(|(o, ov)| {
         ov.normalize
             .drop_attributes
             .iter()
             .enumerate()
-            .map(move |(i, a)| (format!("override[{}].normalize.drop_attributes[{}]", o + 1, i + 1), a))
+            .map(move |(i, a)| {
+                (
+                    format!("override[{}].normalize.drop_attributes[{}]", o + 1, i + 1),
+                    a,
+                )
+            })
     });
     for (key, a) in attrs.chain(override_attrs) {
         let bad = a.is_empty()
@@ -171,7 +177,8 @@ pub fn config(c: &Config) -> Vec<Problem> {
     }
     for (key, value) in [("app.url", &c.app.url), ("app.origin", &c.app.origin)] {
         let Some(v) = value else { continue };
-        let ok = url::Url::parse(v).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+        let ok = url::Url::parse(v)
+            .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
         if !ok {
             out.push(Problem {
                 key: key.into(),
@@ -247,9 +254,21 @@ mod tests {
              [[override]]\ntags = [\"t\"]\nnormalize = { mask = [\">> span\"] }\n",
         );
         assert_eq!(p.len(), 3, "{p:#?}");
-        assert!(p[0].starts_with("`privacy.selectors[2]` = `div[[[`"), "{}", p[0]);
-        assert!(p[1].starts_with("`normalize.mask[1]` = `:contains(x)`"), "{}", p[1]);
-        assert!(p[2].starts_with("`override[1].normalize.mask[1]` = `>> span`"), "{}", p[2]);
+        assert!(
+            p[0].starts_with("`privacy.selectors[2]` = `div[[[`"),
+            "{}",
+            p[0]
+        );
+        assert!(
+            p[1].starts_with("`normalize.mask[1]` = `:contains(x)`"),
+            "{}",
+            p[1]
+        );
+        assert!(
+            p[2].starts_with("`override[1].normalize.mask[1]` = `>> span`"),
+            "{}",
+            p[2]
+        );
     }
 
     #[test]

@@ -180,7 +180,11 @@ impl<'i> selectors::parser::Parser<'i> for Syntax {
         if PSEUDO_CLASSES.contains(&lower.as_str()) {
             Ok(PseudoClass(lower))
         } else {
-            Err(location.new_custom_error(SelectorParseErrorKind::UnsupportedPseudoClassOrElement(name)))
+            Err(
+                location.new_custom_error(SelectorParseErrorKind::UnsupportedPseudoClassOrElement(
+                    name,
+                )),
+            )
         }
     }
     fn parse_non_ts_functional_pseudo_class<'t>(
@@ -204,7 +208,11 @@ impl<'i> selectors::parser::Parser<'i> for Syntax {
             })?;
             return Ok(PseudoClass(lower));
         }
-        Err(parser.new_custom_error(SelectorParseErrorKind::UnsupportedPseudoClassOrElement(name)))
+        Err(
+            parser.new_custom_error(SelectorParseErrorKind::UnsupportedPseudoClassOrElement(
+                name,
+            )),
+        )
     }
 }
 
