@@ -21,8 +21,8 @@ use crate::runner::{self, RunError, RunOptions};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
-/// Exit statuses (README, "Exit status"): 0 every session passed, 1 a regression, 2 usage, config or
-/// recording error, 3 infrastructure failure.
+/// Exit statuses (README, "Exit status"): 0 every session passed, 1 a regression, 2 usage,
+/// config or recording error, 3 infrastructure failure.
 pub mod exit {
     pub const PASSED: i32 = 0;
     pub const REGRESSION: i32 = 1;
