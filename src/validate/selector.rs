@@ -23,6 +23,13 @@ pub fn check(selector: &str) -> Result<(), String> {
     }
 }
 
+/// [`check`] as a command-line value parser (`record --private SELECTOR`).
+pub fn arg(selector: &str) -> Result<String, String> {
+    check(selector)
+        .map(|()| selector.to_string())
+        .map_err(|why| format!("not a valid CSS selector: {why}"))
+}
+
 fn describe(e: &ParseError<'_, SelectorParseErrorKind<'_>>) -> String {
     use cssparser::ParseErrorKind as K;
     use SelectorParseErrorKind as S;
