@@ -22,13 +22,48 @@ pub enum SuiteError {
     NoRecordings(PathBuf),
     #[error("cannot read `{}`: {}", .0.display(), .1)]
     Io(PathBuf, std::io::Error),
+    /// A filter that selects no session: a typo must not turn into a green run of nothing.
+    #[error("no session matches {filter}{}", did_you_mean(.closest))]
+    NoMatch {
+        /// The filter as messages quote it (an excerpt, in backticks).
+        filter: String,
+        /// Every session of the suite, sorted.
+        available: Vec<String>,
+        /// The session name nearest the filter, when one is near.
+        closest: Option<String>,
+    },
+}
+
+fn did_you_mean(closest: &Option<String>) -> String {
+    closest
+        .as_ref()
+        .map(|c| format!(": did you mean `{c}`?"))
+        .unwrap_or_default()
 }
 
 impl SuiteError {
-    pub fn hint(&self) -> Option<&'static str> {
+    pub fn hint(&self) -> Option<String> {
         match self {
-            Self::NoRecordings(_) => Some("run reprise in a suite folder (one with `recordings/*.json`), or import a recording with `reprise import`"),
+            Self::NoRecordings(_) => Some("run reprise in a suite folder (one with `recordings/*.json`), or import a recording with `reprise import`".into()),
             Self::Io(..) => None,
+            Self::NoMatch { available, .. } if available.is_empty() => {
+                Some("the suite has no recordings yet: `reprise record` or `reprise import` adds one".into())
+            }
+            Self::NoMatch { available, .. } => {
+                const SHOWN: usize = 30;
+                let mut names = available
+                    .iter()
+                    .take(SHOWN)
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if available.len() > SHOWN {
+                    names.push_str(&format!(", … ({} more)", available.len() - SHOWN));
+                }
+                Some(format!(
+                    "a filter keeps sessions whose name contains it (`=NAME`: exactly that one); sessions: {names}"
+                ))
+            }
         }
     }
 }
@@ -41,7 +76,7 @@ pub fn discover(suite: &Path, filters: &[String]) -> Result<Vec<SessionSpec>, Su
         return Err(SuiteError::NoRecordings(suite.to_path_buf()));
     }
     let entries = std::fs::read_dir(&dir).map_err(|e| SuiteError::Io(dir.clone(), e))?;
-    let mut out = Vec::new();
+    let mut all = Vec::new();
     for entry in entries {
         let path = entry.map_err(|e| SuiteError::Io(dir.clone(), e))?.path();
         if path.extension().and_then(|e| e.to_str()) != Some("json") {
@@ -54,12 +89,24 @@ pub fn discover(suite: &Path, filters: &[String]) -> Result<Vec<SessionSpec>, Su
         else {
             continue;
         };
-        // `=NAME` keeps only that session; a plain filter keeps names containing it.
-        let keep = |f: &String| match f.strip_prefix('=') {
-            Some(exact) => id == exact,
-            None => id.contains(f.as_str()),
-        };
-        if !filters.is_empty() && !filters.iter().any(keep) {
+        all.push((id, path));
+    }
+    all.sort_by(|a, b| a.0.cmp(&b.0));
+    // Every filter must select something: `reprise run chekout` is a typo, not a pass.
+    for f in filters {
+        if !all.iter().any(|(id, _)| keeps(f, id)) {
+            let available: Vec<String> = all.iter().map(|(id, _)| id.clone()).collect();
+            let closest = closest(f.trim_start_matches('='), &available);
+            return Err(SuiteError::NoMatch {
+                filter: crate::config::validate::excerpt(f),
+                available,
+                closest,
+            });
+        }
+    }
+    let mut out = Vec::new();
+    for (id, path) in all {
+        if !filters.is_empty() && !filters.iter().any(|f| keeps(f, &id)) {
             continue;
         }
         let har = suite.join(MOCKS_DIR).join(format!("{id}.har"));
@@ -69,8 +116,35 @@ pub fn discover(suite: &Path, filters: &[String]) -> Result<Vec<SessionSpec>, Su
             mocks: har.is_file().then_some(har),
         });
     }
-    out.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(out)
+}
+
+/// `=NAME` keeps only that session; a plain filter keeps names containing it.
+fn keeps(filter: &str, id: &str) -> bool {
+    match filter.strip_prefix('=') {
+        Some(exact) => id == exact,
+        None => id.contains(filter),
+    }
+}
+
+/// The name nearest `wanted` by edit distance, when it is near enough to be a typo of it
+/// (at most a third of its length, and at least 1, away).
+pub fn closest(wanted: &str, names: &[String]) -> Option<String> {
+    // `=check` beside `checkout`: the exact filter of a name that only starts the right one
+    if let Some(n) = names
+        .iter()
+        .filter(|n| !wanted.is_empty() && n.contains(wanted))
+        .min_by_key(|n| n.len())
+    {
+        return Some(n.clone());
+    }
+    let limit = (wanted.chars().count() / 3).max(1);
+    names
+        .iter()
+        .map(|n| (strsim::levenshtein(wanted, n), n))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, n)| n.clone())
 }
 
 #[cfg(test)]
@@ -95,9 +169,28 @@ mod tests {
         assert!(all[0].mocks.is_some() && all[1].mocks.is_none());
         let some = discover(dir.path(), &["check".into()]).expect("discover");
         assert_eq!(some.len(), 1);
-        assert!(discover(dir.path(), &["=check".into()])
-            .expect("discover")
-            .is_empty());
+        match discover(dir.path(), &["=check".into()]) {
+            Err(e @ SuiteError::NoMatch { .. }) => {
+                assert!(e.to_string().contains("did you mean `checkout`"), "{e}");
+                let hint = e.hint().expect("hint");
+                assert!(hint.contains("a, b, checkout"), "{hint}");
+            }
+            other => panic!("a filter matching nothing must be an error: {other:?}"),
+        }
+        match discover(dir.path(), &["chekout".into()]) {
+            Err(SuiteError::NoMatch { closest, .. }) => {
+                assert_eq!(closest.as_deref(), Some("checkout"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            discover(dir.path(), &["checkout".into(), "zzzzzz".into()]).is_err(),
+            "every filter must match"
+        );
+        match discover(dir.path(), &["zzzzzz".into()]) {
+            Err(SuiteError::NoMatch { closest, .. }) => assert_eq!(closest, None),
+            other => panic!("{other:?}"),
+        }
         assert_eq!(
             discover(dir.path(), &["=a".into()])
                 .expect("discover")

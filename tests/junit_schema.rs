@@ -2,6 +2,8 @@
 //! Jenkins xUnit plugin by way of pytest: see tests/fixtures/junit/README.txt), validated by
 //! `xmllint` (Debian package `libxml2-utils`), then read back to check the counts.
 
+mod support;
+
 use reprise::mock::matching::Closest;
 use reprise::mock::UnmatchedRequest;
 use reprise::model::{
@@ -276,6 +278,17 @@ fn junit_report_is_valid_against_junit_10_xsd() {
     for line in violations {
         assert!(line.contains("Element 'properties'"), "unexpected: {line}");
     }
+}
+
+/// The same sample, every optional part of the model filled in, as the JSON report writes it:
+/// the published schema must accept it, so a field added to the model without the schema (or
+/// the other way round) fails here.
+#[test]
+fn the_json_report_of_the_sample_follows_the_published_schema() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("report.json");
+    reprise::report::json::write(&sample(), &path).expect("write");
+    support::assert_report_schema(&support::read_json(&path));
 }
 
 #[test]

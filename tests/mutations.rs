@@ -2,8 +2,9 @@
 //! report or a harmless change, applied one at a time to a fresh copy of the demo suite and
 //! replayed with the real `reprise` against the sessions whose recordings exercise that code.
 //!
-//! A regression is caught when the run exits 1 with at least one session not `passed`; a
-//! harmless change is quiet when the run exits 0 with every session `passed`. The test prints a
+//! A regression is caught when the run exits 1 with at least one session not `passed` and a
+//! session fidelity under 0.95 (the SLO line); a harmless change is quiet when the run exits 0
+//! with every session `passed` at fidelity 1. The test prints a
 //! table and the totals, writes them to `target/mutation-report.json`, and fails on a missed
 //! regression or a false alarm, except for the mutations marked `known_gap` (a real limit of
 //! reprise, explained in one line), which are still run, printed and counted.
@@ -544,6 +545,9 @@ fn the_mutation_table_is_well_formed() {
     }
 }
 
+/// The fidelity SLO line: caught regressions score under it.
+const SLO: f64 = 0.95;
+
 struct Row {
     mutation: &'static Mutation,
     code: i32,
@@ -553,6 +557,10 @@ struct Row {
     outcome: &'static str,
     why: String,
     duration_ms: u128,
+    /// Each replayed session's fidelity, as its JSON report gives it.
+    fidelity: Vec<(String, f64)>,
+    /// The replayed sessions' JSON reports, whole: what the fidelity was computed from.
+    reports: Vec<Value>,
 }
 
 fn judge(m: &'static Mutation, o: &Outcome, duration_ms: u128) -> Row {
@@ -578,6 +586,22 @@ fn judge(m: &'static Mutation, o: &Outcome, duration_ms: u128) -> Row {
         Expect::Harmless if o.code == 0 && all_passed => (true, "quiet"),
         Expect::Harmless => (false, "FALSE ALARM"),
     };
+    // Fidelity is an SLO figure: a caught regression must score under 0.95 in a session it
+    // failed, a harmless change exactly 1 everywhere.
+    let fidelities: Vec<f64> = m
+        .replay
+        .iter()
+        .filter_map(|id| sessions.iter().find(|s| s["id"] == *id))
+        .map(|s| s["fidelity"].as_f64().unwrap_or(f64::NAN))
+        .collect();
+    let lowest = fidelities.iter().copied().fold(f64::INFINITY, f64::min);
+    let (ok, outcome) = match (ok, m.expect) {
+        (true, Expect::Regression) if lowest.is_nan() || lowest >= SLO => {
+            (false, "FIDELITY >= 0.95")
+        }
+        (true, Expect::Harmless) if fidelities.iter().any(|f| *f != 1.0) => (false, "FIDELITY < 1"),
+        _ => (ok, outcome),
+    };
     let why = if infrastructure {
         format!(
             "exit {}: {}",
@@ -592,6 +616,11 @@ fn judge(m: &'static Mutation, o: &Outcome, duration_ms: u128) -> Row {
             .map(why_not_passed)
             .unwrap_or_default()
     };
+    let replayed: Vec<&Value> = m
+        .replay
+        .iter()
+        .filter_map(|id| sessions.iter().find(|s| s["id"] == *id))
+        .collect();
     Row {
         mutation: m,
         code: o.code,
@@ -600,6 +629,14 @@ fn judge(m: &'static Mutation, o: &Outcome, duration_ms: u128) -> Row {
         outcome,
         why,
         duration_ms,
+        fidelity: replayed
+            .iter()
+            .map(|s| {
+                let id = s["id"].as_str().unwrap_or("?").to_string();
+                (id, s["fidelity"].as_f64().unwrap_or(f64::NAN))
+            })
+            .collect(),
+        reports: replayed.into_iter().cloned().collect(),
     }
 }
 
@@ -746,19 +783,25 @@ fn print_table(rows: &[Row]) {
     let wout = width(&|r| outcome_cell(r).chars().count(), "outcome");
     let wst = width(&|r| statuses_cell(r).chars().count(), "statuses");
     println!(
-        "{:wid$}  {:wkind$}  {:wexp$}  {:wout$}  {:wst$}  why",
+        "{:wid$}  {:wkind$}  {:wexp$}  {:wout$}  {:wst$}  fidelity  why",
         "id", "kind", "expected", "outcome", "statuses"
     );
     println!("{}", "-".repeat(wid + wkind + wexp + wout + wst + 10 + 60));
     for r in rows {
         let why = if r.why.is_empty() { "-" } else { &r.why };
+        let lowest = r
+            .fidelity
+            .iter()
+            .map(|(_, f)| *f)
+            .fold(f64::INFINITY, f64::min);
         println!(
-            "{:wid$}  {:wkind$}  {:wexp$}  {:wout$}  {:wst$}  {}",
+            "{:wid$}  {:wkind$}  {:wexp$}  {:wout$}  {:wst$}  {:>8.4}  {}",
             r.mutation.id,
             r.mutation.kind.as_str(),
             r.mutation.expect.as_str(),
             outcome_cell(r),
             statuses_cell(r),
+            lowest,
             clip(why, 150)
         );
     }
@@ -859,6 +902,10 @@ fn every_regression_is_caught_and_no_harmless_change_is_flagged() {
             "outcome": r.outcome,
             "ok": r.ok,
             "why": r.why,
+            "fidelity": r.fidelity.iter()
+                .map(|(k, v)| (k.clone(), json!(v)))
+                .collect::<serde_json::Map<_, _>>(),
+            "reports": r.reports,
             "known_gap": r.mutation.known_gap,
             "duration_ms": r.duration_ms as u64,
         })).collect::<Vec<_>>(),

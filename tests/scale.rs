@@ -165,6 +165,10 @@ fn shards_split_the_suite_and_merge_back_into_one_report() {
     let merged: Value =
         serde_json::from_str(&std::fs::read_to_string(&merged_json).expect("merged"))
             .expect("json");
+    support::assert_report_schema(&merged);
+    for f in &files {
+        support::assert_report_schema(&support::read_json(f));
+    }
     assert_eq!(merged["summary"]["sessions"], all.len());
     assert_eq!(merged["summary"]["passed"], all.len());
     assert_eq!(merged["verdict"], "passed");

@@ -146,8 +146,8 @@ impl SessionSnapshots {
 
     /// Writes a baseline pair, replacing the old one, and removes pending files.
     pub fn approve(&self, checkpoint: &str, dom: &DomSnapshot, png: &[u8]) -> std::io::Result<()> {
-        write_atomic(&self.png_path(checkpoint), png)?;
-        write_atomic(&self.dom_path(checkpoint), dom.render().as_bytes())?;
+        write_named(&self.png_path(checkpoint), png)?;
+        write_named(&self.dom_path(checkpoint), dom.render().as_bytes())?;
         self.remove_pending(checkpoint);
         Ok(())
     }
@@ -159,8 +159,8 @@ impl SessionSnapshots {
         dom: &DomSnapshot,
         png: &[u8],
     ) -> std::io::Result<()> {
-        write_atomic(&Self::pending(self.png_path(checkpoint)), png)?;
-        write_atomic(
+        write_named(&Self::pending(self.png_path(checkpoint)), png)?;
+        write_named(
             &Self::pending(self.dom_path(checkpoint)),
             dom.render().as_bytes(),
         )
@@ -170,6 +170,13 @@ impl SessionSnapshots {
         let _ = std::fs::remove_file(Self::pending(self.dom_path(checkpoint)));
         let _ = std::fs::remove_file(Self::pending(self.png_path(checkpoint)));
     }
+}
+
+/// [`write_atomic`], with the path in the error: "No space left on device" alone does not say
+/// which of a hundred files was lost.
+fn write_named(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomic(path, bytes)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("`{}`: {e}", path.display())))
 }
 
 #[cfg(test)]

@@ -200,7 +200,8 @@ pub struct LaunchOptions<'a> {
     pub window: (u32, u32),
 }
 
-/// The capabilities of a session: flags from DESIGN.md ("Launch flags" and "Backstop").
+/// The capabilities of a session: the launch flags, and the host resolver rule of the loopback
+/// backstop (README, "How requests are answered").
 pub fn capabilities(opts: &LaunchOptions<'_>) -> serde_json::Map<String, Value> {
     let mut args = vec![
         "--no-sandbox".to_string(),

@@ -4,7 +4,11 @@
 return (function (opts) {
   const masked = new Set();
   for (const sel of (opts && opts.mask) || []) {
-    try { document.querySelectorAll(sel).forEach((e) => masked.add(e)); } catch (_) {}
+    // An invalid selector must fail the capture: swallowing it would mask nothing and let
+    // what it should hide into the baseline.
+    let els;
+    try { els = document.querySelectorAll(sel); } catch (e) { throw new Error('invalid mask selector `' + String(sel).slice(0, 60) + '`: ' + e.message); }
+    els.forEach((e) => masked.add(e));
   }
   const lines = [];
   const esc = (s) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/\n/g, '&#10;');

@@ -73,8 +73,15 @@ fn baselines(snapshots: &Path, id: &str) -> Baselines {
 }
 
 pub fn run(args: ListArgs) -> Result<i32, Failure> {
-    let specs =
-        suite::discover(&args.suite, &[]).map_err(|e| Failure::usage(e.to_string(), e.hint()))?;
+    // A broken configuration fails `list` too: it is what CI runs to see the suite is sane.
+    crate::config::Config::load(&args.suite).map_err(|e| {
+        Failure::usage(
+            e.to_string(),
+            Some("see the `reprise.toml` section of the README for the keys"),
+        )
+    })?;
+    let specs = suite::discover(&args.suite, &[])
+        .map_err(|e| Failure::usage(e.to_string(), e.hint().as_deref()))?;
     let last: Option<RunReport> =
         std::fs::read_to_string(args.suite.join(LAST_RUN_DIR).join(LAST_REPORT))
             .ok()
@@ -127,7 +134,7 @@ pub fn run(args: ListArgs) -> Result<i32, Failure> {
             code: exit::INFRASTRUCTURE,
         })?;
         println!("{text}");
-        return Ok(exit::PASSED);
+        return Ok(status(&entries));
     }
     println!(
         "{:<24} {:>5} {:>11} {:>4}  {:<22} {:<16} TAGS",
@@ -160,5 +167,18 @@ pub fn run(args: ListArgs) -> Result<i32, Failure> {
             println!("{:<24} problem: {}", "", p.lines().next().unwrap_or(""));
         }
     }
-    Ok(exit::PASSED)
+    let code = status(&entries);
+    if code != exit::PASSED {
+        eprintln!("error: sessions with problems (above); `reprise check` lists every problem");
+    }
+    Ok(code)
+}
+
+/// Exit 2 when a recording or HAR cannot be read: `list` is a cheap lint in CI.
+fn status(entries: &[Entry]) -> i32 {
+    if entries.iter().any(|e| e.problem.is_some()) {
+        exit::USAGE
+    } else {
+        exit::PASSED
+    }
 }

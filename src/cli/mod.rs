@@ -2,6 +2,7 @@
 //! maps the outcome to the documented exit status. Only `main` exits.
 
 mod app_command;
+mod check;
 mod diff_images;
 mod import;
 mod list;
@@ -21,8 +22,8 @@ use crate::runner::{self, RunError, RunOptions};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
-/// Exit statuses (DESIGN.md): 0 every session passed, 1 a regression, 2 usage, config or
-/// recording error, 3 infrastructure failure.
+/// Exit statuses (README, "Exit status"): 0 every session passed, 1 a regression, 2 usage,
+/// config or recording error, 3 infrastructure failure.
 pub mod exit {
     pub const PASSED: i32 = 0;
     pub const REGRESSION: i32 = 1;
@@ -61,6 +62,9 @@ enum Command {
     Run(RunArgs),
     /// List the sessions of the suite: steps, tags, checkpoints, mocks, baselines, last run.
     List(list::ListArgs),
+    /// Lint the suite without replaying it: configuration, recordings, mocks, selectors.
+    /// Exits 2 on any problem.
+    Check(check::CheckArgs),
     /// Import recordings and captures from other tools into this suite.
     Import(import::ImportArgs),
     /// Compare two PNG images as the runner does; exit 0 when they match, 1 when they differ.
@@ -111,7 +115,7 @@ struct OpenArgs {
 /// `reprise open`: a watched replay of one session.
 async fn open(args: OpenArgs) -> Result<i32, Failure> {
     let specs = crate::suite::discover(&args.suite, &[])
-        .map_err(|e| Failure::usage(e.to_string(), e.hint()))?;
+        .map_err(|e| Failure::usage(e.to_string(), e.hint().as_deref()))?;
     if !specs.iter().any(|s| s.id == args.session) {
         let names: Vec<&str> = specs.iter().map(|s| s.id.as_str()).collect();
         return Err(Failure::usage(
@@ -170,13 +174,13 @@ struct RunArgs {
     #[arg(long)]
     app_url: Option<String>,
     /// Sessions replayed at once (default: the number of cores).
-    #[arg(long, short = 'j')]
+    #[arg(long, short = 'j', value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=crate::config::validate::MAX_JOBS))]
     jobs: Option<usize>,
     /// Replay only shard I of N (e.g. `2/4`): a deterministic split, even by recorded steps.
     #[arg(long, value_name = "I/N")]
     shard: Option<runner::shard::Shard>,
     /// Times an infrastructure failure (browser or driver) is retried.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = clap::builder::RangedU64ValueParser::<u32>::new().range(0..=crate::config::validate::MAX_RETRIES))]
     retries: u32,
     /// A remote WebDriver endpoint (Selenium Grid) instead of a local chromedriver.
     #[arg(long)]
@@ -240,6 +244,7 @@ pub fn main() -> i32 {
     // threads cost more than its comparison of two identical screenshots.
     let result = match cli.command {
         Command::List(args) => list::run(args),
+        Command::Check(args) => check::run(args),
         Command::Import(args) => import::run(args),
         Command::DiffImages(args) => diff_images::run(args),
         Command::MergeReports(args) => merge_reports(args),
@@ -265,6 +270,7 @@ pub fn main() -> i32 {
                     Command::Open(args) => open(args).await,
                     Command::Review(args) => review::review(args).await,
                     Command::List(_)
+                    | Command::Check(_)
                     | Command::Import(_)
                     | Command::DiffImages(_)
                     | Command::MergeReports(_)
@@ -355,9 +361,23 @@ async fn run(args: RunArgs) -> Result<i32, Failure> {
         Ok(r) => r,
         Err(i) => return Ok(i.exit_code()),
     };
-    // The last run's report stays beside its captures for `reprise review`.
-    let _ = crate::report::json::write(&report, &opts.out_dir.join(LAST_REPORT));
+    if let (true, Some(s)) = (report.sessions.is_empty(), args.shard) {
+        // Not an error: shards outnumber the sessions, and another shard replays them.
+        println!(
+            "note: shard {}/{} holds none of the selected sessions: nothing replayed here",
+            s.index, s.count
+        );
+    }
+    // The last run's report stays beside its captures for `reprise review`; one that cannot
+    // be written is a failed run (exit 3), after the requested reports had their chance.
+    let last = opts.out_dir.join(LAST_REPORT);
+    let kept = crate::report::json::write(&report, &last);
     write_reports(&report, &reports, &opts.suite_dir)?;
+    kept.map_err(|e| Failure {
+        message: format!("cannot write the run's report `{}`: {e}", last.display()),
+        hint: Some("free space or choose another folder with `--out DIR`".into()),
+        code: exit::INFRASTRUCTURE,
+    })?;
     Ok(exit_status(&report))
 }
 
@@ -391,7 +411,7 @@ pub(crate) async fn replay(
     };
     let mut reporter = printer.await.unwrap_or_else(|_| TerminalReporter::stdout());
     let report = result.map_err(|e| match &e {
-        RunError::Suite(s) => Failure::usage(s.to_string(), s.hint()),
+        RunError::Suite(s) => Failure::usage(s.to_string(), s.hint().as_deref()),
         RunError::Driver(d) => Failure {
             message: d.to_string(),
             hint: d.hint(),

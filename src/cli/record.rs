@@ -46,7 +46,7 @@ pub struct RecordArgs {
     test_id_attribute: String,
     /// Elements whose values are never captured in clear (password fields always are not).
     /// Repeatable; CSS selectors.
-    #[arg(long = "private", value_name = "SELECTOR")]
+    #[arg(long = "private", value_name = "SELECTOR", value_parser = crate::config::selector::arg)]
     privacy_selectors: Vec<String>,
     /// Add a checkpoint after every N actions (Ctrl+Shift+K in the page adds one any time).
     #[arg(long, value_name = "N")]

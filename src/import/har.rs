@@ -18,7 +18,7 @@ use crate::mock::har::{check_entry, read_sidecar};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-/// Resource types the build under test answers (DESIGN.md, routing).
+/// Resource types the build under test answers (README, "How requests are answered").
 const ASSET_TYPES: &[&str] = &["document", "script", "stylesheet", "image", "font", "media"];
 
 /// Choices the CLI passes through.

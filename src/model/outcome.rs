@@ -1,5 +1,7 @@
 //! The outcome of a run, as the runner produces it and the JSON report (format version 1,
-//! DESIGN.md) writes it. Fields may be added; existing ones keep their meaning.
+//! docs/report-format.md, docs/report.schema.json) writes it. Fields may be added; existing
+//! ones keep their meaning. A field added here goes into the schema too: the tests validate
+//! every report against it.
 
 use crate::mock::UnmatchedRequest;
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! The JSON report (`--report json=PATH`), format version 1 as in DESIGN.md.
+//! The JSON report (`--report json=PATH`), format version 1 as documented in docs/report-format.md.
 
 use crate::model::RunReport;
 use std::path::Path;

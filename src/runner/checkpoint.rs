@@ -15,7 +15,7 @@ use serde_json::json;
 use std::path::Path;
 
 /// Paints an opaque box over every element matching the mask selectors.
-const PAINT_MASKS_JS: &str = "for (const sel of arguments[0]) { let els = []; try { els = document.querySelectorAll(sel); } catch (_) {} \
+const PAINT_MASKS_JS: &str = "for (const sel of arguments[0]) { let els; try { els = document.querySelectorAll(sel); } catch (e) { throw new Error('invalid mask selector `' + String(sel).slice(0, 60) + '`: ' + e.message); } \
   for (const el of els) { const r = el.getBoundingClientRect(); if (!r.width || !r.height) continue; \
     const box = document.createElement('div'); box.setAttribute('data-reprise-mask', ''); \
     box.style.cssText = `position:fixed;left:${r.left}px;top:${r.top}px;width:${r.width}px;height:${r.height}px;background:#ff00ff;z-index:2147483647;pointer-events:none;`; \
@@ -50,10 +50,14 @@ impl Capture {
         // Masks are painted as boxes laid over the page for the screenshot only, then
         // removed: the page itself is never changed, so later steps act on it as recorded.
         if !normalizer.mask.is_empty() {
-            let _ = browser
+            if let Err(e) = browser
                 .client
                 .execute(PAINT_MASKS_JS, vec![json!(normalizer.mask)])
-                .await;
+                .await
+            {
+                // Unmasked pixels must never pass as a capture.
+                problem.get_or_insert(format!("cannot paint the masks: {e}"));
+            }
         }
         let png = browser.screenshot().await;
         if !normalizer.mask.is_empty() {
@@ -161,11 +165,14 @@ pub(super) struct Place<'a> {
     pub compare: &'a crate::config::CompareConfig,
 }
 
+/// Compares a capture with its baseline and writes this run's files; the third value lists the
+/// files that could not be written (each with its path), which make the session an error.
 pub(super) async fn compare_and_store(
     ctx: &Context,
     place: Place<'_>,
     capture: Capture,
-) -> (CheckpointReport, Option<Candidate>) {
+) -> (CheckpointReport, Option<Candidate>, Vec<String>) {
+    let mut unwritten = Vec::new();
     let Place {
         session,
         name,
@@ -223,8 +230,9 @@ pub(super) async fn compare_and_store(
                 None,
                 None,
                 &mut report,
+                &mut unwritten,
             );
-            return (report, None);
+            return (report, None, unwritten);
         }
     };
     let Some(baseline) = baseline else {
@@ -237,9 +245,10 @@ pub(super) async fn compare_and_store(
             None,
             None,
             &mut report,
+            &mut unwritten,
         );
         let candidate = candidate(name, actual, capture.png);
-        return (report, candidate);
+        return (report, candidate, unwritten);
     };
     report.baseline_dom = Some(rel(&snaps.dom_path(name)));
     report.baseline_png = baseline.png.as_ref().map(|_| rel(&snaps.png_path(name)));
@@ -257,7 +266,7 @@ pub(super) async fn compare_and_store(
         if compare.environment == crate::config::EnvironmentPolicy::Error {
             report.status = CheckpointStatus::Changed;
             report.note = Some(note);
-            return (report, None);
+            return (report, None, unwritten);
         }
         report.note = Some(note);
     }
@@ -326,12 +335,13 @@ pub(super) async fn compare_and_store(
                 None,
                 None,
                 &mut report,
+                &mut unwritten,
             );
         }
         if !opts.ci {
             snaps.remove_pending(name);
         }
-        return (report, None);
+        return (report, None, unwritten);
     }
     report.status = CheckpointStatus::Changed;
     if !dom.equal {
@@ -348,10 +358,11 @@ pub(super) async fn compare_and_store(
         visual.diff_png.as_deref(),
         dom_diff.as_deref(),
         &mut report,
+        &mut unwritten,
     );
     report.dom_diff = dom_diff;
     let candidate = candidate(name, actual, capture.png);
-    (report, candidate)
+    (report, candidate, unwritten)
 }
 
 fn candidate(name: &str, dom: DomSnapshot, png: Vec<u8>) -> Option<Candidate> {
@@ -363,29 +374,54 @@ fn candidate(name: &str, dom: DomSnapshot, png: Vec<u8>) -> Option<Candidate> {
 }
 
 /// Approves (`--update-snapshots`) or leaves a pending pair for review (local runs only).
+/// Returns how many snapshots were written. A snapshot that cannot be written makes the
+/// session an infrastructure error naming the path: a run must never claim a baseline it
+/// did not write.
 pub(super) fn persist(
     ctx: &Context,
     session: &mut crate::model::SessionReport,
     candidates: &[Candidate],
-) {
+) -> usize {
     let snaps = SessionSnapshots::new(
         &ctx.opts.suite_dir.join(crate::suite::SNAPSHOTS_DIR),
         &session.id,
     );
+    let mut written = 0;
+    let mut failed = Vec::new();
     for c in candidates {
         let result = if ctx.opts.update_snapshots {
             snaps.approve(&c.name, &c.dom, &c.png)
         } else if !ctx.opts.ci {
             snaps.write_pending(&c.name, &c.dom, &c.png)
         } else {
-            Ok(())
+            continue;
         };
-        if let Err(e) = result {
-            if let Some(r) = session.checkpoints.iter_mut().find(|r| r.name == c.name) {
-                r.note = Some(format!("cannot write the snapshot: {e}"));
+        match result {
+            Ok(()) => written += 1,
+            Err(e) => {
+                let message = format!("cannot write the snapshot {e}");
+                if let Some(r) = session.checkpoints.iter_mut().find(|r| r.name == c.name) {
+                    r.note = Some(message.clone());
+                }
+                failed.push(message);
             }
         }
     }
+    if !failed.is_empty() {
+        fail_writes(session, &failed);
+    }
+    written
+}
+
+/// Makes a session an infrastructure error (exit 3) because files could not be written.
+pub(super) fn fail_writes(session: &mut crate::model::SessionReport, failed: &[String]) {
+    session.status = crate::model::SessionStatus::Error;
+    session.error_kind = Some(crate::model::ErrorKind::Infrastructure);
+    let mut message = failed.join("\n");
+    if let Some(before) = session.error.take() {
+        message.push_str(&format!("\n{before}"));
+    }
+    session.error = Some(message);
 }
 
 /// Writes this run's capture and diffs under the output folder, for reports and CI artifacts.
@@ -402,26 +438,26 @@ fn store_artifacts(
     diff_png: Option<&[u8]>,
     dom_diff: Option<&str>,
     report: &mut CheckpointReport,
+    unwritten: &mut Vec<String>,
 ) {
     let suite = &ctx.opts.suite_dir;
     let rel = |p: &Path| p.strip_prefix(suite).unwrap_or(p).display().to_string();
-    let dom_path = dir.join(format!("{name}.actual.dom"));
-    if write_atomic(&dom_path, actual.render().as_bytes()).is_ok() {
-        report.actual_dom = Some(rel(&dom_path));
-    }
-    if !png.is_empty() {
-        let p = dir.join(format!("{name}.actual.png"));
-        if write_atomic(&p, png).is_ok() {
-            report.actual_png = Some(rel(&p));
+    let mut write = |path: &Path, bytes: &[u8]| match write_atomic(path, bytes) {
+        Ok(()) => Some(rel(path)),
+        Err(e) => {
+            unwritten.push(format!("cannot write `{}`: {e}", path.display()));
+            None
         }
+    };
+    let dom_path = dir.join(format!("{name}.actual.dom"));
+    report.actual_dom = write(&dom_path, actual.render().as_bytes());
+    if !png.is_empty() {
+        report.actual_png = write(&dir.join(format!("{name}.actual.png")), png);
     }
     if let Some(d) = diff_png {
-        let p = dir.join(format!("{name}.diff.png"));
-        if write_atomic(&p, d).is_ok() {
-            report.diff_png = Some(rel(&p));
-        }
+        report.diff_png = write(&dir.join(format!("{name}.diff.png")), d);
     }
     if let Some(d) = dom_diff {
-        let _ = write_atomic(&dir.join(format!("{name}.dom.diff")), d.as_bytes());
+        write(&dir.join(format!("{name}.dom.diff")), d.as_bytes());
     }
 }

@@ -142,19 +142,19 @@ pub async fn run(
                         let (ctx, spec) = (ctx.clone(), spec.clone());
                         async move { replay_with_retries(&ctx, &spec).await }
                     });
-                    let (report, regression) = task.await.unwrap_or_else(|e| {
+                    let (report, regression, written) = task.await.unwrap_or_else(|e| {
                         let report = SessionReport::error(
                             &spec.id,
                             "",
                             ErrorKind::Infrastructure,
                             format!("session task failed: {e}"),
                         );
-                        (report, false)
+                        (report, false, 0)
                     });
                     let _ = ctx
                         .events
                         .send(Event::SessionFinished(Box::new(report.clone())));
-                    done.push((i, report, regression));
+                    done.push((i, report, regression, written));
                 }
             });
         }
@@ -163,13 +163,14 @@ pub async fn run(
                 reports.extend(done);
             }
         }
-        reports.sort_by_key(|(i, _, _)| *i);
+        reports.sort_by_key(|(i, _, _, _)| *i);
         ctx.pool.shutdown().await;
     }
-    let regressed = reports.iter().any(|(_, _, regression)| *regression);
-    let sessions: Vec<SessionReport> = reports.into_iter().map(|(_, r, _)| r).collect();
+    let regressed = reports.iter().any(|(_, _, regression, _)| *regression);
+    let stored: usize = reports.iter().map(|(_, _, _, n)| n).sum();
+    let sessions: Vec<SessionReport> = reports.into_iter().map(|(_, r, _, _)| r).collect();
     let elapsed = started.elapsed().as_millis() as u64;
-    let mut report = finish(sessions, regressed, elapsed, &opts);
+    let mut report = finish(sessions, regressed, elapsed, &opts, stored);
     let snapshots = opts.suite_dir.join(suite::SNAPSHOTS_DIR);
     let all_sessions = suite::discover(&opts.suite_dir, &[])?;
     report.unused_baselines = crate::baseline::unused(
@@ -226,11 +227,13 @@ fn prepare_out_dir(dir: &std::path::Path) -> Result<(), RunError> {
 
 /// Infrastructure failures (the browser would not start, the driver died) are retried; a
 /// recording that replays badly is not: retrying would hide a real difference.
-/// Returns the session's report and whether it fails the run, judged by its own settings.
-async fn replay_with_retries(ctx: &Context, spec: &SessionSpec) -> (SessionReport, bool) {
+/// Returns the session's report, whether it fails the run (judged by its own settings), and
+/// how many of its snapshots were written (baselines with `--update-snapshots`, else pending
+/// ones).
+async fn replay_with_retries(ctx: &Context, spec: &SessionSpec) -> (SessionReport, bool, usize) {
     let prepared = match session::prepare(ctx, spec) {
         Ok(p) => p,
-        Err(report) => return (*report, false),
+        Err(report) => return (*report, false, 0),
     };
     let mut attempt = 1;
     let mut candidates = Vec::new();
@@ -246,35 +249,60 @@ async fn replay_with_retries(ctx: &Context, spec: &SessionSpec) -> (SessionRepor
     if report.status == SessionStatus::Changed {
         flake::check(ctx, spec, &prepared, &mut report, &candidates).await;
     }
+    below_floor(&prepared.settings, &mut report);
     // A flaky capture never becomes a baseline, nor a pending one.
-    if report.status != SessionStatus::Flaky {
-        checkpoint::persist(ctx, &mut report, &candidates);
-    }
+    let written = if report.status == SessionStatus::Flaky {
+        0
+    } else {
+        checkpoint::persist(ctx, &mut report, &candidates)
+    };
     let regression = is_regression(&report, &prepared.settings, &ctx.opts);
-    (report, regression)
+    (report, regression, written)
 }
 
-/// The run report of finished sessions; `regressed` says whether any of them fails the run.
+/// A session under its `min_fidelity` says so, with what lowered its score, so a failed run
+/// never shows only passing sessions.
+fn below_floor(settings: &crate::config::SessionSettings, report: &mut SessionReport) {
+    let floor = settings.min_fidelity;
+    if report.status == SessionStatus::Error || report.fidelity >= floor {
+        return;
+    }
+    let d = crate::score::Discrepancies::of(
+        report.steps_total,
+        report.steps_completed,
+        report.network.unmatched.len(),
+        &report.checkpoints,
+    );
+    let why = format!(
+        "fidelity {:.3} is below `min_fidelity` {floor}: {}",
+        report.fidelity,
+        d.explain()
+    );
+    if report.status == SessionStatus::Passed {
+        report.status = SessionStatus::Changed;
+    }
+    report.error = Some(match report.error.take() {
+        Some(e) => format!("{why}\n{e}"),
+        None => why,
+    });
+}
+
+/// The run report of finished sessions; `regressed` says whether any of them fails the run,
+/// and `stored` counts the snapshots actually written, which the summary reports (as
+/// baselines with `--update-snapshots`, else as pending), never the ones merely meant to be.
 fn finish(
     sessions: Vec<SessionReport>,
     regressed: bool,
     duration_ms: u64,
     opts: &RunOptions,
+    stored: usize,
 ) -> RunReport {
     let summary = Summary::of(&sessions);
-    let mut written = 0;
-    let mut pending = 0;
-    for s in sessions.iter().filter(|s| s.status != SessionStatus::Flaky) {
-        for c in &s.checkpoints {
-            if c.status != crate::model::CheckpointStatus::Match {
-                if opts.update_snapshots {
-                    written += 1;
-                } else if !opts.ci {
-                    pending += 1;
-                }
-            }
-        }
-    }
+    let (written, pending) = if opts.update_snapshots {
+        (stored, 0)
+    } else {
+        (0, stored)
+    };
     let verdict = if summary.error > 0 {
         Verdict::Error
     } else if regressed {
@@ -304,7 +332,7 @@ fn is_regression(s: &SessionReport, settings: &SessionSettings, opts: &RunOption
         SessionStatus::Changed => !(opts.update_snapshots && s.network.unmatched.is_empty()),
         SessionStatus::Broken => true,
         SessionStatus::New => opts.ci && !opts.update_snapshots,
-        SessionStatus::Flaky => settings.fail_on_flaky,
+        SessionStatus::Flaky => settings.fail_on_flaky || s.fidelity < settings.min_fidelity,
         SessionStatus::Passed => s.fidelity < settings.min_fidelity,
         SessionStatus::Error => false,
     }

@@ -168,12 +168,14 @@ pub(super) async fn replay(
         viewport: "1280x800@1".into(),
         artifacts,
         candidates: Vec::new(),
+        unwritten: Vec::new(),
         backend: &backend,
         normalizer: Normalizer::new(&settings.normalize),
         settings,
     };
     let outcome = run.steps(rec, &determinism).await;
     let checkpoints = std::mem::take(&mut run.checkpoints);
+    let unwritten = std::mem::take(&mut run.unwritten);
     *candidates = std::mem::take(&mut run.candidates);
     let mut steps = std::mem::take(&mut run.timeline);
     for (i, step) in rec.steps.iter().enumerate().skip(steps.len()) {
@@ -254,7 +256,7 @@ pub(super) async fn replay(
             super::divergence::first(broken.as_ref(), &network.unmatched, &console, &checkpoints)
         })
         .flatten();
-    SessionReport {
+    let mut report = SessionReport {
         id: spec.id.clone(),
         title: rec.title.clone(),
         status,
@@ -273,7 +275,12 @@ pub(super) async fn replay(
         tags: rec.meta.tags.clone(),
         divergence,
         recording: recording_path,
+    };
+    if !unwritten.is_empty() {
+        // A capture or diff that was not written leaves a report pointing at nothing.
+        super::checkpoint::fail_writes(&mut report, &unwritten);
     }
+    report
 }
 
 /// The origin the app is served at: the suite's override, the recording's, else the origin of
@@ -305,6 +312,8 @@ struct Replay<'a> {
     viewport: String,
     artifacts: PathBuf,
     candidates: Vec<Candidate>,
+    /// Files of this replay that could not be written (each message names its path).
+    unwritten: Vec<String>,
     backend: &'a MockBackend,
     settings: &'a SessionSettings,
     normalizer: Normalizer,
@@ -492,7 +501,9 @@ impl Replay<'_> {
             artifacts: &self.artifacts,
             compare: &self.settings.compare,
         };
-        let (report, candidate) = checkpoint::compare_and_store(self.ctx, place, capture).await;
+        let (report, candidate, unwritten) =
+            checkpoint::compare_and_store(self.ctx, place, capture).await;
+        self.unwritten.extend(unwritten);
         self.checkpoints.push(report);
         self.candidates.extend(candidate);
     }

@@ -144,6 +144,14 @@ impl TestSuite {
             .ok()
             .and_then(|t| serde_json::from_str(&t).ok())
             .unwrap_or(Value::Null);
+        // Every report a test produces honours the published contract.
+        if !report.is_null() {
+            assert_report_schema(&report);
+        }
+        if let Ok(text) = std::fs::read_to_string(self.path().join(".reprise/out/report.json")) {
+            let last: Value = serde_json::from_str(&text).expect("the last run's report is JSON");
+            assert_report_schema(&last);
+        }
         Outcome {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -151,6 +159,25 @@ impl TestSuite {
             report,
         }
     }
+}
+
+/// Panics unless `report` is valid against `docs/report.schema.json`, listing every violation
+/// with where it is.
+pub fn assert_report_schema(report: &Value) {
+    static VALIDATOR: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
+    let validator = VALIDATOR.get_or_init(|| {
+        let schema = read_json(&repo_root().join("docs/report.schema.json"));
+        jsonschema::validator_for(&schema).expect("docs/report.schema.json is a valid JSON Schema")
+    });
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "the report does not follow docs/report.schema.json:\n{}",
+        errors.join("\n")
+    );
 }
 
 /// Reads a JSON file, naming it when it cannot.

@@ -1,6 +1,9 @@
 //! `reprise.toml`: the suite's configuration. Every key has a default, so a suite without the
 //! file still runs once the build under test is given on the command line.
 
+pub mod selector;
+pub mod validate;
+
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -260,6 +263,21 @@ pub struct ConfigError {
     pub message: String,
 }
 
+use validate::excerpt;
+
+/// A parser's message, which may quote a whole (huge) line of the file, cut to a few lines.
+fn cut(message: &str) -> String {
+    const MAX: usize = 600;
+    if message.len() <= MAX {
+        return message.to_string();
+    }
+    let mut end = MAX;
+    while !message.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", &message[..end], message.len())
+}
+
 impl Config {
     /// Reads `reprise.toml` from the suite folder; a missing file is the default config.
     pub fn load(suite: &Path) -> Result<Self, ConfigError> {
@@ -276,7 +294,7 @@ impl Config {
         };
         let config: Config = toml::from_str(&text).map_err(|e| ConfigError {
             path: path.clone(),
-            message: e.to_string().trim().replace('\n', " "),
+            message: cut(e.to_string().trim()).replace('\n', " "),
         })?;
         let override_rules = config
             .overrides
@@ -285,7 +303,11 @@ impl Config {
         for rule in config.normalize.replace.iter().chain(override_rules) {
             regex::Regex::new(&rule.pattern).map_err(|e| ConfigError {
                 path: path.clone(),
-                message: format!("`normalize.replace` pattern `{}`: {e}", rule.pattern),
+                message: format!(
+                    "`normalize.replace` pattern {}: {}",
+                    excerpt(&rule.pattern),
+                    cut(&e.to_string())
+                ),
             })?;
         }
         for p in &config.privacy.patterns {
@@ -293,24 +315,39 @@ impl Config {
                 return Err(ConfigError {
                     path: path.clone(),
                     message: format!(
-                        "`privacy.patterns` entry `{}` has an empty `name`",
-                        p.pattern
+                        "`privacy.patterns` entry {} has an empty `name`",
+                        excerpt(&p.pattern)
                     ),
                 });
             }
             regex::Regex::new(&p.pattern).map_err(|e| ConfigError {
                 path: path.clone(),
                 message: format!(
-                    "`privacy.patterns` `{}` pattern `{}`: {e}",
-                    p.name, p.pattern
+                    "`privacy.patterns` {} pattern {}: {}",
+                    excerpt(&p.name),
+                    excerpt(&p.pattern),
+                    cut(&e.to_string())
                 ),
             })?;
         }
         for pattern in &config.privacy.allow_patterns {
             regex::Regex::new(pattern).map_err(|e| ConfigError {
                 path: path.clone(),
-                message: format!("`privacy.allow_patterns` pattern `{pattern}`: {e}"),
+                message: format!(
+                    "`privacy.allow_patterns` pattern {}: {}",
+                    excerpt(pattern),
+                    cut(&e.to_string())
+                ),
             })?;
+        }
+        // Ranges and selectors: a value outside them would pass regressions or mask nothing.
+        let problems = validate::config(&config);
+        if !problems.is_empty() {
+            let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            return Err(ConfigError {
+                path,
+                message: lines.join("\n  "),
+            });
         }
         Ok(config)
     }
