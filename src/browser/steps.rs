@@ -506,7 +506,7 @@ impl Browser {
         frames: &[u32],
         timeout: Duration,
     ) -> Result<(), StepError> {
-        let end = |which: &str| -> Result<(Vec<Selector>, Option<(f64, f64)>), StepError> {
+        let end = |which: &str| -> Result<DragEnd, StepError> {
             let p = &params[which];
             let selectors = selectors_of(&p["selectors"]).ok_or_else(|| {
                 StepError::new(format!(
@@ -696,6 +696,9 @@ impl Mode {
         }
     }
 }
+
+/// One end of a drag: where to find the element, and the recorded offset in it.
+type DragEnd = (Vec<Selector>, Option<(f64, f64)>);
 
 /// The `customStep` name of a recorded drag and drop (see docs/recording-format.md).
 pub const DRAG_STEP: &str = "reprise:drag";

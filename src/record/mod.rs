@@ -477,6 +477,10 @@ impl TargetSetup {
     }
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site; the pieces are all owned by `drive`"
+)]
 async fn event_loop(
     mut events: mpsc::UnboundedReceiver<CdpEvent>,
     net: Arc<NetCapture>,
