@@ -633,3 +633,32 @@ fn hover_keys_drag_upload_and_popup_are_recorded_and_replayed() {
         );
     }
 }
+
+/// A recording whose uploaded file is missing is a recording error (exit 2) that names the
+/// file, before any browser starts: never a replay that silently uploads nothing.
+#[test]
+fn a_missing_uploaded_file_is_a_recording_error() {
+    let suite = TestSuite::empty();
+    let rec = serde_json::json!({
+        "title": "upload",
+        "steps": [
+            { "type": "navigate", "url": "https://gaps.test/" },
+            { "type": "change", "selectors": [["#file"]], "value": "C:\\fakepath\\a.txt",
+              "reprise": { "files": ["upload.files/0000/a.txt"] } }
+        ]
+    });
+    let dir = suite.path().join("recordings");
+    std::fs::create_dir_all(&dir).expect("recordings");
+    std::fs::write(dir.join("upload.json"), rec.to_string()).expect("write recording");
+    let app = fixtures().join("gaps");
+    let o = suite.run(&[
+        "run",
+        "=upload",
+        "--app-dir",
+        app.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(o.code, 2, "{}\n{}", o.stdout, o.stderr);
+    let all = format!("{}{}", o.stdout, o.stderr);
+    assert!(all.contains("upload.files/0000/a.txt"), "{all}");
+    assert!(all.contains("does not exist beside the recording"), "{all}");
+}
