@@ -662,3 +662,35 @@ fn a_missing_uploaded_file_is_a_recording_error() {
     assert!(all.contains("upload.files/0000/a.txt"), "{all}");
     assert!(all.contains("does not exist beside the recording"), "{all}");
 }
+
+/// A `reprise:drag` replays a native HTML5 drag and drop too (`draggable`, `dragstart`,
+/// `drop`): the pointer input reprise sends starts a real drag in headless Chromium.
+#[test]
+fn a_recorded_drag_replays_native_html5_drag_and_drop() {
+    let suite = TestSuite::empty();
+    let rec = serde_json::json!({
+        "title": "html5",
+        "steps": [
+            { "type": "setViewport", "width": 800, "height": 600, "deviceScaleFactor": 1,
+              "isMobile": false, "hasTouch": false, "isLandscape": true },
+            { "type": "navigate", "url": "https://gaps.test/html5.html" },
+            { "type": "customStep", "name": "reprise:drag", "parameters": {
+                "from": { "selectors": [["#src"]], "offsetX": 10, "offsetY": 10 },
+                "to": { "selectors": [["#dst"]], "offsetX": 50, "offsetY": 50 } } },
+            { "type": "customStep", "name": "checkpoint", "parameters": { "name": "after" } }
+        ]
+    });
+    let dir = suite.path().join("recordings");
+    std::fs::create_dir_all(&dir).expect("recordings");
+    std::fs::write(dir.join("html5.json"), rec.to_string()).expect("write recording");
+    let app = fixtures().join("gaps");
+    let app = app.to_str().expect("utf-8 path");
+    let o = suite.run(&["run", "=html5", "--app-dir", app, "--update-snapshots"]);
+    assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+    let hits = files_containing(&suite.path().join("snapshots/html5"), b"dropped html5");
+    assert!(
+        hits.iter().any(|p| p.ends_with(".dom")),
+        "{hits:?}\n{}",
+        o.stdout
+    );
+}
