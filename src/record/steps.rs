@@ -439,6 +439,31 @@ mod tests {
     }
 
     #[test]
+    fn uploaded_files_survive_parsing_and_writing_the_recording() {
+        let doc = json!({ "title": "t", "steps": [
+            { "type": "navigate", "url": "https://a.test/" },
+            { "type": "change", "selectors": [["#f"]], "value": "C:\\fakepath\\a.txt",
+              "reprise": { "files": ["t.files/00/a.txt", "t.files/01/b.txt"] } }
+        ] });
+        let parsed = crate::recording::parse_recording_value(&doc).expect("valid");
+        assert_eq!(
+            parsed.steps[1].files,
+            ["t.files/00/a.txt", "t.files/01/b.txt"]
+        );
+        let written = crate::recording::to_recorder_json(&parsed);
+        assert_eq!(
+            written["steps"][1]["reprise"]["files"],
+            json!(["t.files/00/a.txt", "t.files/01/b.txt"])
+        );
+        assert!(written["steps"][0].get("reprise").is_none());
+        let bad = json!({ "title": "t", "steps": [
+            { "type": "change", "selectors": [["#f"]], "value": "x", "reprise": { "files": "a.txt" } }
+        ] });
+        let e = crate::recording::parse_recording_value(&bad).expect_err("not a list");
+        assert!(e.to_string().contains("reprise.files"), "{e}");
+    }
+
+    #[test]
     fn a_step_in_a_popup_names_its_page() {
         let mut log = StepLog::new("https://a.test/", (800, 600, 1.0), None);
         let mut msg = click("#ok");
