@@ -403,3 +403,294 @@ fn record_refuses_to_overwrite_a_session_without_force() {
     );
     assert!(o.stderr.contains("--force"), "{}", o.stderr);
 }
+
+/// The gaps record once had, in one recording to save CI time: a hover that opens a menu, a
+/// keyboard shortcut and plain and shifted keys, a pointer-driven drag and drop, a file
+/// upload and a click in a popup. The replay must reproduce every effect, which the
+/// baseline the replay wrote (the final checkpoint's DOM) shows.
+#[test]
+fn hover_keys_drag_upload_and_popup_are_recorded_and_replayed() {
+    use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
+    let _guard = RECORD_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    let suite = TestSuite::empty();
+    let app = fixtures().join("gaps");
+    let upload = suite.path().join("notes.txt");
+    std::fs::write(&upload, "hello upload\n").expect("write upload");
+    let mut recorder = Recorder::start(
+        suite.path(),
+        &[
+            "https://gaps.test/",
+            "--name",
+            "gaps",
+            "--app-dir",
+            app.to_str().expect("utf-8 path"),
+        ],
+    );
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let c = recorder.client().await;
+        // Hover: the pointer moves onto the menu, which opens; then its item is clicked.
+        let menu = wait_for(&c, "[data-testid=\"menu\"]").await;
+        c.perform_actions(
+            MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
+                element: menu,
+                duration: None,
+                x: 0.0,
+                y: 0.0,
+            }),
+        )
+        .await
+        .expect("hover the menu");
+        wait_for(&c, "[data-testid=\"menu-item\"]:not([hidden])")
+            .await
+            .click()
+            .await
+            .expect("click the menu item");
+        // Keys outside text fields: a shortcut, a plain key, a shifted key.
+        let body = c
+            .find(fantoccini::Locator::Css("body"))
+            .await
+            .expect("body");
+        body.send_keys("\u{E009}b\u{E000}x\u{E008}y\u{E000}")
+            .await
+            .expect("keys");
+        // Drag the card into the done zone with the pointer.
+        let card = wait_for(&c, "[data-testid=\"card\"]").await;
+        let done = wait_for(&c, "[data-testid=\"done\"]").await;
+        c.perform_actions(
+            MouseActions::new("drag".into())
+                .then(PointerAction::MoveToElement {
+                    element: card,
+                    duration: None,
+                    x: 0.0,
+                    y: 0.0,
+                })
+                .then(PointerAction::Down {
+                    button: MOUSE_BUTTON_LEFT,
+                })
+                .then(PointerAction::MoveToElement {
+                    element: done,
+                    duration: Some(Duration::from_millis(200)),
+                    x: 0.0,
+                    y: 0.0,
+                })
+                .then(PointerAction::Up {
+                    button: MOUSE_BUTTON_LEFT,
+                }),
+        )
+        .await
+        .expect("drag");
+        wait_for(&c, "[data-testid=\"done\"] [data-testid=\"card\"]").await;
+        // A file picked in the file input.
+        wait_for(&c, "[data-testid=\"file\"]")
+            .await
+            .send_keys(upload.to_str().expect("utf-8 path"))
+            .await
+            .expect("pick a file");
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(fantoccini::Locator::XPath(
+                "//p[@id='file-result'][contains(., 'hello upload')]",
+            ))
+            .await
+            .expect("the page read the file");
+        // A popup: confirm in it, back on the main page.
+        let main = c.window().await.expect("main window");
+        wait_for(&c, "[data-testid=\"open-popup\"]")
+            .await
+            .click()
+            .await
+            .expect("open popup");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let popup = loop {
+            let handles = c.windows().await.expect("windows");
+            if let Some(h) = handles.into_iter().find(|h| *h != main) {
+                break h;
+            }
+            assert!(Instant::now() < deadline, "the popup did not open");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        c.switch_to_window(popup).await.expect("to popup");
+        wait_for(&c, "[data-testid=\"popup-ok\"]")
+            .await
+            .click()
+            .await
+            .expect("confirm");
+        c.switch_to_window(main).await.expect("back to main");
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(fantoccini::Locator::XPath(
+                "//p[@id='popup-result'][contains(., 'popup confirmed')]",
+            ))
+            .await
+            .expect("confirmed in the popup");
+        c.find(fantoccini::Locator::Css("body"))
+            .await
+            .expect("body")
+            .send_keys("\u{E009}\u{E008}k\u{E000}")
+            .await
+            .expect("chord");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    });
+    let (code, out) = recorder.finish();
+    drop(recorder);
+    let rec_path = suite.path().join("recordings/gaps.json");
+    let rec = read_json(&rec_path);
+    assert_eq!(code, 0, "{out}\n{rec:#}");
+    let steps = rec["steps"].as_array().expect("steps");
+    let find = |pred: &dyn Fn(&Value) -> bool| steps.iter().position(pred);
+    // Hover, recorded because it opened the menu, before the item's click.
+    let hover = find(&|s| s["type"] == "hover").unwrap_or_else(|| panic!("no hover: {rec:#}"));
+    assert_eq!(first_selector(&steps[hover]), "[data-testid=\"menu\"]");
+    assert_eq!(
+        first_selector(&steps[hover + 1]),
+        "[data-testid=\"menu-item\"]",
+        "{rec:#}"
+    );
+    // Every key, modifiers included, and nothing of the checkpoint chord.
+    let keys: Vec<String> = steps
+        .iter()
+        .filter(|s| s["type"] == "keyDown" || s["type"] == "keyUp")
+        .map(|s| {
+            format!(
+                "{}:{}",
+                s["type"].as_str().unwrap_or(""),
+                s["key"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "keyDown:Control",
+            "keyDown:b",
+            "keyUp:b",
+            "keyUp:Control",
+            "keyDown:x",
+            "keyUp:x",
+            "keyDown:Shift",
+            "keyDown:Y",
+            "keyUp:Y",
+            "keyUp:Shift",
+        ],
+        "{rec:#}"
+    );
+    // The drag, from the card to the done zone.
+    let drag = find(&|s| s["name"] == "reprise:drag").unwrap_or_else(|| panic!("no drag: {rec:#}"));
+    let params = &steps[drag]["parameters"];
+    assert_eq!(params["from"]["selectors"][0][0], "[data-testid=\"card\"]");
+    assert_eq!(params["to"]["selectors"][0][0], "[data-testid=\"done\"]");
+    // The upload: the file's bytes beside the recording, referenced from the step.
+    let up =
+        find(&|s| s["reprise"]["files"].is_array()).unwrap_or_else(|| panic!("no upload: {rec:#}"));
+    let stored = steps[up]["reprise"]["files"][0]
+        .as_str()
+        .expect("a file path");
+    assert!(
+        stored.starts_with("gaps.files/") && stored.ends_with("/notes.txt"),
+        "{stored}"
+    );
+    assert_eq!(
+        std::fs::read(suite.path().join("recordings").join(stored)).expect("stored file"),
+        b"hello upload\n"
+    );
+    // The popup's click names the popup's page.
+    let in_popup = find(&|s| s["target"] == "https://gaps.test/popup.html")
+        .unwrap_or_else(|| panic!("no step in the popup: {rec:#}"));
+    assert_eq!(
+        first_selector(&steps[in_popup]),
+        "[data-testid=\"popup-ok\"]"
+    );
+    assert_eq!(
+        steps.last().map(|s| s["type"].clone()),
+        Some(Value::from("customStep"))
+    );
+
+    // The upload is re-attached from the stored copy, not the original.
+    std::fs::remove_file(&upload).expect("remove the original");
+    let o = suite.run(&[
+        "run",
+        "=gaps",
+        "--app-dir",
+        app.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+    let s = o.session("gaps");
+    assert_eq!(s["status"], "passed", "{}", o.stdout);
+    assert_eq!(s["steps_completed"], s["steps_total"]);
+    // Every effect was reproduced by the replay that wrote the baselines.
+    for effect in [
+        "archived from the menu",
+        "keys: C-b x S-Y",
+        "card in done",
+        "file notes.txt: hello upload",
+        "popup confirmed",
+    ] {
+        let hits = files_containing(&suite.path().join("snapshots/gaps"), effect.as_bytes());
+        assert!(
+            hits.iter().any(|p| p.ends_with(".dom")),
+            "`{effect}` is in no baseline: {hits:?}\n{rec:#}"
+        );
+    }
+}
+
+/// A recording whose uploaded file is missing is a recording error (exit 2) that names the
+/// file, before any browser starts: never a replay that silently uploads nothing.
+#[test]
+fn a_missing_uploaded_file_is_a_recording_error() {
+    let suite = TestSuite::empty();
+    let rec = serde_json::json!({
+        "title": "upload",
+        "steps": [
+            { "type": "navigate", "url": "https://gaps.test/" },
+            { "type": "change", "selectors": [["#file"]], "value": "C:\\fakepath\\a.txt",
+              "reprise": { "files": ["upload.files/0000/a.txt"] } }
+        ]
+    });
+    let dir = suite.path().join("recordings");
+    std::fs::create_dir_all(&dir).expect("recordings");
+    std::fs::write(dir.join("upload.json"), rec.to_string()).expect("write recording");
+    let app = fixtures().join("gaps");
+    let o = suite.run(&[
+        "run",
+        "=upload",
+        "--app-dir",
+        app.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(o.code, 2, "{}\n{}", o.stdout, o.stderr);
+    let all = format!("{}{}", o.stdout, o.stderr);
+    assert!(all.contains("upload.files/0000/a.txt"), "{all}");
+    assert!(all.contains("does not exist beside the recording"), "{all}");
+}
+
+/// A `reprise:drag` replays a native HTML5 drag and drop too (`draggable`, `dragstart`,
+/// `drop`): the pointer input reprise sends starts a real drag in headless Chromium.
+#[test]
+fn a_recorded_drag_replays_native_html5_drag_and_drop() {
+    let suite = TestSuite::empty();
+    let rec = serde_json::json!({
+        "title": "html5",
+        "steps": [
+            { "type": "setViewport", "width": 800, "height": 600, "deviceScaleFactor": 1,
+              "isMobile": false, "hasTouch": false, "isLandscape": true },
+            { "type": "navigate", "url": "https://gaps.test/html5.html" },
+            { "type": "customStep", "name": "reprise:drag", "parameters": {
+                "from": { "selectors": [["#src"]], "offsetX": 10, "offsetY": 10 },
+                "to": { "selectors": [["#dst"]], "offsetX": 50, "offsetY": 50 } } },
+            { "type": "customStep", "name": "checkpoint", "parameters": { "name": "after" } }
+        ]
+    });
+    let dir = suite.path().join("recordings");
+    std::fs::create_dir_all(&dir).expect("recordings");
+    std::fs::write(dir.join("html5.json"), rec.to_string()).expect("write recording");
+    let app = fixtures().join("gaps");
+    let app = app.to_str().expect("utf-8 path");
+    let o = suite.run(&["run", "=html5", "--app-dir", app, "--update-snapshots"]);
+    assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+    let hits = files_containing(&suite.path().join("snapshots/html5"), b"dropped html5");
+    assert!(
+        hits.iter().any(|p| p.ends_with(".dom")),
+        "{hits:?}\n{}",
+        o.stdout
+    );
+}

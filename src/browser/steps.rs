@@ -78,9 +78,15 @@ impl Browser {
 
     async fn perform_in_page(&self, step: &Step, timeout: Duration) -> Result<(), StepError> {
         self.enter_frames(&step.frame).await?;
-        let result = self
-            .perform_in_frame(&step.kind, &step.frame, timeout)
-            .await;
+        let result = match &step.kind {
+            StepKind::Change { selectors, .. } if !step.files.is_empty() => {
+                self.upload(selectors, &step.files, timeout).await
+            }
+            StepKind::Custom { name, parameters } if name == DRAG_STEP => {
+                self.drag(parameters, &step.frame, timeout).await
+            }
+            kind => self.perform_in_frame(kind, &step.frame, timeout).await,
+        };
         for _ in &step.frame {
             let _ = self.client.enter_parent_frame().await;
         }
@@ -448,6 +454,88 @@ impl Browser {
         Ok(())
     }
 
+    /// Attaches the recorded files to a file input (reprise's `reprise.files` extension),
+    /// through WebDriver's file upload, which sets them with CDP `DOM.setFileInputFiles` and
+    /// fires `input` and `change` as a person's pick does. The input need only be present:
+    /// pages commonly hide it behind a styled label.
+    async fn upload(
+        &self,
+        selectors: &[Selector],
+        files: &[String],
+        timeout: Duration,
+    ) -> Result<(), StepError> {
+        let deadline = Instant::now() + timeout;
+        let mut polls = 0u32;
+        let element = loop {
+            let v = self
+                .js(
+                    "const r = __reprisePage.find(arguments[0]);                      return r && r.element.tagName === 'INPUT' && r.element.type === 'file' ? r.element : null;",
+                    vec![alternatives_js(selectors)],
+                )
+                .await
+                .unwrap_or(Value::Null);
+            if let Some(id) = element_id(&v) {
+                break Element::from_element_id(
+                    self.client.clone(),
+                    ElementRef::from(id.to_string()),
+                );
+            }
+            if Instant::now() > deadline {
+                return Err(StepError {
+                    message: format!(
+                        "no selector matched a file input within {} ms",
+                        timeout.as_millis()
+                    ),
+                    selectors: selectors.iter().map(ToString::to_string).collect(),
+                });
+            }
+            self.wait_a_moment(&mut polls).await;
+        };
+        element
+            .send_keys(&files.join("\n"))
+            .await
+            .map_err(|e| StepError::new(format!("cannot attach {files:?} to the file input: {e}")))
+    }
+
+    /// Performs a recorded drag (`customStep` `reprise:drag`): the pointer presses on the
+    /// `from` element at its offset, moves to the `to` element in steps and releases there,
+    /// which is what both HTML5 drag and drop and pointer-driven sortables react to.
+    async fn drag(
+        &self,
+        params: &Value,
+        frames: &[u32],
+        timeout: Duration,
+    ) -> Result<(), StepError> {
+        let end = |which: &str| -> Result<DragEnd, StepError> {
+            let p = &params[which];
+            let selectors = selectors_of(&p["selectors"]).ok_or_else(|| {
+                StepError::new(format!(
+                    "the drag's `parameters.{which}.selectors` is not a list of selectors"
+                ))
+            })?;
+            let offset = p["offsetX"].as_f64().zip(p["offsetY"].as_f64());
+            Ok((selectors, offset))
+        };
+        let (from_sel, from_off) = end("from")?;
+        let (to_sel, to_off) = end("to")?;
+        let from = self
+            .wait_for_target(&from_sel, timeout, Mode::Hover)
+            .await?;
+        let (x0, y0) = self.point(&from, frames, from_off).await?;
+        let to = self.wait_for_target(&to_sel, timeout, Mode::InView).await?;
+        let (x1, y1) = self.point(&to, frames, to_off).await?;
+        self.mouse("mouseMoved", x0, y0, "none", 0, 0).await?;
+        self.mouse("mousePressed", x0, y0, "left", 1, 1).await?;
+        const MOVES: u32 = 10;
+        for i in 1..=MOVES {
+            let f = f64::from(i) / f64::from(MOVES);
+            let (x, y) = (x0 + (x1 - x0) * f, y0 + (y1 - y0) * f);
+            self.mouse("mouseMoved", x, y, "left", 1, 0).await?;
+            tokio::time::sleep(Duration::from_millis(16)).await;
+        }
+        self.mouse("mouseReleased", x1, y1, "left", 0, 1).await
+    }
+
     /// Fills a field as Puppeteer's `Locator.fill` does: a select or an input a keyboard
     /// cannot type into (date, color, range, …) gets its value set with `input` and `change`
     /// events; a text field or a contenteditable is typed into, only the missing end when it
@@ -607,6 +695,29 @@ impl Mode {
             Self::Actionable => "actionable",
         }
     }
+}
+
+/// One end of a drag: where to find the element, and the recorded offset in it.
+type DragEnd = (Vec<Selector>, Option<(f64, f64)>);
+
+/// The `customStep` name of a recorded drag and drop (see docs/recording-format.md).
+pub const DRAG_STEP: &str = "reprise:drag";
+
+/// Selector alternatives as the Recorder writes them: strings or chains of strings.
+fn selectors_of(v: &Value) -> Option<Vec<Selector>> {
+    use crate::recording::SelectorPart;
+    v.as_array()?
+        .iter()
+        .map(|alt| match alt {
+            Value::String(s) => Some(Selector::from(SelectorPart::parse(s))),
+            Value::Array(chain) => chain
+                .iter()
+                .map(|p| p.as_str().map(SelectorPart::parse))
+                .collect::<Option<Vec<_>>>()
+                .map(Selector::new),
+            _ => None,
+        })
+        .collect()
 }
 
 fn element_arg(element: &Element) -> Value {

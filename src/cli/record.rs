@@ -152,6 +152,7 @@ pub async fn run(args: RecordArgs) -> Result<i32, Failure> {
         privacy_selectors: args.privacy_selectors.clone(),
         checkpoint_every,
         checkpoint_key: 'K',
+        files_dir: format!("{}.files", args.name),
     };
 
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
@@ -208,6 +209,16 @@ pub async fn run(args: RecordArgs) -> Result<i32, Failure> {
         println!("the browser window was closed: recording finished");
     }
 
+    // Uploaded files first: a recording never refers to a file that is not there.
+    let recordings_dir = args.suite.join(crate::suite::RECORDINGS_DIR);
+    for f in &recorded.files {
+        let path = recordings_dir.join(&f.path);
+        crate::fsutil::write_atomic(&path, &f.bytes).map_err(|e| Failure {
+            message: format!("cannot write `{}`: {e}", path.display()),
+            hint: None,
+            code: exit::INFRASTRUCTURE,
+        })?;
+    }
     write_json(&recording_path, &recorded.recording)?;
     write_json(&har_path, &recorded.har)?;
     println!(

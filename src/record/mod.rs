@@ -48,6 +48,8 @@ pub struct RecordOptions {
     pub checkpoint_every: Option<usize>,
     /// The key that, with Ctrl+Shift, takes a checkpoint.
     pub checkpoint_key: char,
+    /// Where uploaded files go, relative to the recordings folder (`NAME.files`).
+    pub files_dir: String,
 }
 
 /// What the recorder tells the person while it runs.
@@ -80,6 +82,9 @@ pub struct Recorded {
     /// Requests the `--mocks` HAR could not answer (they went to the network).
     pub unanswered: Vec<String>,
     pub ended: Ended,
+    /// Files picked in file inputs, to be written beside the recording (paths relative to
+    /// the recordings folder, as the steps refer to them).
+    pub files: Vec<steps::UploadedFile>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -221,6 +226,9 @@ async fn drive(
     let (msg_tx, mut msg_rx) = mpsc::unbounded_channel::<Message>();
     let (closed_tx, mut closed_rx) = watch::channel(false);
     let main_session: Arc<Mutex<Option<String>>> = Arc::default();
+    // Sessions of top-level pages other than the recorded one: popups and new tabs.
+    let pages: Arc<Mutex<std::collections::HashSet<String>>> = Arc::default();
+    let main_target: Arc<Mutex<Option<String>>> = Arc::default();
     let setup = Arc::new(TargetSetup {
         cdp: cdp.clone(),
         script,
@@ -232,6 +240,8 @@ async fn drive(
         msg_tx,
         closed_tx,
         main_session.clone(),
+        pages.clone(),
+        main_target.clone(),
         started,
     ));
 
@@ -241,6 +251,7 @@ async fn drive(
         .await
         .map_err(|e| browser_err(e.to_string()))?;
     let target: String = handle.into();
+    *main_target.lock().unwrap_or_else(|p| p.into_inner()) = Some(target.clone());
     let attached = cdp
         .send(
             "Target.attachToTarget",
@@ -255,6 +266,16 @@ async fn drive(
         .to_string();
     *main_session.lock().unwrap_or_else(|p| p.into_inner()) = Some(session.clone());
     setup.prepare(&session, "page").await;
+    // Popups and new tabs are not children of the page: attach to every new page at the
+    // browser level, paused before its first request until it is prepared like the first.
+    let _ = cdp
+        .send(
+            "Target.setAutoAttach",
+            json!({ "autoAttach": true, "waitForDebuggerOnStart": true, "flatten": true,
+                    "filter": [{ "type": "page", "exclude": false }] }),
+            None,
+        )
+        .await;
 
     // The environment the person sees, kept so replay reproduces it.
     let env = client
@@ -285,8 +306,37 @@ async fn drive(
         let log = log.clone();
         let cdp = cdp.clone();
         let notices = notices.clone();
+        let main_session = main_session.clone();
+        let pages = pages.clone();
         tokio::spawn(async move {
-            while let Some(m) = msg_rx.recv().await {
+            // The current URL of each popup, which is how the Recorder's `target` names it.
+            let mut popup_urls: std::collections::HashMap<String, String> = Default::default();
+            while let Some(mut m) = msg_rx.recv().await {
+                let main = main_session
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .clone();
+                let popup = m.session.as_ref().filter(|s| {
+                    Some(*s) != main.as_ref()
+                        && pages.lock().unwrap_or_else(|p| p.into_inner()).contains(*s)
+                });
+                if let Some(popup) = popup {
+                    match m.payload["t"].as_str() {
+                        Some("page") => {
+                            if let Some(url) = m.payload["url"].as_str() {
+                                popup_urls.insert(popup.clone(), url.to_string());
+                            }
+                            continue;
+                        }
+                        Some("viewport") => continue,
+                        Some("step") => {
+                            if let Some(url) = popup_urls.get(popup) {
+                                m.payload["target"] = Value::String(url.clone());
+                            }
+                        }
+                        _ => {}
+                    }
+                }
                 let cause = if m.payload["t"] == "page" {
                     navigation_cause(&cdp, m.session.as_deref()).await
                 } else {
@@ -340,7 +390,8 @@ async fn drive(
     event_task.abort();
     let _ = tokio::time::timeout(Duration::from_secs(2), step_task).await;
 
-    let log = std::mem::take(&mut *log.lock().unwrap_or_else(|p| p.into_inner()));
+    let mut log = std::mem::take(&mut *log.lock().unwrap_or_else(|p| p.into_inner()));
+    let files = log.take_files(&opts.files_dir);
     let secrets = log.secrets().to_vec();
     let steps = log.scrubbed_steps(MASK);
     let doc = json!({
@@ -374,6 +425,7 @@ async fn drive(
         secrets_masked: secrets.len(),
         unanswered,
         ended,
+        files,
     })
 }
 
@@ -414,9 +466,21 @@ impl TargetSetup {
             let _ = self.cdp.send("Runtime.enable", json!({}), s).await;
         }
         self.cdp.follow_children_and_resume(s).await;
+        if kind == "page" {
+            // A page that was paused before its first document (a popup) does not always
+            // get a binding added while paused; adding it again once it runs is harmless.
+            let _ = self
+                .cdp
+                .send("Runtime.addBinding", json!({ "name": BINDING }), s)
+                .await;
+        }
     }
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site; the pieces are all owned by `drive`"
+)]
 async fn event_loop(
     mut events: mpsc::UnboundedReceiver<CdpEvent>,
     net: Arc<NetCapture>,
@@ -424,6 +488,8 @@ async fn event_loop(
     messages: mpsc::UnboundedSender<Message>,
     closed: watch::Sender<bool>,
     main_session: Arc<Mutex<Option<String>>>,
+    pages: Arc<Mutex<std::collections::HashSet<String>>>,
+    main_target: Arc<Mutex<Option<String>>>,
     started: Instant,
 ) {
     while let Some(ev) = events.recv().await {
@@ -434,6 +500,25 @@ async fn event_loop(
             }
             "Target.attachedToTarget" => {
                 let setup = setup.clone();
+                let main = main_target
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .clone();
+                let is_main = main.is_some()
+                    && ev.params["targetInfo"]["targetId"].as_str() == main.as_deref();
+                if is_main {
+                    // Prepared when it was attached; the browser-level auto-attach attaches
+                    // it again, and that second session is not used.
+                    continue;
+                }
+                if ev.params["targetInfo"]["type"] == "page" {
+                    if let Some(s) = ev.params["sessionId"].as_str() {
+                        pages
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .insert(s.to_string());
+                    }
+                }
                 tokio::spawn(async move {
                     let session = ev.params["sessionId"].as_str().unwrap_or_default();
                     let kind = ev.params["targetInfo"]["type"].as_str().unwrap_or("");
@@ -451,6 +536,26 @@ async fn event_loop(
                         at_ms: started.elapsed().as_millis() as u64,
                     });
                 }
+            }
+            // A popup's first page reuses the window of its initial about:blank, and Chromium
+            // does not run the new-document script there: run it when that page commits.
+            "Page.frameNavigated"
+                if ev.params["frame"]["parentId"].is_null()
+                    && ev.session_id.as_ref().is_some_and(|s| {
+                        pages.lock().unwrap_or_else(|p| p.into_inner()).contains(s)
+                    }) =>
+            {
+                let setup = setup.clone();
+                tokio::spawn(async move {
+                    let _ = setup
+                        .cdp
+                        .send(
+                            "Runtime.evaluate",
+                            json!({ "expression": setup.script }),
+                            ev.session_id.as_deref(),
+                        )
+                        .await;
+                });
             }
             "Target.detachedFromTarget" => {
                 let main = main_session
@@ -488,8 +593,20 @@ pub fn describe(step: &Value) -> String {
     match kind {
         "navigate" => format!("navigate {}", step["url"].as_str().unwrap_or("")),
         "setViewport" => format!("setViewport {}x{}", step["width"], step["height"]),
+        "change" if step["reprise"]["files"].is_array() => {
+            format!("upload {first} ({})", step["value"])
+        }
         "change" => format!("change {first} = {}", step["value"]),
         "keyDown" | "keyUp" => format!("{kind} {}", step["key"].as_str().unwrap_or("")),
+        "customStep" if step["name"] == "reprise:drag" => format!(
+            "drag {} to {}",
+            step["parameters"]["from"]["selectors"][0][0]
+                .as_str()
+                .unwrap_or(""),
+            step["parameters"]["to"]["selectors"][0][0]
+                .as_str()
+                .unwrap_or("")
+        ),
         "scroll" => format!("scroll {first} to {},{}", step["x"], step["y"]),
         "customStep" => format!(
             "checkpoint {}",

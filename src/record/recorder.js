@@ -6,14 +6,16 @@
 // scrub it from captured request bodies in memory (it is never written).
 // Configuration arrives as window.__repriseRecorderConfig, defined just before this script.
 (() => {
-  if (window.__repriseRecorder) return;
+  // Once per document: a popup's window is reused when it goes from its initial
+  // about:blank to its first page, and the listeners below belong to the old document.
+  if (window.__repriseRecorder && window.__repriseRecorder.doc === document) return;
   const cfg = window.__repriseRecorderConfig || {};
   const TEST_ID = cfg.testIdAttribute || 'data-testid';
   const PRIVATE = cfg.privacySelectors || [];
   const MASK = cfg.mask || 'redacted-secret';
   const CHORD = cfg.checkpointKey || 'K';
-  const binding = window.__repriseRecord;
-  const send = (m) => { try { binding(JSON.stringify(m)); } catch (_) { /* page closing */ } };
+  // Looked up on each message: in a popup the binding may arrive after this script ran.
+  const send = (m) => { try { window.__repriseRecord(JSON.stringify(m)); } catch (_) { /* page closing */ } };
   const norm = (s) => (s || '').replace(/\s+/g, ' ').trim();
 
   // The frame path from the top document, as the Recorder's `frame` field (indices into
@@ -154,6 +156,7 @@
   // Typing: the field's value is kept until something else happens, then sent once as a
   // `change` with the full value (keys that matter are sent after it, so replay types first).
   let pending = null;
+  let fileSeq = 0;
   const flush = () => {
     if (!pending) return;
     const el = pending;
@@ -176,6 +179,21 @@
   document.addEventListener('change', (e) => {
     const el = e.composedPath()[0] || e.target;
     if (textLike(el)) { if (e.isTrusted && pending === el) flush(); return; }
+    // A file input: the step names the files; their bytes follow in `file` messages, which
+    // reprise keeps beside the recording (see docs/recording-format.md).
+    if (el.tagName === 'INPUT' && (el.type || '').toLowerCase() === 'file') {
+      flush();
+      const files = Array.from(el.files || []);
+      const ids = files.map(() => 'f' + (++fileSeq) + '-' + Math.random().toString(36).slice(2));
+      step({ type: 'change', value: el.value, reprise: { files: ids } }, el);
+      files.forEach((f, i) => f.arrayBuffer().then((buf) => {
+        const bytes = new Uint8Array(buf);
+        let bin = '';
+        for (let j = 0; j < bytes.length; j += 0x8000) bin += String.fromCharCode.apply(null, bytes.subarray(j, j + 0x8000));
+        send({ t: 'file', id: ids[i], name: f.name, data: btoa(bin) });
+      }).catch(() => send({ t: 'file', id: ids[i], name: f.name, error: 'unreadable' })));
+      return;
+    }
     // WebDriver picks options with synthetic events; a select's change is the person's
     // choice either way (pages rarely fire it themselves).
     if (el.tagName === 'SELECT') { flush(); step({ type: 'change', value: valueOf(el) }, el); }
@@ -185,7 +203,7 @@
 
   let lastLabel = null;
   let lastDown = null;
-  document.addEventListener('pointerdown', (e) => { if (e.isTrusted) { lastDown = { x: e.clientX, y: e.clientY, t: performance.now() }; flush(); } }, true);
+  document.addEventListener('pointerdown', (e) => { if (e.isTrusted) { hoverRaw = null; dragClick = false; lastDown = { x: e.clientX, y: e.clientY, t: performance.now() }; flush(); } }, true);
   document.addEventListener('click', (e) => {
     if (!e.isTrusted) return;
     const raw = e.composedPath()[0] || e.target;
@@ -194,6 +212,8 @@
     // label forwards to its control repeats the label's own.
     if (e.detail === 0) return;
     if (lastLabel && lastLabel.control === raw && performance.now() - lastLabel.t < 100) return;
+    // The click a drag's release makes is part of the drag.
+    if (dragClick) { dragClick = false; return; }
     flush();
     const el = clickable(raw);
     if (el.tagName === 'OPTION' || el.tagName === 'SELECT') return;
@@ -213,35 +233,164 @@
     step({ type: 'doubleClick', offsetX: Math.round(e.clientX - r.left), offsetY: Math.round(e.clientY - r.top) }, el);
   }, true);
 
+  // Keys. Outside text fields every key is a step; inside one, typing is recorded as the
+  // field's `change`, so only the keys that are not typing are steps: Enter, Tab, Escape,
+  // vertical arrows, Page Up/Down, and shortcuts (any key with Control, Alt or Meta held).
+  // A modifier becomes a `keyDown` only when a recorded key needs it (so Shift of typed
+  // capitals and the checkpoint chord leave nothing), or when pressed and released alone
+  // outside a text field. Key ups are matched to their key downs by `code`, so releasing
+  // Shift before a letter still releases the letter that was recorded.
   const KEYS = ['Enter', 'Tab', 'Escape', 'ArrowUp', 'ArrowDown', 'ArrowLeft', 'ArrowRight', 'PageUp', 'PageDown', 'Home', 'End'];
-  const down = new Set();
+  const MODIFIERS = ['Shift', 'Control', 'Alt', 'Meta', 'AltGraph'];
+  const down = new Map(); // code -> key recorded as down
+  const mods = new Map(); // code -> { key, emitted, used, inText }
   let scrollIntent = -Infinity;
   document.addEventListener('keydown', (e) => {
     if (!e.isTrusted) return;
-    if (e.ctrlKey && e.shiftKey && (e.key || '').toUpperCase() === CHORD) {
+    const key = e.key || '';
+    if (!key || key === 'Unidentified' || key === 'Process' || key === 'Dead') return;
+    const el = e.composedPath()[0] || e.target;
+    const inText = textLike(el);
+    if (MODIFIERS.includes(key)) {
+      if (!e.repeat && !mods.has(e.code)) mods.set(e.code, { key, emitted: false, used: false, inText });
+      return;
+    }
+    for (const m of mods.values()) m.used = true;
+    if (e.ctrlKey && e.shiftKey && key.toUpperCase() === CHORD) {
       e.preventDefault();
       e.stopImmediatePropagation();
       flush();
       send({ t: 'checkpoint', frame: framePath() });
       return;
     }
-    const el = e.composedPath()[0] || e.target;
-    const inText = textLike(el);
     // Keys that only move the caret inside a text field are part of typing, not steps.
-    const caret = inText && ['ArrowLeft', 'ArrowRight', 'Home', 'End'].includes(e.key);
-    const space = e.key === ' ' && !inText;
-    if ((KEYS.includes(e.key) && !caret) || space) {
-      if (['PageUp', 'PageDown', 'ArrowUp', 'ArrowDown', 'Home', 'End', ' '].includes(e.key)) scrollIntent = performance.now();
-      flush();
-      down.add(e.key);
-      step({ type: 'keyDown', key: e.key });
+    const caret = ['ArrowLeft', 'ArrowRight', 'Home', 'End'].includes(key);
+    const shortcut = e.ctrlKey || e.altKey || e.metaKey;
+    const record = !inText || shortcut || (KEYS.includes(key) && !caret);
+    if (!record) return;
+    if (['PageUp', 'PageDown', 'ArrowUp', 'ArrowDown', 'Home', 'End', ' '].includes(key)) scrollIntent = performance.now();
+    flush();
+    for (const m of mods.values()) {
+      if (!m.emitted) { m.emitted = true; step({ type: 'keyDown', key: m.key }); }
     }
+    down.set(e.code || key, key);
+    step({ type: 'keyDown', key });
   }, true);
   document.addEventListener('keyup', (e) => {
-    if (!e.isTrusted || !down.has(e.key)) return;
-    down.delete(e.key);
-    step({ type: 'keyUp', key: e.key });
+    if (!e.isTrusted) return;
+    const code = e.code || e.key;
+    const m = mods.get(code);
+    if (m) {
+      mods.delete(code);
+      if (m.emitted) step({ type: 'keyUp', key: m.key });
+      else if (!m.used && !m.inText) { flush(); step({ type: 'keyDown', key: m.key }); step({ type: 'keyUp', key: m.key }); }
+      return;
+    }
+    if (!down.has(code)) return;
+    const key = down.get(code);
+    down.delete(code);
+    step({ type: 'keyUp', key });
   }, true);
+
+  // Hover, only when it changes the page: the DOM changes while the pointer has just entered
+  // an element and before any press (a menu a `mouseover`/`mouseenter` handler opens), or a
+  // stylesheet rule with `:hover` now applies to an element that changes what is shown
+  // (`.menu:hover .submenu { display: block }`). Each element is recorded once per entry.
+  let hoverRaw = null;
+  let lastPoint = null;
+  document.addEventListener('mousemove', (e) => { if (e.isTrusted) lastPoint = [e.clientX, e.clientY]; }, true);
+  let hoverAt = -Infinity;
+  let hovered = null;
+  const recordHover = (raw) => {
+    const el = clickable(raw);
+    if (hovered === el) return;
+    hovered = el;
+    flush();
+    step({ type: 'hover' }, el);
+  };
+  let hoverRules = null;
+  const cssHoverRules = () => {
+    if (hoverRules) return hoverRules;
+    hoverRules = [];
+    const visit = (rules) => {
+      for (const r of rules) {
+        if (r.cssRules && !r.selectorText) { try { visit(r.cssRules); } catch (_) { /* */ } continue; }
+        if (!r.selectorText || !r.selectorText.includes(':hover')) continue;
+        const st = r.style;
+        if (!st || !(st.display || st.visibility || st.opacity || st.maxHeight || st.height || st.transform)) continue;
+        for (const sel of r.selectorText.split(',')) {
+          const i = sel.indexOf(':hover');
+          if (i < 0) continue;
+          // The element whose hover matters: the selector up to its `:hover`, without pseudo-classes.
+          const host = sel.slice(0, i).trim();
+          if (host) hoverRules.push({ host, full: sel.trim() });
+        }
+      }
+    };
+    for (const sheet of Array.from(document.styleSheets)) { try { visit(sheet.cssRules); } catch (_) { /* cross-origin sheet */ } }
+    return hoverRules;
+  };
+  document.addEventListener('mouseover', (e) => {
+    // A button held down is a drag or a press, never a hover.
+    if (!e.isTrusted || e.buttons) return;
+    const raw = e.composedPath()[0] || e.target;
+    if (!raw || raw.nodeType !== 1) return;
+    // The pointer must have moved: the browser also sends `mouseover` when the page moves
+    // under a still pointer, and that is the page's doing, not the person's.
+    const moved = !lastPoint || lastPoint[0] !== e.clientX || lastPoint[1] !== e.clientY;
+    lastPoint = [e.clientX, e.clientY];
+    if (!moved) return;
+    hoverRaw = raw;
+    hoverAt = performance.now();
+    if (hovered && !hovered.contains(raw)) hovered = null;
+    for (const r of cssHoverRules()) {
+      let host = null;
+      try { host = raw.closest(r.host); } catch (_) { continue; }
+      if (host && host.matches(':hover') && document.querySelector(r.full)) { recordHover(host); return; }
+    }
+  }, true);
+  new MutationObserver(() => {
+    if (press) press.mutated = true;
+    if (!hoverRaw || performance.now() - hoverAt > 300) return;
+    const raw = hoverRaw;
+    hoverRaw = null;
+    if (raw.isConnected) recordHover(raw);
+  }).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+  document.addEventListener('styleSheetsChanged', () => { hoverRules = null; });
+
+  // Drag and drop (HTML5 `draggable` or pointer-driven): a press that moves more than a few
+  // pixels before its release is one `customStep` `reprise:drag` from the pressed element to
+  // the element under the release, replayed as a pointer press, moves and release.
+  let press = null;
+  let dragClick = false;
+  document.addEventListener('mousedown', (e) => {
+    if (!e.isTrusted || e.button !== 0) return;
+    const raw = e.composedPath()[0] || e.target;
+    if (!raw || raw.nodeType !== 1) return;
+    const el = raw.closest('[draggable="true"]') || clickable(raw);
+    const r = el.getBoundingClientRect();
+    press = { el, x: e.clientX, y: e.clientY, selectors: selectorsOf(el), offsetX: Math.round(e.clientX - r.left), offsetY: Math.round(e.clientY - r.top), dragged: false };
+  }, true);
+  const endDrag = (x, y, rawTarget) => {
+    const p = press;
+    press = null;
+    if (!p || Math.hypot(x - p.x, y - p.y) < 5 || !(p.html5 || p.mutated)) return;
+    let raw = rawTarget && rawTarget.nodeType === 1 ? rawTarget : document.elementFromPoint(x, y);
+    if (!raw) return;
+    const el = clickable(raw);
+    const r = el.getBoundingClientRect();
+    flush();
+    p.dragged = true;
+    dragClick = true;
+    send({ t: 'step', frame: framePath(), step: { type: 'customStep', name: 'reprise:drag', parameters: {
+      from: { selectors: p.selectors, offsetX: p.offsetX, offsetY: p.offsetY },
+      to: { selectors: selectorsOf(el), offsetX: Math.round(x - r.left), offsetY: Math.round(y - r.top) },
+    } } });
+  };
+  document.addEventListener('dragstart', (e) => { if (e.isTrusted && press) press.html5 = true; }, true);
+  document.addEventListener('drop', (e) => { if (e.isTrusted) endDrag(e.clientX, e.clientY, e.composedPath()[0] || e.target); }, true);
+  document.addEventListener('dragend', () => { press = null; }, true);
+  document.addEventListener('mouseup', (e) => { if (e.isTrusted && press) endDrag(e.clientX, e.clientY, null); }, true);
 
   // Scrolls the person made (wheel, touch, keys, scrollbar), debounced to where they ended;
   // scrolls the page or a click made by itself are reproduced by replaying the same steps.
@@ -288,5 +437,5 @@
   // Private fields are masked in the page's own view of what was typed as soon as it leaves:
   // on unload, whatever is pending is flushed through the same masking path.
   window.addEventListener('pagehide', flush, true);
-  window.__repriseRecorder = { flush };
+  window.__repriseRecorder = { flush, doc: document };
 })();

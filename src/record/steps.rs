@@ -7,6 +7,8 @@
 //! `--checkpoint-every`; each step gets its `timestamp` (ms since the recording started).
 
 use serde_json::{json, Map, Value};
+use sha2::Digest as _;
+use std::collections::HashMap;
 
 /// How the browser says a document was reached (`Page.getNavigationHistory`'s
 /// `transitionType`), reduced to what decides the step.
@@ -38,6 +40,16 @@ pub struct StepLog {
     current_url: String,
     /// Whether a step happened since the last document loaded.
     acted_since_load: bool,
+    /// Uploaded files' names and bytes by the id their `change` step refers to.
+    files: HashMap<String, (String, Vec<u8>)>,
+}
+
+/// A file picked in an `<input type=file>`, to be written beside the recording.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UploadedFile {
+    /// Relative to the recordings folder, as the step's `reprise.files` says.
+    pub path: String,
+    pub bytes: Vec<u8>,
 }
 
 impl StepLog {
@@ -83,6 +95,18 @@ impl StepLog {
                 }
             }
             "page" => self.on_page(msg, at_ms, cause),
+            "file" => {
+                let (Some(id), Some(name)) = (msg["id"].as_str(), msg["name"].as_str()) else {
+                    return;
+                };
+                let Some(bytes) = msg["data"].as_str().and_then(|d| {
+                    use base64::Engine as _;
+                    base64::engine::general_purpose::STANDARD.decode(d).ok()
+                }) else {
+                    return;
+                };
+                self.files.insert(id.to_string(), (name.to_string(), bytes));
+            }
             _ => {}
         }
     }
@@ -103,7 +127,13 @@ impl StepLog {
         if let Some(frame) = msg["frame"].as_array().filter(|f| !f.is_empty()) {
             step.insert("frame".into(), Value::Array(frame.clone()));
         }
-        if matches!(kind.as_str(), "click" | "doubleClick" | "change") {
+        if let Some(target) = msg["target"].as_str() {
+            // A step in a popup or a new tab: the Recorder names the page by its URL.
+            step.insert("target".into(), json!(target));
+        } else if matches!(
+            kind.as_str(),
+            "click" | "doubleClick" | "change" | "hover" | "customStep"
+        ) {
             step.insert("target".into(), json!("main"));
         }
         if kind == "doubleClick" {
@@ -195,6 +225,42 @@ impl StepLog {
         self.actions_since_checkpoint = 0;
     }
 
+    /// Gives each uploaded file its place beside the recording (`DIR/<sha256 prefix>/<name>`,
+    /// so the same bytes are stored once and different files never collide) and points the
+    /// steps' `reprise.files` at them. A file whose bytes never arrived is left out of its
+    /// step, which then fails on replay with the step's own message rather than silently.
+    pub fn take_files(&mut self, dir: &str) -> Vec<UploadedFile> {
+        let mut out: Vec<UploadedFile> = Vec::new();
+        for step in &mut self.steps {
+            let Some(ids) = step
+                .pointer_mut("/reprise/files")
+                .and_then(Value::as_array_mut)
+            else {
+                continue;
+            };
+            let mut paths = Vec::new();
+            for id in ids.iter() {
+                let Some((name, bytes)) = id.as_str().and_then(|i| self.files.get(i)) else {
+                    continue;
+                };
+                let digest = sha2::Sha256::digest(bytes);
+                let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+                // The file keeps its name (pages show it, and replay attaches the file by
+                // path); the content hash folder keeps different files of one name apart.
+                let path = format!("{dir}/{hex}/{}", safe_file_name(name));
+                if !out.iter().any(|f| f.path == path) {
+                    out.push(UploadedFile {
+                        path: path.clone(),
+                        bytes: bytes.clone(),
+                    });
+                }
+                paths.push(Value::String(path));
+            }
+            *ids = paths;
+        }
+        out
+    }
+
     /// Masks in steps what a secret became known only after (a field's value sent before
     /// it turned private cannot be, but a later secret may equal an earlier `change`).
     pub fn scrubbed_steps(&self, mask: &str) -> Vec<Value> {
@@ -210,6 +276,27 @@ impl StepLog {
                 }
             })
             .collect()
+    }
+}
+
+/// The picked file's name, made safe in any file system: path separators, characters
+/// Windows forbids and control characters become `_`, and it never starts with a dot.
+fn safe_file_name(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let s = s.trim_start_matches('.');
+    if s.is_empty() {
+        "file".into()
+    } else {
+        s.chars().take(80).collect()
     }
 }
 
@@ -330,6 +417,59 @@ mod tests {
         assert_eq!(log.secrets(), ["hunter22"]);
         let steps = log.scrubbed_steps("MASK");
         assert_eq!(steps[2]["value"], "my MASK");
+    }
+
+    #[test]
+    fn uploaded_files_get_a_content_addressed_place_and_the_step_points_at_it() {
+        let mut log = StepLog::new("https://a.test/", (800, 600, 1.0), None);
+        let change = json!({ "t": "step", "step": { "type": "change", "selectors": [["#f"]],
+            "value": "C:\\fakepath\\my notes.txt", "reprise": { "files": ["f1"] } } });
+        log.on_message(&change, 1, NavigationCause::Person);
+        log.on_message(
+            &json!({ "t": "file", "id": "f1", "name": "my notes.txt", "data": "aGVsbG8=" }),
+            2,
+            NavigationCause::Person,
+        );
+        let files = log.take_files("up.files");
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].bytes, b"hello");
+        assert_eq!(files[0].path, "up.files/2cf24dba5fb0a30e/my notes.txt");
+        assert_eq!(log.steps()[2]["reprise"]["files"], json!([files[0].path]));
+        assert_eq!(log.steps()[2]["target"], "main");
+    }
+
+    #[test]
+    fn uploaded_files_survive_parsing_and_writing_the_recording() {
+        let doc = json!({ "title": "t", "steps": [
+            { "type": "navigate", "url": "https://a.test/" },
+            { "type": "change", "selectors": [["#f"]], "value": "C:\\fakepath\\a.txt",
+              "reprise": { "files": ["t.files/00/a.txt", "t.files/01/b.txt"] } }
+        ] });
+        let parsed = crate::recording::parse_recording_value(&doc).expect("valid");
+        assert_eq!(
+            parsed.steps[1].files,
+            ["t.files/00/a.txt", "t.files/01/b.txt"]
+        );
+        let written = crate::recording::to_recorder_json(&parsed);
+        assert_eq!(
+            written["steps"][1]["reprise"]["files"],
+            json!(["t.files/00/a.txt", "t.files/01/b.txt"])
+        );
+        assert!(written["steps"][0].get("reprise").is_none());
+        let bad = json!({ "title": "t", "steps": [
+            { "type": "change", "selectors": [["#f"]], "value": "x", "reprise": { "files": "a.txt" } }
+        ] });
+        let e = crate::recording::parse_recording_value(&bad).expect_err("not a list");
+        assert!(e.to_string().contains("reprise.files"), "{e}");
+    }
+
+    #[test]
+    fn a_step_in_a_popup_names_its_page() {
+        let mut log = StepLog::new("https://a.test/", (800, 600, 1.0), None);
+        let mut msg = click("#ok");
+        msg["target"] = json!("https://a.test/popup.html");
+        log.on_message(&msg, 1, NavigationCause::Person);
+        assert_eq!(log.steps()[2]["target"], "https://a.test/popup.html");
     }
 
     #[test]

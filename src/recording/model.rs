@@ -68,6 +68,10 @@ pub struct Step {
     /// The page target; `"main"` unless the step acts on a popup.
     pub target: String,
     pub asserted_events: Vec<AssertedEvent>,
+    /// Files a `change` step attaches to an `<input type=file>` (reprise extension,
+    /// `"reprise": {"files": [...]}`): paths relative to the recording's folder as written,
+    /// made absolute by the runner before replay.
+    pub files: Vec<String>,
 }
 
 impl Step {
@@ -81,6 +85,7 @@ impl Step {
             frame: Vec::new(),
             target: "main".to_owned(),
             asserted_events: Vec::new(),
+            files: Vec::new(),
         }
     }
 }

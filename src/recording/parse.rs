@@ -353,7 +353,22 @@ fn parse_step(index: usize, raw: &Value) -> Result<Step, RecordingError> {
         frame: parse_frame(&f)?,
         target: f.opt_str("target")?.unwrap_or_else(|| "main".to_owned()),
         asserted_events: parse_asserted_events(&f)?,
+        files: parse_files(&f)?,
     })
+}
+
+/// The reprise extension of a `change` on a file input: `"reprise": {"files": ["…"]}`.
+fn parse_files(f: &Fields<'_>) -> Result<Vec<String>, RecordingError> {
+    let Some(files) = f.get("reprise").and_then(|r| r.get("files")) else {
+        return Ok(Vec::new());
+    };
+    let wrong = || f.wrong("reprise.files", "an array of file paths", files);
+    files
+        .as_array()
+        .ok_or_else(wrong)?
+        .iter()
+        .map(|v| v.as_str().map(str::to_owned).ok_or_else(wrong))
+        .collect()
 }
 
 fn parse_click(f: &Fields<'_>) -> Result<ClickStep, RecordingError> {

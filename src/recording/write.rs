@@ -186,6 +186,9 @@ fn step_json(step: &Step) -> Value {
         put("frame", step.frame.clone().into());
     }
     put("target", step.target.clone().into());
+    if !step.files.is_empty() {
+        put("reprise", serde_json::json!({ "files": step.files }));
+    }
     if !step.asserted_events.is_empty() {
         let events = step
             .asserted_events

@@ -75,6 +75,29 @@ pub(super) fn prepare(ctx: &Context, spec: &SessionSpec) -> Result<Prepared, Box
             return input_error(msg);
         }
     };
+    let mut rec = rec;
+    // Uploaded files (`reprise.files`) live beside the recording: resolve them now, so a
+    // missing file is a recording error before any browser starts.
+    let base = spec
+        .recording
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    for (i, step) in rec.steps.iter_mut().enumerate() {
+        for f in &mut step.files {
+            let path = base.join(&*f);
+            if !path.is_file() {
+                return input_error(format!(
+                    "`{recording_path}`: step {} uploads `{f}`, which does not exist beside the recording\nhint: keep the recording's `.files` folder next to it (`reprise record` writes it)",
+                    i + 1
+                ));
+            }
+            *f = std::path::absolute(&path)
+                .unwrap_or(path)
+                .display()
+                .to_string();
+        }
+    }
     let exchanges = match &spec.mocks {
         Some(path) => match crate::mock::load_har(path) {
             Ok(x) => x,
