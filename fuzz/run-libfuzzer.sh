@@ -2,6 +2,7 @@
 # A long coverage-guided pass of one fuzz target with cargo-fuzz (libFuzzer, nightly), seeded
 # with the same files as tests/fuzz.rs. Usage: fuzz/run-libfuzzer.sh TARGET [SECONDS] [-- LIBFUZZER ARGS]
 # Learned inputs go to fuzz/corpus/TARGET, crashes to fuzz/artifacts/TARGET (both git-ignored).
+# FUZZ_BUILD_FLAGS=--debug-assertions adds overflow checks (a separate, full rebuild).
 set -euo pipefail
 target=${1:?usage: fuzz/run-libfuzzer.sh TARGET [SECONDS]}
 secs=${2:-600}
@@ -29,5 +30,5 @@ cp "$root/fuzz/regressions/$target/"* "$seeds/" 2>/dev/null || true
 rm -f "$seeds"/README.md
 mkdir -p "$root/fuzz/corpus/$target"
 cd "$root/fuzz"
-exec nice cargo +nightly fuzz run -s none --debug-assertions "$target" "corpus/$target" "$seeds" -- \
+exec nice cargo +nightly fuzz run -s none ${FUZZ_BUILD_FLAGS:-} "$target" "corpus/$target" "$seeds" -- \
   -max_total_time="$secs" -max_len=131072 -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=10 -print_final_stats=1 "$@"
