@@ -22,6 +22,9 @@ pub enum SuiteError {
     NoRecordings(PathBuf),
     #[error("cannot read `{}`: {}", .0.display(), .1)]
     Io(PathBuf, std::io::Error),
+    /// A suite without a single recording: replaying it would pass having checked nothing.
+    #[error("`{}` holds no recording (`*.json`): there is nothing to replay", .0.display())]
+    Empty(PathBuf),
     /// A filter that selects no session: a typo must not turn into a green run of nothing.
     #[error("no session matches {filter}{}", did_you_mean(.closest))]
     NoMatch {
@@ -46,6 +49,7 @@ impl SuiteError {
         match self {
             Self::NoRecordings(_) => Some("run reprise in a suite folder (one with `recordings/*.json`), or import a recording with `reprise import`".into()),
             Self::Io(..) => None,
+            Self::Empty(_) => Some("add a session with `reprise record` or `reprise import`, or point `--suite` at the suite's folder".into()),
             Self::NoMatch { available, .. } if available.is_empty() => {
                 Some("the suite has no recordings yet: `reprise record` or `reprise import` adds one".into())
             }
@@ -66,6 +70,16 @@ impl SuiteError {
             }
         }
     }
+}
+
+/// The sessions a run replays: [`discover`], where a suite with no recording at all is an
+/// error, since a run of nothing must never be a green gate.
+pub fn discover_for_run(suite: &Path, filters: &[String]) -> Result<Vec<SessionSpec>, SuiteError> {
+    let specs = discover(suite, filters)?;
+    if specs.is_empty() {
+        return Err(SuiteError::Empty(suite.join(RECORDINGS_DIR)));
+    }
+    Ok(specs)
 }
 
 /// Finds the sessions of a suite, sorted by id; `filters` keep sessions whose id equals or
@@ -177,6 +191,11 @@ mod tests {
             }
             other => panic!("a filter matching nothing must be an error: {other:?}"),
         }
+        std::fs::create_dir_all(dir.path().join("empty/recordings")).expect("mkdir");
+        assert!(matches!(
+            discover_for_run(&dir.path().join("empty"), &[]),
+            Err(SuiteError::Empty(_))
+        ));
         match discover(dir.path(), &["chekout".into()]) {
             Err(SuiteError::NoMatch { closest, .. }) => {
                 assert_eq!(closest.as_deref(), Some("checkout"));

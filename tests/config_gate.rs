@@ -116,6 +116,17 @@ fn a_filter_that_selects_nothing_is_an_error_with_the_closest_name() {
 }
 
 #[test]
+fn a_suite_without_recordings_is_an_error_not_a_pass() {
+    let suite = TestSuite::demo();
+    for entry in std::fs::read_dir(suite.path().join("recordings")).expect("recordings") {
+        std::fs::remove_file(entry.expect("entry").path()).expect("remove");
+    }
+    let o = suite.run(&["run"]);
+    assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
+    assert!(o.stderr.contains("holds no recording"), "{}", o.stderr);
+}
+
+#[test]
 fn an_empty_shard_of_a_non_empty_suite_passes_and_says_so() {
     let suite = TestSuite::demo();
     // one session, two shards: shard 2 has nothing to do, which is no error

@@ -83,7 +83,7 @@ pub async fn run(
     events: mpsc::UnboundedSender<Event>,
 ) -> Result<RunReport, RunError> {
     let started = Instant::now();
-    let mut specs = suite::discover(&opts.suite_dir, &opts.filters)?;
+    let mut specs = suite::discover_for_run(&opts.suite_dir, &opts.filters)?;
     if let Some(s) = opts.shard {
         specs = shard::select(specs, s, shard::weight);
     }
