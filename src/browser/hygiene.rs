@@ -139,24 +139,8 @@ pub fn stop_all() {
         unsafe { while libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) > 0 {} }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    remove_own_profiles(&std::env::temp_dir());
-}
-
-/// Removes this process's own profile folders in `dir`.
-fn remove_own_profiles(dir: &Path) {
-    let own = profile_prefix();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        if entry
-            .file_name()
-            .to_str()
-            .is_some_and(|n| n.starts_with(&own))
-        {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
+    let own = std::process::id() as i32;
+    remove_profiles(&std::env::temp_dir(), |pid| pid == own);
 }
 
 /// Whether a process with this pid exists.
@@ -170,6 +154,13 @@ fn alive(pid: i32) -> bool {
 /// they could clean up). Folders of live processes, and any other name, are left alone.
 /// Returns how many were removed.
 pub fn sweep_profiles(dir: &Path) -> usize {
+    let own = std::process::id() as i32;
+    remove_profiles(dir, |pid| pid > 0 && pid != own && !alive(pid))
+}
+
+/// Removes the profile folders in `dir` whose owner's pid `owned` selects; other names are
+/// left alone. Returns how many were removed.
+fn remove_profiles(dir: &Path, owned: impl Fn(i32) -> bool) -> usize {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;
     };
@@ -182,10 +173,7 @@ pub fn sweep_profiles(dir: &Path) -> usize {
         let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<i32>().ok()) else {
             continue;
         };
-        if pid <= 0 || pid as u32 == std::process::id() || alive(pid) {
-            continue;
-        }
-        if std::fs::remove_dir_all(entry.path()).is_ok() {
+        if owned(pid) && std::fs::remove_dir_all(entry.path()).is_ok() {
             removed += 1;
         }
     }
