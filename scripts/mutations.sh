@@ -10,4 +10,4 @@ if [ "$#" -gt 0 ]; then
   REPRISE_MUTATIONS="$(IFS=,; echo "$*")"
   export REPRISE_MUTATIONS
 fi
-exec cargo test --locked --test mutations every_regression_is_caught_and_no_harmless_change_is_flagged -- --exact --nocapture
+exec cargo test --locked --test it mutations::every_regression_is_caught_and_no_harmless_change_is_flagged -- --exact --nocapture
