@@ -6,12 +6,18 @@ cd "$(dirname "$0")/.."
 ci=false
 case "${CI:-}" in "" | false | 0) ;; *) ci=true ;; esac
 
-# Each phase says how long it took, so a slow CI run shows where its time went.
+# Each phase says how long it took, so a slow CI run shows where its time went: wall time,
+# and the CPU time of the processes it waited for (user + system, from /proc: on a machine
+# busy with other work the wall time says little).
+children_cpu() { awk '{ print $16 + $17 }' "/proc/$$/stat" 2>/dev/null || echo 0; }
 phase() {
-  local name=$1 t0=$SECONDS
+  local name=$1 t0=$SECONDS c0
+  c0=$(children_cpu)
   shift
   "$@"
-  echo "reprise test: $name took $((SECONDS - t0)) s" >&2
+  local hz
+  hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
+  echo "reprise test: $name took $((SECONDS - t0)) s, $((($(children_cpu) - c0) / hz)) s of CPU" >&2
 }
 
 npm_packages() {
