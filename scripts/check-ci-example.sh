@@ -73,6 +73,13 @@ mount_in "$root/dev/pts" --bind /dev/pts
 mount_in "$root/usr/local/rust" --bind -o ro "$toolchain"
 mount -o remount,bind,ro "$root/usr/local/rust"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# Not a workflow step: where this machine reaches the internet through a TLS-inspecting proxy,
+# its local certificate authorities are trusted in the chroot too (as the host trusts them).
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+  mkdir -p "$root/usr/local/share/ca-certificates"
+  cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+  chroot "$root" update-ca-certificates >/dev/null
+fi
 
 echo "== checkout: $(git -C "$repo" rev-parse --short HEAD) into /src" >&2
 rm -rf "$root/src"
