@@ -368,9 +368,14 @@ async fn report_opens_from_file_safely_with_working_images_slider_and_review() {
     assert_eq!(path, out.join("index.html"));
     let size = std::fs::metadata(&path).expect("stat").len();
     eprintln!("report: {} ({size} bytes)", path.display());
+    let inline = suite.path().join(".reprise/report.html");
+    html::write_inline(&report, suite.path(), &inline).expect("write the inline report");
 
     let (_driver, client, _profile) = browser().await;
-    let result = check_file_page(&client, &path).await;
+    let mut result = check_file_page(&client, &path, Form::Files).await;
+    if result.is_ok() {
+        result = check_file_page(&client, &inline, Form::Inline).await;
+    }
     let review = match result {
         Ok(()) => check_review(&client, &report, suite.path()).await,
         Err(e) => Err(e),
@@ -381,10 +386,35 @@ async fn report_opens_from_file_safely_with_working_images_slider_and_review() {
     }
 }
 
-async fn check_file_page(client: &fantoccini::Client, path: &Path) -> Result<(), String> {
+/// The two forms of the report: images as files beside the page, or inline.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Form {
+    Files,
+    Inline,
+}
+
+async fn check_file_page(
+    client: &fantoccini::Client,
+    path: &Path,
+    form: Form,
+) -> Result<(), String> {
     let url = url::Url::from_file_path(path).map_err(|()| "file url".to_string())?;
     client.goto(url.as_str()).await.map_err(|e| e.to_string())?;
     wait_for(client, "return document.readyState === 'complete'").await;
+    // Images are lazy: load them all to check each one.
+    assert_eq!(
+        eval(
+            client,
+            "return Array.from(document.images).every(i => i.loading === 'lazy')"
+        )
+        .await,
+        true
+    );
+    eval(
+        client,
+        "Array.from(document.images).forEach(i => { i.loading = 'eager'; })",
+    )
+    .await;
     wait_for(
         client,
         "return Array.from(document.images).every(i => i.complete)",
@@ -407,18 +437,63 @@ async fn check_file_page(client: &fantoccini::Client, path: &Path) -> Result<(),
     assert!(text.contains(IMG), "the img payload is shown as text");
     assert!(text.contains(JS_URL));
 
-    // Every image is one of the report's own data: PNGs, and decoded.
+    // Every image is one of the report's own PNGs (data: URIs, or files in the report's
+    // img/ folder), and decoded.
     let images = eval(
         client,
-        "return Array.from(document.images).map(i => [i.className, i.naturalWidth, i.src.slice(0, 22)])",
+        "return Array.from(document.images).map(i => [i.className, i.naturalWidth, i.src, i.dataset.full || null])",
     )
     .await;
     let images = images.as_array().cloned().unwrap_or_default();
     // 04-cart: 3 shots + 2 overlay; 05-end: 2 shots + 2 overlay; 02-results: 1.
     assert_eq!(images.len(), 10, "{images:?}");
+    let img_dir = url.join("img/").map_err(|e| e.to_string())?;
     for i in &images {
         assert!(i[1].as_u64().unwrap_or(0) > 0, "not decoded: {i}");
-        assert_eq!(i[2], "data:image/png;base64,", "{i}");
+        let src = i[2].as_str().unwrap_or_default();
+        match form {
+            Form::Inline => assert!(src.starts_with("data:image/png;base64,"), "{i}"),
+            Form::Files => {
+                assert!(src.starts_with(img_dir.as_str()), "{i}");
+                let file = url::Url::parse(src)
+                    .ok()
+                    .and_then(|u| u.to_file_path().ok())
+                    .ok_or(format!("not a file: {src}"))?;
+                assert!(file.is_file(), "{i}");
+            }
+        }
+    }
+    if form == Form::Files {
+        // The screenshots (640 wide) are shown as thumbnails linking to their full size,
+        // which the overlay shows.
+        let thumbs: Vec<_> = images
+            .iter()
+            .filter(|i| i[2].as_str().is_some_and(|s| s.ends_with(".thumb.png")))
+            .collect();
+        assert_eq!(thumbs.len(), 6, "{images:?}");
+        for t in &thumbs {
+            assert!(t[1].as_u64().is_some_and(|w| w <= 400), "{t}");
+            assert!(
+                t[3].as_str()
+                    .is_some_and(|f| f.starts_with("img/") && !f.ends_with(".thumb.png")),
+                "{t}"
+            );
+        }
+        assert_eq!(
+            eval(client, "return Array.from(document.querySelectorAll('.overlay img')).map(i => i.naturalWidth)").await,
+            json!([640, 640, 640, 640])
+        );
+        // Each link opens an image file of the folder.
+        let links = eval(client, "return Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href')).filter(h => !h.startsWith('#'))").await;
+        let links = links.as_array().cloned().unwrap_or_default();
+        assert!(!links.is_empty());
+        for l in &links {
+            let l = l.as_str().unwrap_or_default();
+            assert!(
+                l.starts_with("img/") && path.with_file_name(l).is_file(),
+                "{l}"
+            );
+        }
     }
     assert_eq!(
         eval(
@@ -429,15 +504,25 @@ async fn check_file_page(client: &fantoccini::Client, path: &Path) -> Result<(),
         1,
         "the missing diff image of 05-end is a placeholder"
     );
-    // Nothing was fetched: data: URIs are not resources.
-    assert_eq!(
-        eval(
-            client,
-            "return performance.getEntriesByType('resource').length"
-        )
-        .await,
-        0
-    );
+    // Nothing was fetched but the report's own image files (data: URIs are not resources).
+    let fetched = eval(
+        client,
+        "return performance.getEntriesByType('resource').map(e => e.name)",
+    )
+    .await;
+    let fetched = fetched.as_array().cloned().unwrap_or_default();
+    match form {
+        Form::Inline => assert!(fetched.is_empty(), "{fetched:?}"),
+        // (Chromium keeps no resource timing for file: loads; the sources are checked above.)
+        Form::Files => {
+            for f in &fetched {
+                assert!(
+                    f.as_str().is_some_and(|f| f.starts_with(img_dir.as_str())),
+                    "{f}"
+                );
+            }
+        }
+    }
 
     // Failing sessions are open, the passed one closed.
     assert_eq!(
@@ -552,6 +637,20 @@ async fn check_file_page(client: &fantoccini::Client, path: &Path) -> Result<(),
             .as_str()
             .is_some_and(|m| m.contains("Content Security Policy"))),
         "no CSP report in {log:#?}"
+    );
+    // Images from anywhere but the report itself are refused too.
+    eval(
+        client,
+        "const i = new Image(); i.src = 'http://127.0.0.1:9/remote.png'; document.body.append(i);",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let log = browser_log(client).await;
+    assert!(
+        log.iter().any(|e| e["message"].as_str().is_some_and(|m| {
+            m.contains("Content Security Policy") && m.contains("remote.png")
+        })),
+        "no CSP report for a remote image in {log:#?}"
     );
     Ok(())
 }

@@ -152,7 +152,8 @@ struct MergeArgs {
     /// JSON reports of the shards.
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// Write a report of the merged run: `json=PATH`, `junit=PATH` or `html=DIR`.
+    /// Write a report of the merged run: `json=PATH`, `junit=PATH`, `html=DIR` or
+    /// `html-inline=FILE`.
     #[arg(long = "report", value_name = "KIND=PATH")]
     reports: Vec<String>,
     /// The suite folder the reports' paths are relative to (captures gathered from the shards).
@@ -191,7 +192,8 @@ struct RunArgs {
     /// Show the browser window.
     #[arg(long)]
     headed: bool,
-    /// Write a report: `json=PATH` (repeatable).
+    /// Write a report: `json=PATH`, `junit=PATH`, `html=DIR` (index.html and img/) or
+    /// `html-inline=FILE` (one self-contained file); repeatable.
     #[arg(long = "report", value_name = "KIND=PATH")]
     reports: Vec<String>,
     /// Where this run's captures and diff images go (default: .reprise/out in the suite).
@@ -303,15 +305,38 @@ fn parse_reports(specs: &[String]) -> Result<Vec<(String, PathBuf)>, Failure> {
     specs
         .iter()
         .map(|s| match s.split_once('=') {
-            Some((kind @ ("json" | "junit" | "html"), path)) if !path.is_empty() => {
+            Some(("html", path)) if html_file_name(path) => {
+                // Before the folder form, `html=report.html` was a common way to ask for one
+                // file: it still gets one (never a folder where a file was expected, nor a
+                // lost report), with a notice.
+                eprintln!(
+                    "warning: `--report html={path}` names a file: writing the single-file report; \
+                     use `--report html-inline={path}` for that, or `--report html=DIR` for a \
+                     folder with the images beside index.html"
+                );
+                Ok(("html-inline".to_string(), PathBuf::from(path)))
+            }
+            Some((kind @ ("json" | "junit" | "html" | "html-inline"), path))
+                if !path.is_empty() =>
+            {
                 Ok((kind.to_string(), PathBuf::from(path)))
             }
             _ => Err(Failure::usage(
                 format!("invalid `--report {s}`"),
-                Some("use `--report json=PATH`, `--report junit=PATH` or `--report html=DIR`"),
+                Some(
+                    "use `--report json=PATH`, `--report junit=PATH`, `--report html=DIR` or \
+                     `--report html-inline=FILE`",
+                ),
             )),
         })
         .collect()
+}
+
+/// Whether an `html=` value names a file (ends in `.html` or `.htm`) rather than a folder. An
+/// existing folder of that name (an older reprise's `html=report.html`) stays a folder.
+fn html_file_name(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    (lower.ends_with(".html") || lower.ends_with(".htm")) && !std::path::Path::new(path).is_dir()
 }
 
 async fn run(args: RunArgs) -> Result<i32, Failure> {
@@ -475,6 +500,7 @@ fn write_reports(
         let written = match kind.as_str() {
             "json" => crate::report::json::write(report, path),
             "junit" => crate::report::junit::write_rooted(report, path, suite),
+            "html-inline" => crate::report::html::write_inline(report, suite, path),
             _ => crate::report::html::write(report, suite, path).map(|_| ()),
         };
         written.map_err(|e| Failure {

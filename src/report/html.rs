@@ -1,14 +1,20 @@
-//! The HTML report (`--report html=DIR`, and the page `reprise review --serve` shows): one
-//! self-contained `index.html` that opens from `file://` with no network.
+//! The HTML report: `--report html=DIR` writes `DIR/index.html` with the screenshots as files
+//! in `DIR/img/` (thumbnails in the page, full size a click away; see [`images`]);
+//! `--report html-inline=FILE` and the page `reprise review --serve` shows are one
+//! self-contained file with the screenshots as `data:` URIs. Both open from `file://` with no
+//! network.
 //!
 //! Everything in a run report that came from a recording (ids, titles, URLs, console output,
 //! DOM text, selectors) is untrusted: it is written only through [`Esc`], always inside
 //! double-quoted attributes or as text, and never reaches a URL attribute (`href`, `src`);
-//! the only URLs in the page are fragment links and the `data:` URIs of screenshots we read
-//! from disk and check to be PNG. The script never builds markup: it toggles classes, sets
+//! the only URLs in the page are fragment links and the screenshots we read from disk and
+//! check to be PNG, as `data:` URIs or as `img/<hex digest>.png` files. The script never builds markup: it toggles classes, sets
 //! `textContent`, `clipPath` and `img.src`. A strict Content-Security-Policy (hashes of the
-//! one inline `<style>` and `<script>`) backs this up: an injected script or style would not
-//! run even if escaping were wrong.
+//! one inline `<style>` and `<script>`; images from `data:` or, for the folder form, the page's
+//! own origin, never a remote host) backs this up: an injected script or style would not run
+//! even if escaping were wrong.
+
+mod images;
 
 use crate::model::{
     CheckpointReport, CheckpointStatus, RunReport, SessionReport, SessionStatus, StepStatus,
@@ -37,21 +43,44 @@ pub struct HtmlOptions {
     pub review_token: Option<String>,
 }
 
-/// Writes `DIR/index.html` atomically and returns its path.
+/// Writes `DIR/index.html` and the images it shows in `DIR/img/` (each file atomically; the
+/// page last, so it never points at an image not yet written) and returns the page's path.
+/// An error names the path that could not be written.
 pub fn write(report: &RunReport, suite_dir: &Path, dir: &Path) -> std::io::Result<PathBuf> {
     let path = dir.join("index.html");
-    let html = render(report, suite_dir, &HtmlOptions::default());
-    crate::fsutil::write_atomic(&path, html.as_bytes())?;
+    let mut images = images::Images::files(dir)?;
+    let html = render_with(report, suite_dir, &HtmlOptions::default(), &mut images);
+    images.finish()?;
+    crate::fsutil::write_atomic(&path, html.as_bytes())
+        .map_err(|e| std::io::Error::new(e.kind(), format!("`{}`: {e}", path.display())))?;
     Ok(path)
 }
 
-/// The whole page. Image and DOM paths in the report are relative to `suite_dir`.
+/// Writes the self-contained page (screenshots inline) to `file` atomically.
+pub fn write_inline(report: &RunReport, suite_dir: &Path, file: &Path) -> std::io::Result<()> {
+    let html = render(report, suite_dir, &HtmlOptions::default());
+    crate::fsutil::write_atomic(file, html.as_bytes())
+        .map_err(|e| std::io::Error::new(e.kind(), format!("`{}`: {e}", file.display())))
+}
+
+/// The whole page, self-contained. Image and DOM paths in the report are relative to
+/// `suite_dir`.
 pub fn render(report: &RunReport, suite_dir: &Path, opts: &HtmlOptions) -> String {
+    render_with(report, suite_dir, opts, &mut images::Images::Inline)
+}
+
+fn render_with(
+    report: &RunReport,
+    suite_dir: &Path,
+    opts: &HtmlOptions,
+    images: &mut images::Images,
+) -> String {
     let mut out = String::with_capacity(64 * 1024);
     Page {
         report,
         suite_dir,
         opts,
+        images,
         out: &mut out,
     }
     .render();
@@ -68,10 +97,13 @@ fn csp_hash(text: &str) -> String {
     )
 }
 
-fn content_security_policy(review: bool) -> String {
+/// `files`: the page shows images from files beside it (`'self'`: the page's own origin, its
+/// folder on `file://`; never a remote host).
+fn content_security_policy(review: bool, files: bool) -> String {
     let connect = if review { " connect-src 'self';" } else { "" };
+    let img = if files { "'self' data:" } else { "data:" };
     format!(
-        "default-src 'none'; img-src data:; style-src {}; script-src {};{connect} base-uri 'none'; form-action 'none'",
+        "default-src 'none'; img-src {img}; style-src {}; script-src {};{connect} base-uri 'none'; form-action 'none'",
         csp_hash(CSS),
         csp_hash(JS),
     )
@@ -155,7 +187,7 @@ fn truncate(text: &str) -> (&str, Option<String>) {
 }
 
 enum Image {
-    Png(String),
+    Png(images::Shot),
     Missing(String),
 }
 
@@ -163,6 +195,7 @@ struct Page<'a> {
     report: &'a RunReport,
     suite_dir: &'a Path,
     opts: &'a HtmlOptions,
+    images: &'a mut images::Images,
     out: &'a mut String,
 }
 
@@ -180,7 +213,8 @@ impl Page<'_> {
 
     fn render(&mut self) {
         let r = self.report;
-        let csp = content_security_policy(self.review());
+        let files = matches!(self.images, images::Images::Files(_));
+        let csp = content_security_policy(self.review(), files);
         w!(
             self.out,
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -571,7 +605,7 @@ impl Page<'_> {
                      <span>Baseline</span><input type=\"range\" min=\"0\" max=\"100\" value=\"50\" \
                      aria-label=\"Replay shown over the baseline, percent from the left\">\
                      <span>Replay</span></div><div class=\"overlay-stage\">\
-                     <img class=\"overlay-base\" alt=\"baseline\"><img class=\"overlay-top\" alt=\"replay\">\
+                     <img class=\"overlay-base\" alt=\"baseline\" loading=\"lazy\"><img class=\"overlay-top\" alt=\"replay\" loading=\"lazy\">\
                      <div class=\"overlay-line\"></div></div></div>\n",
                 );
             }
@@ -724,15 +758,15 @@ impl Page<'_> {
 
     /// Reads a PNG the report points at; anything else (missing, unreadable, not a PNG)
     /// becomes a placeholder rather than a broken or misleading image.
-    fn image(&self, rel: Option<&str>) -> Image {
+    fn image(&mut self, rel: Option<&str>) -> Image {
         let Some(rel) = rel else {
             return Image::Missing("not captured".into());
         };
         match std::fs::read(self.suite_dir.join(rel)) {
-            Ok(bytes) if bytes.starts_with(PNG_SIGNATURE) => Image::Png(format!(
-                "data:image/png;base64,{}",
-                base64::engine::general_purpose::STANDARD.encode(bytes)
-            )),
+            Ok(bytes) if bytes.starts_with(PNG_SIGNATURE) => match self.images.shot(bytes) {
+                Ok(shot) => Image::Png(shot),
+                Err(why) => Image::Missing(format!("{why}: {rel}")),
+            },
             Ok(_) => Image::Missing(format!("not a PNG file: {rel}")),
             Err(_) => Image::Missing(format!("image not found: {rel}")),
         }
@@ -740,12 +774,7 @@ impl Page<'_> {
 
     fn figure(&mut self, caption: &str, class: &str, img: &Image) {
         match img {
-            Image::Png(uri) => {
-                w!(
-                    self.out,
-                    "<figure><figcaption>{caption}</figcaption><img class=\"shot-{class}\" alt=\"{caption}\" src=\"{uri}\"></figure>"
-                );
-            }
+            Image::Png(shot) => self.shot_figure(caption, class, shot),
             Image::Missing(why) => {
                 w!(
                     self.out,

@@ -1,7 +1,7 @@
 
 // The report's only script: the overlay slider and, when served by `reprise review --serve`,
 // the accept/reject buttons. It never builds markup from data: it sets textContent, classes,
-// img.src (copied from the page's own data: images) and clip paths.
+// img.src (copied from the page's own images) and clip paths.
 (function () {
   'use strict';
 
@@ -14,8 +14,9 @@
     var line = overlay.querySelector('.overlay-line');
     var range = overlay.querySelector('input[type="range"]');
     if (!baseline || !actual || !base || !top || !range) return;
-    base.src = baseline.src;
-    top.src = actual.src;
+    // the full-size files when the page shows thumbnails (html=DIR)
+    base.src = baseline.dataset.full || baseline.src;
+    top.src = actual.dataset.full || actual.src;
     function apply() {
       var v = Math.max(0, Math.min(100, Number(range.value)));
       top.style.clipPath = 'inset(0 ' + (100 - v) + '% 0 0)';
