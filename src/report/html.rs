@@ -804,6 +804,8 @@ mod tests {
             note: None,
             second_capture: None,
             dom_changes: Vec::new(),
+            visual_change: None,
+            groups: Vec::new(),
         }
     }
 
@@ -860,6 +862,7 @@ mod tests {
             snapshots_pending: 1,
             unused_baselines: vec![evil()],
             pruned: false,
+            groups: Vec::new(),
         }
     }
 
