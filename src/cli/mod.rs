@@ -6,6 +6,7 @@ mod check;
 mod diff_images;
 mod import;
 mod list;
+mod queue;
 mod record;
 mod redact;
 mod repeat;

@@ -143,7 +143,13 @@ fn dom_change(c: &DomChange) -> (String, String) {
         DomChangeKind::Attribute => {
             let within = element_name(&c.within);
             let (b, a) = (v(&c.before), v(&c.after));
-            let show = |s: &str| if s.is_empty() { "(none)".to_string() } else { s.to_string() };
+            let show = |s: &str| {
+                if s.is_empty() {
+                    "(none)".to_string()
+                } else {
+                    s.to_string()
+                }
+            };
             (
                 format!("attribute|{within}|{b}|{a}"),
                 format!("attributes of `{within}` {} → {}", show(&b), show(&a)),
@@ -191,12 +197,15 @@ pub fn changes(cp: &Checkpoint<'_>) -> Vec<Change> {
                 format!("{summary} (no visible change)"),
             )
         };
-        push(&mut out, Change {
-            key,
-            kind: "dom",
-            summary,
-            shift: None,
-        });
+        push(
+            &mut out,
+            Change {
+                key,
+                kind: "dom",
+                summary,
+                shift: None,
+            },
+        );
     }
     let recolours = cp.visual.map_or(&[][..], |v| &v.recolours[..]);
     let mut shifts: Vec<(u32, u32)> = Vec::new();
@@ -228,27 +237,39 @@ pub fn changes(cp: &Checkpoint<'_>) -> Vec<Change> {
                 } else {
                     format!("{} regions", v.regions)
                 };
-                push(&mut out, Change {
-                    key: format!("pixels|{}", v.shape),
-                    kind: "pixels",
-                    shift: None,
-                    summary: format!(
+                push(
+                    &mut out,
+                    Change {
+                        key: format!("pixels|{}", v.shape),
+                        kind: "pixels",
+                        shift: None,
+                        summary: format!(
                         "pixels changed, the largest region {} ({regions}); the DOM is the same",
                         v.shape
                     ),
-                });
+                    },
+                );
             }
             None => {
                 // A baseline that cannot be read, or one from another environment: the note
                 // says which, and its first words are what such checkpoints share.
                 let note = cp.note.unwrap_or("differs from its baseline");
-                let head: String = note.split(':').next().unwrap_or(note).chars().take(80).collect();
-                push(&mut out, Change {
-                    key: format!("other|{head}"),
-                    kind: "other",
-                    shift: None,
-                    summary: head,
-                });
+                let head: String = note
+                    .split(':')
+                    .next()
+                    .unwrap_or(note)
+                    .chars()
+                    .take(80)
+                    .collect();
+                push(
+                    &mut out,
+                    Change {
+                        key: format!("other|{head}"),
+                        kind: "other",
+                        shift: None,
+                        summary: head,
+                    },
+                );
             }
         }
     }
@@ -258,7 +279,9 @@ pub fn changes(cp: &Checkpoint<'_>) -> Vec<Change> {
 /// `#rrggbb` as `0xRRGGBB`.
 fn rgb(hex: &str) -> Option<u32> {
     let h = hex.strip_prefix('#')?;
-    (h.len() == 6).then(|| u32::from_str_radix(h, 16).ok()).flatten()
+    (h.len() == 6)
+        .then(|| u32::from_str_radix(h, 16).ok())
+        .flatten()
 }
 
 fn channels(c: u32) -> [f64; 3] {
@@ -348,11 +371,8 @@ pub fn group(items: &[(String, String, Vec<Change>)]) -> Vec<Group> {
             .cmp(&a.members.len())
             .then_with(|| a.id.cmp(&b.id))
     };
-    let mut all: Vec<(Group, Option<(u32, u32)>)> = groups
-        .into_iter()
-        .map(|(_, g)| g)
-        .zip(shifts)
-        .collect();
+    let mut all: Vec<(Group, Option<(u32, u32)>)> =
+        groups.into_iter().map(|(_, g)| g).zip(shifts).collect();
     all.sort_by(|a, b| order(&a.0, &b.0));
     let mut out: Vec<(Group, Option<(u32, u32)>)> = Vec::new();
     for (g, shift) in all {
@@ -384,8 +404,11 @@ pub fn group(items: &[(String, String, Vec<Change>)]) -> Vec<Group> {
         .collect();
     let mut out: Vec<Group> = out.into_iter().map(|(g, _)| g).collect();
     for g in &mut out {
-        g.members
-            .sort_by_key(|m| place.get(&(m.session.as_str(), m.checkpoint.as_str())).copied());
+        g.members.sort_by_key(|m| {
+            place
+                .get(&(m.session.as_str(), m.checkpoint.as_str()))
+                .copied()
+        });
     }
     out.sort_by(order);
     out
@@ -442,8 +465,16 @@ mod tests {
             })
         };
         let items = vec![
-            ("a".to_string(), "01-index".to_string(), ch(&[], Some(&header))),
-            ("b".to_string(), "01-index".to_string(), ch(&[], Some(&header))),
+            (
+                "a".to_string(),
+                "01-index".to_string(),
+                ch(&[], Some(&header)),
+            ),
+            (
+                "b".to_string(),
+                "01-index".to_string(),
+                ch(&[], Some(&header)),
+            ),
             (
                 "b".to_string(),
                 "05-detail".to_string(),
@@ -460,7 +491,13 @@ mod tests {
             groups[1].summary,
             "text of `h2#detail-title` \"Ethiopia\" → \"Kenya\""
         );
-        assert_eq!(groups[1].members, vec![Member { session: "b".into(), checkpoint: "05-detail".into() }]);
+        assert_eq!(
+            groups[1].members,
+            vec![Member {
+                session: "b".into(),
+                checkpoint: "05-detail".into()
+            }]
+        );
         assert_eq!(group(&items), groups, "deterministic");
         assert_eq!(groups[0].id, group_id("colour|#2b1f19|#1d4ed8"));
         assert_eq!(groups[0].id.len(), 10);
@@ -482,18 +519,36 @@ mod tests {
         let cp = VisualChange {
             pixels: 80_000,
             recolours: vec![
-                Recolour { from: "#2b1f19".into(), to: "#1d4ed8".into(), pixels: 73_000 },
-                Recolour { from: "#403530".into(), to: "#3460dc".into(), pixels: 4_000 },
+                Recolour {
+                    from: "#2b1f19".into(),
+                    to: "#1d4ed8".into(),
+                    pixels: 73_000,
+                },
+                Recolour {
+                    from: "#403530".into(),
+                    to: "#3460dc".into(),
+                    pixels: 4_000,
+                },
             ],
             regions: 1,
             shape: "medium wide".into(),
         };
         let dimmed = VisualChange {
-            recolours: vec![Recolour { from: "#2b1f19".into(), to: "#25346f".into(), pixels: 73_000 }],
+            recolours: vec![Recolour {
+                from: "#2b1f19".into(),
+                to: "#25346f".into(),
+                pixels: 73_000,
+            }],
             ..cp.clone()
         };
         let of = |v: &VisualChange| {
-            changes(&Checkpoint { new: false, dom_changes: &[], visual: Some(v), diff_pixels: 1, note: None })
+            changes(&Checkpoint {
+                new: false,
+                dom_changes: &[],
+                visual: Some(v),
+                diff_pixels: 1,
+                note: None,
+            })
         };
         assert_eq!(of(&cp).len(), 1, "one change, seen twice");
         let items = vec![
@@ -505,7 +560,10 @@ mod tests {
         assert_eq!(groups.len(), 1, "{groups:#?}");
         assert_eq!(groups[0].summary, "colour #2b1f19 → #1d4ed8");
         assert_eq!(groups[0].sessions, 3);
-        assert_eq!(groups[0].members[0].session, "d", "members keep the report's order");
+        assert_eq!(
+            groups[0].members[0].session, "d",
+            "members keep the report's order"
+        );
     }
 
     #[test]
@@ -543,11 +601,19 @@ mod tests {
         assert_eq!(px[0].key, "pixels|small wide");
         let invisible = changes(&Checkpoint {
             new: false,
-            dom_changes: &[dom(DomChangeKind::Attribute, "<a href=\"/x\">", "href=\"/x\"", "href=\"/y\"")],
+            dom_changes: &[dom(
+                DomChangeKind::Attribute,
+                "<a href=\"/x\">",
+                "href=\"/x\"",
+                "href=\"/y\"",
+            )],
             visual: None,
             diff_pixels: 0,
             note: None,
         });
-        assert!(invisible[0].summary.ends_with("(no visible change)"), "{invisible:?}");
+        assert!(
+            invisible[0].summary.ends_with("(no visible change)"),
+            "{invisible:?}"
+        );
     }
 }

@@ -318,7 +318,10 @@ impl RunReport {
         let mut assigned: Vec<Vec<String>> = Vec::new();
         for s in &self.sessions {
             for c in &s.checkpoints {
-                assigned.push(ids.remove(&(s.id.as_str(), c.name.as_str())).unwrap_or_default());
+                assigned.push(
+                    ids.remove(&(s.id.as_str(), c.name.as_str()))
+                        .unwrap_or_default(),
+                );
             }
         }
         let mut assigned = assigned.into_iter();

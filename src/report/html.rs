@@ -201,6 +201,8 @@ impl Page<'_> {
         }
         self.out.push_str("<main>\n");
         self.summary();
+        // Groups of alike changes first: one decision can cover many checkpoints.
+        super::groups::html_section(r, self.review(), self.out);
         self.overview();
         for (i, s) in r.sessions.iter().enumerate() {
             self.session(i, s);
