@@ -420,4 +420,81 @@ mod tests {
         assert!(!s.png_path("02-y").exists() && !s.pending_png_path("02-y").exists());
         assert!(s.pending_png_path("03-z").exists());
     }
+
+    #[test]
+    fn by_group_decides_a_group_or_splits_it_and_waits_for_every_group() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join(SNAPSHOTS_DIR);
+        let dom = |b: &str| DomSnapshot {
+            header: SnapshotHeader::default(),
+            body: b.into(),
+        };
+        let members = [("a", "01-x"), ("a", "02-y"), ("b", "01-x")];
+        for (s, c) in members {
+            let snaps = SessionSnapshots::new(&root, s);
+            snaps.approve(c, &dom("old\n"), b"old").expect("approve");
+            snaps
+                .write_pending(c, &dom("new\n"), b"new")
+                .expect("pending");
+        }
+        let change = |after: &str| serde_json::json!({"kind": "text", "within": "<p>", "before": "\"a\"", "after": after});
+        let cp = |name: &str, changes: Vec<serde_json::Value>| {
+            serde_json::json!({"name": name, "status": "changed", "dom_similarity": 0.5,
+                "visual_similarity": 1.0, "diff_pixels": 0, "step": 1, "url": "",
+                "baseline_dom": null, "baseline_png": null, "actual_dom": null,
+                "actual_png": null, "diff_png": null, "dom_changes": changes})
+        };
+        let session = |id: &str, checkpoints: Vec<serde_json::Value>| {
+            serde_json::json!({"id": id, "title": "", "status": "changed", "fidelity": 0.5,
+                "duration_ms": 1, "attempts": 1, "steps_total": 1, "steps_completed": 1,
+                "steps": [], "checkpoints": checkpoints,
+                "network": {"recorded": 0, "served": 0, "app_assets": 0, "unmatched": [], "escaped": []},
+                "console_errors": [], "error": null, "tags": [], "recording": ""})
+        };
+        let report = serde_json::json!({"format_version": 1, "verdict": "regressed",
+            "duration_ms": 1,
+            "summary": {"sessions": 2, "passed": 0, "changed": 2, "broken": 0, "new": 0, "flaky": 0, "error": 0},
+            "sessions": [
+                session("a", vec![cp("01-x", vec![change("\"A\"")]), cp("02-y", vec![change("\"A\""), change("\"B\"")])]),
+                session("b", vec![cp("01-x", vec![change("\"A\"")])]),
+            ],
+            "snapshots_written": 0, "snapshots_pending": 3});
+        let out_dir = dir.path().join(super::super::LAST_RUN_DIR);
+        std::fs::create_dir_all(&out_dir).expect("mkdir");
+        std::fs::write(out_dir.join(super::super::LAST_REPORT), report.to_string()).expect("write");
+        let mut q = Queue::local(dir.path()).expect("read").expect("a report");
+        assert_eq!(
+            q.report.groups.len(),
+            2,
+            "a version 1 report is grouped when read"
+        );
+        assert_eq!(q.report.groups[0].members.len(), 3);
+        // Split the large group: accept, skip, reject; then accept the other group.
+        let mut answers = ["p", "a", "s", "r", "a"]
+            .into_iter()
+            .map(|x| Ok(x.to_string()));
+        let mut out = Vec::new();
+        by_group(&mut q, &[], &mut answers, &mut out).expect("ok");
+        let text = String::from_utf8(out).expect("utf8");
+        assert!(text.contains("[1/2] group "), "{text}");
+        assert!(text.contains("3 checkpoints of 2 sessions"), "{text}");
+        assert!(text.contains("waiting a/02-y"), "{text}");
+        let a = SessionSnapshots::new(&root, "a");
+        let b = SessionSnapshots::new(&root, "b");
+        assert_eq!(std::fs::read(a.png_path("01-x")).expect("read"), b"new");
+        assert!(
+            a.pending_png_path("02-y").exists(),
+            "its other group was only split"
+        );
+        assert_eq!(std::fs::read(b.png_path("01-x")).expect("read"), b"old");
+        assert!(!b.pending_png_path("01-x").exists());
+        // The decision on the second group is kept: accepting the first later completes it.
+        let mut q = Queue::local(dir.path()).expect("read").expect("a report");
+        let id = q.report.groups[0].id.clone();
+        let o = q.decide_group(&id, Action::Accept).expect("accept");
+        assert_eq!(o.done.len(), 1, "{o:?}");
+        assert_eq!(o.gone.len(), 2, "{o:?}");
+        assert_eq!(std::fs::read(a.png_path("02-y")).expect("read"), b"new");
+        assert!(q.decide_group("nope", Action::Accept).is_err());
+    }
 }

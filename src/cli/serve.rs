@@ -13,6 +13,7 @@ use crate::grouping::Member;
 use crate::model::RunReport;
 use crate::report::html::{render, HtmlOptions};
 use crate::suite::SNAPSHOTS_DIR;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -327,7 +328,13 @@ impl Server {
                     let msg = serde_json::json!({ "error": e.message }).to_string();
                     return ("500 Internal Server Error", json, msg.into_bytes());
                 }
-                println!("{:>9} {}/{}", action.past(), m.session, m.checkpoint);
+                let _ = writeln!(
+                    std::io::stdout(),
+                    "{:>9} {}/{}",
+                    action.past(),
+                    m.session,
+                    m.checkpoint
+                );
             }
             let msg = serde_json::json!({ "done": todo.len() }).to_string();
             return ("200 OK", json, msg.into_bytes());
@@ -369,9 +376,8 @@ impl Server {
         }
         match queue.decide_group(id, action) {
             Ok(o) => {
-                let mut lines = Vec::new();
-                super::queue::print_outcome(&mut lines, action, &o);
-                print!("{}", String::from_utf8_lossy(&lines));
+                // A closed stdout must not fail the decision already taken.
+                super::queue::print_outcome(&mut std::io::stdout(), action, &o);
                 let msg = serde_json::json!({
                     "done": o.done.len(),
                     "waiting": o.waiting.len(),

@@ -112,6 +112,21 @@ pub fn element_name(line: &str) -> String {
     name
 }
 
+/// Characters of an old or new value quoted in a group's sentence (the signature keeps all).
+const SHOWN_CHARS: usize = 60;
+
+/// A value cut for a sentence: its start, an ellipsis, and its end, where the two values of
+/// a text change most often differ.
+fn short(s: &str) -> String {
+    let n = s.chars().count();
+    if n <= SHOWN_CHARS {
+        return s.to_string();
+    }
+    let head: String = s.chars().take(SHOWN_CHARS / 2).collect();
+    let tail: String = s.chars().skip(n - SHOWN_CHARS / 2).collect();
+    format!("{head}…{tail}")
+}
+
 /// The normalized form of one DOM change: its key part and its sentence.
 fn dom_change(c: &DomChange) -> (String, String) {
     let v = |s: &Option<String>| s.as_deref().unwrap_or("").to_string();
@@ -137,7 +152,7 @@ fn dom_change(c: &DomChange) -> (String, String) {
             let (b, a) = (v(&c.before), v(&c.after));
             (
                 format!("text|{within}|{b}|{a}"),
-                format!("text of `{within}` {b} → {a}"),
+                format!("text of `{within}` {} → {}", short(&b), short(&a)),
             )
         }
         DomChangeKind::Attribute => {
@@ -152,7 +167,11 @@ fn dom_change(c: &DomChange) -> (String, String) {
             };
             (
                 format!("attribute|{within}|{b}|{a}"),
-                format!("attributes of `{within}` {} → {}", show(&b), show(&a)),
+                format!(
+                    "attributes of `{within}` {} → {}",
+                    short(&show(&b)),
+                    short(&show(&a))
+                ),
             )
         }
     }
