@@ -26,6 +26,7 @@ pub mod config;
 pub mod determinism;
 pub mod excerpt;
 pub mod fsutil;
+pub mod grouping;
 pub mod import;
 pub mod mock;
 pub mod model;

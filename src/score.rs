@@ -149,6 +149,8 @@ mod tests {
             note: None,
             second_capture: None,
             dom_changes: Vec::new(),
+            visual_change: None,
+            groups: Vec::new(),
         }
     }
 

@@ -24,6 +24,7 @@ const LAYERS: &[&[&str]] = &[
         "compare",
         "capture",
         "determinism",
+        "grouping",
         // the binary's allocator (declared by main.rs)
         "huge_alloc",
     ],

@@ -128,6 +128,8 @@ fn checkpoint(
         note: None,
         second_capture: None,
         dom_changes: Vec::new(),
+        visual_change: None,
+        groups: Vec::new(),
     }
 }
 
@@ -311,6 +313,7 @@ fn build_suite(suite: &Path) -> RunReport {
         snapshots_pending: 3,
         unused_baselines: vec![],
         pruned: false,
+        groups: Vec::new(),
     }
 }
 

@@ -45,6 +45,8 @@ fn checkpoint(name: &str, status: CheckpointStatus) -> CheckpointReport {
         note: Some("baseline made with other normalization rules".into()),
         second_capture: None,
         dom_changes: Vec::new(),
+        visual_change: None,
+        groups: Vec::new(),
     }
 }
 
@@ -151,6 +153,7 @@ fn sample() -> RunReport {
         snapshots_pending: 2,
         unused_baselines: Vec::new(),
         pruned: false,
+        groups: Vec::new(),
     }
 }
 

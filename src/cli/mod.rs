@@ -6,6 +6,7 @@ mod check;
 mod diff_images;
 mod import;
 mod list;
+mod queue;
 mod record;
 mod redact;
 mod repeat;
@@ -528,12 +529,15 @@ fn merge_reports(args: MergeArgs) -> Result<i32, Failure> {
                 Some("pass the files written by `reprise run --report json=PATH`"),
             )
         })?;
-        if r.format_version != crate::model::REPORT_FORMAT_VERSION {
+        if !(crate::model::REPORT_FORMAT_OLDEST..=crate::model::REPORT_FORMAT_VERSION)
+            .contains(&r.format_version)
+        {
             return Err(Failure::usage(
                 format!(
-                    "`{}` has report format v{}; this reprise reads v{}",
+                    "`{}` has report format v{}; this reprise reads v{} to v{}",
                     f.display(),
                     r.format_version,
+                    crate::model::REPORT_FORMAT_OLDEST,
                     crate::model::REPORT_FORMAT_VERSION
                 ),
                 None,

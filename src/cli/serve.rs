@@ -6,11 +6,14 @@
 //! the loopback address, so neither another site in the reviewer's browser nor a DNS
 //! rebinding attack can accept baselines.
 
+use super::queue::{plain, Queue, Source};
 use super::{exit, Failure, LAST_REPORT, LAST_RUN_DIR};
 use crate::baseline::{self, Action, Pending};
+use crate::grouping::Member;
 use crate::model::RunReport;
 use crate::report::html::{render, HtmlOptions};
 use crate::suite::SNAPSHOTS_DIR;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -20,6 +23,8 @@ struct Server {
     token: String,
     port: u16,
     report: RunReport,
+    /// The groups and the decisions taken on them; also where an artifact's captures are.
+    queue: std::sync::Mutex<Queue>,
 }
 
 fn random_token() -> std::io::Result<String> {
@@ -28,25 +33,30 @@ fn random_token() -> std::io::Result<String> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-pub async fn serve(suite: &Path, sessions: &[String], port: Option<u16>) -> Result<i32, Failure> {
-    let report_path = suite.join(LAST_RUN_DIR).join(LAST_REPORT);
-    let text = std::fs::read_to_string(&report_path).map_err(|_| {
-        Failure::usage(
-            format!(
-                "no run to review: `{}` does not exist",
-                report_path.display()
-            ),
-            Some("run `reprise run` first; its report is what `review --serve` shows"),
-        )
-    })?;
-    let mut report: RunReport = serde_json::from_str(&text).map_err(|e| {
-        Failure::usage(
-            format!("cannot read `{}`: {e}", report_path.display()),
-            Some("run `reprise run` again"),
-        )
-    })?;
+pub async fn serve(
+    suite: &Path,
+    sessions: &[String],
+    port: Option<u16>,
+    from: Option<&Path>,
+) -> Result<i32, Failure> {
+    let queue = match from {
+        Some(dir) => Queue::artifact(suite, dir)?,
+        None => Queue::local(suite)?.ok_or_else(|| {
+            Failure::usage(
+                format!(
+                    "no run to review: `{}` does not exist",
+                    suite.join(LAST_RUN_DIR).join(LAST_REPORT).display()
+                ),
+                Some("run `reprise run` first; its report is what `review --serve` shows"),
+            )
+        })?,
+    };
+    let mut report = queue.report.clone();
     if !sessions.is_empty() {
         report.sessions.retain(|s| sessions.contains(&s.id));
+        report
+            .groups
+            .retain(|g| g.members.iter().any(|m| sessions.contains(&m.session)));
     }
     let infra = |e: std::io::Error| Failure {
         message: format!("cannot start the review server: {e}"),
@@ -62,6 +72,7 @@ pub async fn serve(suite: &Path, sessions: &[String], port: Option<u16>) -> Resu
         token: random_token().map_err(infra)?,
         port,
         report,
+        queue: std::sync::Mutex::new(queue),
     });
     let pending = baseline::pending(&suite.join(SNAPSHOTS_DIR), sessions).len();
     println!(
@@ -204,14 +215,6 @@ async fn read_request(stream: &mut tokio::net::TcpStream) -> std::io::Result<Opt
     }))
 }
 
-/// A plain name: what session ids and checkpoint names are on disk.
-fn plain(s: &str) -> bool {
-    !s.is_empty()
-        && !s.starts_with('.')
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-}
-
 impl Server {
     /// Answers one request; `received` is called once the request is in (from then on the
     /// connection is no longer evicted as idle).
@@ -287,6 +290,9 @@ impl Server {
                 br#"{"error":"invalid JSON"}"#.to_vec(),
             );
         };
+        if let Some(id) = v.get("group") {
+            return self.act_group(id.as_str().unwrap_or_default(), action);
+        }
         let session = v["session"].as_str().unwrap_or_default();
         let checkpoint = v["checkpoint"].as_str();
         if !plain(session) || checkpoint.is_some_and(|c| !plain(c)) {
@@ -296,6 +302,44 @@ impl Server {
                 br#"{"error":"invalid name"}"#.to_vec(),
             );
         }
+        let queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        if matches!(queue.source, Source::Artifact(_)) {
+            // An artifact has no pending files: its members are what there is to decide.
+            let mut todo: Vec<Member> = Vec::new();
+            for g in &queue.report.groups {
+                for m in &g.members {
+                    if m.session == session
+                        && checkpoint.is_none_or(|c| m.checkpoint == c)
+                        && !todo.contains(m)
+                    {
+                        todo.push(m.clone());
+                    }
+                }
+            }
+            if todo.is_empty() {
+                return (
+                    "404 Not Found",
+                    json,
+                    br#"{"error":"nothing pending"}"#.to_vec(),
+                );
+            }
+            for m in &todo {
+                if let Err(e) = queue.decide_checkpoint(m, action) {
+                    let msg = serde_json::json!({ "error": e.message }).to_string();
+                    return ("500 Internal Server Error", json, msg.into_bytes());
+                }
+                let _ = writeln!(
+                    std::io::stdout(),
+                    "{:>9} {}/{}",
+                    action.past(),
+                    m.session,
+                    m.checkpoint
+                );
+            }
+            let msg = serde_json::json!({ "done": todo.len() }).to_string();
+            return ("200 OK", json, msg.into_bytes());
+        }
+        drop(queue);
         let todo: Vec<Pending> =
             baseline::pending(&self.suite.join(SNAPSHOTS_DIR), &[session.to_string()])
                 .into_iter()
@@ -317,5 +361,34 @@ impl Server {
         }
         let msg = serde_json::json!({ "done": todo.len() }).to_string();
         ("200 OK", json, msg.into_bytes())
+    }
+
+    /// Accepts or rejects a whole group: one click for every checkpoint it covers.
+    fn act_group(&self, id: &str, action: Action) -> (&'static str, &'static str, Vec<u8>) {
+        let json = "application/json";
+        let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        if queue.report.group(id).is_none() {
+            return (
+                "404 Not Found",
+                json,
+                br#"{"error":"no such group"}"#.to_vec(),
+            );
+        }
+        match queue.decide_group(id, action) {
+            Ok(o) => {
+                // A closed stdout must not fail the decision already taken.
+                super::queue::print_outcome(&mut std::io::stdout(), action, &o);
+                let msg = serde_json::json!({
+                    "done": o.done.len(),
+                    "waiting": o.waiting.len(),
+                })
+                .to_string();
+                ("200 OK", json, msg.into_bytes())
+            }
+            Err(e) => {
+                let msg = serde_json::json!({ "error": e.message }).to_string();
+                ("500 Internal Server Error", json, msg.into_bytes())
+            }
+        }
     }
 }

@@ -1,4 +1,4 @@
-//! The outcome of a run, as the runner produces it and the JSON report (format version 1,
+//! The outcome of a run, as the runner produces it and the JSON report (format version 2,
 //! docs/report-format.md, docs/report.schema.json) writes it. Fields may be added; existing
 //! ones keep their meaning. A field added here goes into the schema too: the tests validate
 //! every report against it.
@@ -6,7 +6,12 @@
 use crate::mock::UnmatchedRequest;
 use serde::{Deserialize, Serialize};
 
-pub const REPORT_FORMAT_VERSION: u32 = 1;
+/// Version 2 added `groups` and, per checkpoint, `visual_change` and `groups`; version 1
+/// reports are still read (their groups are computed again, from what they hold).
+pub const REPORT_FORMAT_VERSION: u32 = 2;
+
+/// The oldest report format this reprise reads.
+pub const REPORT_FORMAT_OLDEST: u32 = 1;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -77,6 +82,12 @@ pub struct CheckpointReport {
     /// The DOM differences as structural changes (added, removed, text, attribute).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dom_changes: Vec<crate::compare::dom::DomChange>,
+    /// The kind of visual difference (recolourings, changed regions), when pixels differ.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visual_change: Option<crate::grouping::VisualChange>,
+    /// Ids of the groups (`RunReport::groups`) this checkpoint's changes belong to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
 }
 
 /// The first point where a replay diverged from the recording and its baselines: what a
@@ -264,4 +275,65 @@ pub struct RunReport {
     pub unused_baselines: Vec<String>,
     #[serde(default)]
     pub pruned: bool,
+    /// Checkpoints that need a decision, grouped by the likeness of their change, largest
+    /// group first (format version 2; computed again when a version 1 report is read).
+    #[serde(default)]
+    pub groups: Vec<crate::grouping::Group>,
+}
+
+impl RunReport {
+    /// Computes `groups` (and each checkpoint's `groups`) from the checkpoints that need a
+    /// decision: changed or new ones of sessions that are not flaky (a flaky session's
+    /// captures never become baselines).
+    pub fn regroup(&mut self) {
+        let mut items = Vec::new();
+        for s in &self.sessions {
+            if s.status == SessionStatus::Flaky {
+                continue;
+            }
+            for c in &s.checkpoints {
+                if c.status == CheckpointStatus::Match {
+                    continue;
+                }
+                let changes = crate::grouping::changes(&crate::grouping::Checkpoint {
+                    new: c.status == CheckpointStatus::New,
+                    dom_changes: &c.dom_changes,
+                    visual: c.visual_change.as_ref(),
+                    diff_pixels: c.diff_pixels,
+                    note: c.note.as_deref(),
+                });
+                items.push((s.id.clone(), c.name.clone(), changes));
+            }
+        }
+        self.groups = crate::grouping::group(&items);
+        let mut ids: std::collections::HashMap<(&str, &str), Vec<String>> =
+            std::collections::HashMap::new();
+        for g in &self.groups {
+            for m in &g.members {
+                ids.entry((m.session.as_str(), m.checkpoint.as_str()))
+                    .or_default()
+                    .push(g.id.clone());
+            }
+        }
+        let mut assigned: Vec<Vec<String>> = Vec::new();
+        for s in &self.sessions {
+            for c in &s.checkpoints {
+                assigned.push(
+                    ids.remove(&(s.id.as_str(), c.name.as_str()))
+                        .unwrap_or_default(),
+                );
+            }
+        }
+        let mut assigned = assigned.into_iter();
+        for s in &mut self.sessions {
+            for c in &mut s.checkpoints {
+                c.groups = assigned.next().unwrap_or_default();
+            }
+        }
+    }
+
+    /// The group with this id.
+    pub fn group(&self, id: &str) -> Option<&crate::grouping::Group> {
+        self.groups.iter().find(|g| g.id == id)
+    }
 }

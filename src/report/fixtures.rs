@@ -28,6 +28,8 @@ pub(crate) fn checkpoint(name: &str, status: CheckpointStatus) -> CheckpointRepo
         note: None,
         second_capture: None,
         dom_changes: Vec::new(),
+        visual_change: None,
+        groups: Vec::new(),
     }
 }
 
@@ -115,6 +117,7 @@ pub(crate) fn report(sessions: Vec<SessionReport>) -> RunReport {
         snapshots_pending: 0,
         unused_baselines: Vec::new(),
         pruned: false,
+        groups: Vec::new(),
     }
 }
 

@@ -235,6 +235,8 @@ impl Page<'_> {
         }
         self.out.push_str("<main>\n");
         self.summary();
+        // Groups of alike changes first: one decision can cover many checkpoints.
+        super::groups::html_section(r, self.review(), self.out);
         self.overview();
         for (i, s) in r.sessions.iter().enumerate() {
             self.session(i, s);
@@ -833,6 +835,8 @@ mod tests {
             note: None,
             second_capture: None,
             dom_changes: Vec::new(),
+            visual_change: None,
+            groups: Vec::new(),
         }
     }
 
@@ -889,6 +893,7 @@ mod tests {
             snapshots_pending: 1,
             unused_baselines: vec![evil()],
             pruned: false,
+            groups: Vec::new(),
         }
     }
 

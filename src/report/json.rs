@@ -34,6 +34,7 @@ mod tests {
             snapshots_pending: 0,
             unused_baselines: Vec::new(),
             pruned: false,
+            groups: Vec::new(),
         };
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("r.json");

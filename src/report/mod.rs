@@ -4,6 +4,7 @@
 #[cfg(test)]
 mod fixtures;
 pub mod github;
+pub mod groups;
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -35,6 +36,7 @@ pub fn merge(parts: Vec<RunReport>) -> RunReport {
         snapshots_pending: 0,
         unused_baselines: Vec::new(),
         pruned: false,
+        groups: Vec::new(),
     };
     for p in parts {
         merged.snapshots_written += p.snapshots_written;
@@ -47,5 +49,7 @@ pub fn merge(parts: Vec<RunReport>) -> RunReport {
     merged.unused_baselines.sort();
     merged.unused_baselines.dedup();
     merged.summary = Summary::of(&merged.sessions);
+    // Alike changes in different shards are one group of the whole run.
+    merged.regroup();
     merged
 }

@@ -311,6 +311,7 @@ impl<W: Write> TerminalReporter<W> {
                 let _ = writeln!(self.out, "               {}", self.paint(CYAN, f));
             }
         }
+        self.groups(r);
         if r.snapshots_pending > 0 {
             let _ = writeln!(
                 self.out,
@@ -318,6 +319,45 @@ impl<W: Write> TerminalReporter<W> {
                 r.snapshots_pending
             );
         }
+    }
+}
+
+/// Groups of alike changes shown in the summary, at most this many (the rest are counted).
+const GROUPS_SHOWN: usize = 12;
+
+impl<W: Write> TerminalReporter<W> {
+    /// The run's changes, grouped by likeness: one line when one change explains them all,
+    /// else a line per group with its id for `reprise accept --group ID`.
+    fn groups(&mut self, r: &RunReport) {
+        let Some(head) = super::groups::headline(r) else {
+            return;
+        };
+        let _ = writeln!(
+            self.out,
+            "{} {}",
+            self.paint(YELLOW, "     Changes"),
+            clean(&head)
+        );
+        for g in r.groups.iter().take(GROUPS_SHOWN) {
+            let _ = writeln!(
+                self.out,
+                "             {} {} ({})",
+                self.paint(CYAN, &g.id),
+                clean(&g.summary),
+                super::groups::size(g)
+            );
+        }
+        if r.groups.len() > GROUPS_SHOWN {
+            let _ = writeln!(
+                self.out,
+                "             … and {} more (the JSON and HTML reports list them all)",
+                r.groups.len() - GROUPS_SHOWN
+            );
+        }
+        let _ = writeln!(
+            self.out,
+            "             decide per group: `reprise review`, or `reprise accept --group ID`"
+        );
     }
 }
 

@@ -94,6 +94,9 @@ pub(super) struct Visual {
     diff_pixels: u64,
     pub within_tolerance: bool,
     diff_png: Option<Vec<u8>>,
+    /// The kind of difference, for grouping alike checkpoints (read while both images are
+    /// decoded, so grouping costs no second decode).
+    change: Option<crate::grouping::VisualChange>,
 }
 
 pub(super) fn compare_pngs(
@@ -106,6 +109,7 @@ pub(super) fn compare_pngs(
         diff_pixels: 0,
         within_tolerance: false,
         diff_png: None,
+        change: None,
     };
     let (Some(baseline), false) = (baseline, actual.is_empty()) else {
         return failed;
@@ -116,6 +120,7 @@ pub(super) fn compare_pngs(
             diff_pixels: 0,
             within_tolerance: true,
             diff_png: None,
+            change: None,
         };
     }
     // Over the cap counts as different: never decoded, never a match.
@@ -137,7 +142,9 @@ pub(super) fn compare_pngs(
         .max_diff_pixels
         .max((cfg.max_diff_ratio * d.total_pixels as f64) as u64);
     let within = d.size_mismatch.is_none() && d.diff_pixels <= tolerated;
+    let change = (!within).then(|| crate::grouping::analyze(&a, &b));
     Visual {
+        change,
         similarity: d.similarity(),
         diff_pixels: d.diff_pixels,
         within_tolerance: within,
@@ -213,6 +220,8 @@ pub(super) async fn compare_and_store(
         note: capture.problem.clone(),
         second_capture: None,
         dom_changes: Vec::new(),
+        visual_change: None,
+        groups: Vec::new(),
     };
     let baseline = match snaps.load(name) {
         Ok(b) => b,
@@ -291,6 +300,7 @@ pub(super) async fn compare_and_store(
             diff_pixels: 0,
             within_tolerance: true,
             diff_png: None,
+            change: None,
         }
     } else {
         // Pixel work is CPU-bound: keep it off the async workers that drive the browsers.
@@ -301,6 +311,7 @@ pub(super) async fn compare_and_store(
                 diff_pixels: 0,
                 within_tolerance: false,
                 diff_png: None,
+                change: None,
             })
     };
     report.dom_similarity = dom.similarity;
@@ -344,6 +355,7 @@ pub(super) async fn compare_and_store(
         return (report, None, unwritten);
     }
     report.status = CheckpointStatus::Changed;
+    report.visual_change = visual.change;
     if !dom.equal {
         report.dom_changes =
             crate::compare::dom::structural_changes(&baseline.dom.body, &actual.body, 50);

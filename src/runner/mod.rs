@@ -310,7 +310,7 @@ fn finish(
     } else {
         Verdict::Passed
     };
-    RunReport {
+    let mut report = RunReport {
         format_version: REPORT_FORMAT_VERSION,
         verdict,
         duration_ms,
@@ -320,7 +320,10 @@ fn finish(
         snapshots_pending: pending,
         unused_baselines: Vec::new(),
         pruned: false,
-    }
+        groups: Vec::new(),
+    };
+    report.regroup();
+    report
 }
 
 /// Whether a session fails the run: changed, broken, a baseline missing in CI, or a

@@ -27,6 +27,16 @@
     overlay.hidden = false;
   });
 
+  // A group's representative shows the difference image of its first member's card.
+  document.querySelectorAll('.group[data-representative]').forEach(function (group) {
+    var card = document.getElementById(group.getAttribute('data-representative'));
+    var img = group.querySelector('img.rep-img');
+    var shot = card && (card.querySelector('img.shot-diff') || card.querySelector('img.shot-actual'));
+    if (!img || !shot) return;
+    img.src = shot.currentSrc || shot.src;
+    img.hidden = false;
+  });
+
   var token = document.body.getAttribute('data-review-token');
   if (!token) return;
 
@@ -48,7 +58,9 @@
       var label = item.querySelector('.review-state');
       var buttons = button.parentNode.querySelectorAll('button');
       buttons.forEach(function (b) { b.disabled = true; });
-      var body = JSON.stringify({
+      var body = JSON.stringify(button.hasAttribute('data-group') ? {
+        group: button.getAttribute('data-group')
+      } : {
         session: button.getAttribute('data-session'),
         checkpoint: button.hasAttribute('data-checkpoint') ? button.getAttribute('data-checkpoint') : null
       });
@@ -60,7 +72,7 @@
         if (!response.ok) throw new Error('HTTP ' + response.status);
         var state = action === 'accept' ? 'accepted' : 'rejected';
         mark(item, state);
-        if (!button.hasAttribute('data-checkpoint')) {
+        if (!button.hasAttribute('data-checkpoint') && !button.hasAttribute('data-group')) {
           item.querySelectorAll('.cp[data-review-item]').forEach(function (cp) { mark(cp, state); });
         }
       }).catch(function (err) {
