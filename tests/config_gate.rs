@@ -2,7 +2,7 @@
 //! browser would throw on, filters that select nothing, and `list` / `check` as CI lints.
 //! Each case here used to replay and pass (exit 0).
 
-mod support;
+use crate::support;
 
 use support::TestSuite;
 

@@ -8,7 +8,7 @@
 //! Flows that reprise cannot complete yet are listed in [`KNOWN_FAILING`] with the failure
 //! they must show; when a fix lands the flow passes, this test fails, and the entry goes.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -3,7 +3,7 @@
 //! Math.random, crypto, CSS and Web Animations, a transition, a web font loading late, a lazy
 //! image under the fold, an IntersectionObserver, and two responses racing each other.
 
-mod support;
+use crate::support;
 
 use support::{repo_root, TestSuite};
 

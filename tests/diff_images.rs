@@ -3,7 +3,7 @@
 //! real binary is run; counts are cross-checked against pixelmatch 7 in Node when Node is
 //! installed (`npm ci --prefix bench` installs it from bench/package-lock.json).
 
-mod support;
+use crate::support;
 
 use image::{Rgba, RgbaImage};
 use reprise::compare::png::{decode_png, encode_png};

@@ -3,7 +3,7 @@
 //! and baselines stay whole. The full disk is real: a tmpfs of a few kilobytes, mounted over
 //! the folder (this needs root, as CI has; without it the test fails under `CI`).
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

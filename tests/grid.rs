@@ -3,7 +3,7 @@
 //! `@nightwatch/selenium-server` (tests/grid/package.json, installed by scripts/test.sh with
 //! `--ignore-scripts`); it runs with Java 17 and Debian's chromedriver (tests/grid/node.toml).
 
-mod support;
+use crate::support;
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -3,7 +3,7 @@
 //! one session's dialog, are groups of their own; `accept --group`, `review --serve` and
 //! `--from DIR` (a CI run's artifact) decide them.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use std::io::BufRead;

@@ -6,7 +6,7 @@
 //! orphaned by reprise's death are reparented to it instead of init, and stay visible as its
 //! descendants.
 
-mod support;
+use crate::support;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! snapshotted; imported flows replayed end to end in the real Chromium; the HAR backend
 //! compared case by case with Playwright's `routeFromHAR`.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 

@@ -4,12 +4,15 @@
 //! every test in its own process, two at a time; a test's name is `MODULE::TEST`, e.g.
 //! `cargo nextest run -E 'test(/^replay::/)'` or `cargo test --test it replay::`.
 //!
-//! A new test file is `tests/NAME.rs`, declared below with one line; it keeps `mod support;`
-//! (a module loaded with `#[path]` finds `tests/support/` as the files did). Cargo no longer
+//! A new test file is `tests/NAME.rs`, declared below with two lines; it reaches the shared
+//! helpers with `use crate::support;` (declared once here: a `mod support;` in every file
+//! would compile them once per file, and clippy rejects it as `duplicate_mod`). Cargo no longer
 //! discovers test files on its own (`autotests = false`): `every_test_file_is_built` fails
 //! when one is in neither this list nor a `[[test]]` of Cargo.toml, so none is silently left
 //! out. Only a file that cannot share a process image with the others gets its own binary
 //! (`tests/fuzz.rs`: it installs a counting global allocator).
+
+mod support;
 
 #[path = "architecture.rs"]
 mod architecture;
@@ -25,6 +28,8 @@ mod diff_images;
 mod disk_errors;
 #[path = "grid.rs"]
 mod grid;
+#[path = "groups.rs"]
+mod groups;
 #[path = "html_report.rs"]
 mod html_report;
 #[path = "hygiene.rs"]
@@ -43,6 +48,8 @@ mod privacy;
 mod record;
 #[path = "replay.rs"]
 mod replay;
+#[path = "report_size.rs"]
+mod report_size;
 #[path = "review.rs"]
 mod review;
 #[path = "scale.rs"]

@@ -2,7 +2,7 @@
 //! Jenkins xUnit plugin by way of pytest: see tests/fixtures/junit/README.txt), validated by
 //! `xmllint` (Debian package `libxml2-utils`), then read back to check the counts.
 
-mod support;
+use crate::support;
 
 use reprise::mock::matching::Closest;
 use reprise::mock::UnmatchedRequest;

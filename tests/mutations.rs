@@ -11,7 +11,7 @@
 //!
 //! `scripts/mutations.sh` runs it; `REPRISE_MUTATIONS=id,id` runs only those mutations.
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 use std::collections::BTreeSet;

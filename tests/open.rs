@@ -1,6 +1,6 @@
 //! `reprise open`: a watched replay that pauses at a step with the browser open.
 
-mod support;
+use crate::support;
 
 use std::io::{BufRead, Write};
 use std::process::{Command, Stdio};

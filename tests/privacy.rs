@@ -3,7 +3,7 @@
 //! personal data (`tests/fixtures/privacy`), and the redacted session replayed in the real
 //! browser.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use std::path::Path;

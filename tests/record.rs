@@ -2,7 +2,7 @@
 //! the test drives through WebDriver the way a person would (clicks and typing), ends the
 //! recording with Enter on reprise's stdin, then replays what was written.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};

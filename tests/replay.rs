@@ -1,7 +1,7 @@
 //! End-to-end tests: the real `reprise` binary replays suites in the real Chromium through
 //! the real chromedriver, with the backend served by wiremock on 127.0.0.1.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use support::{stable, TestSuite};

@@ -4,7 +4,7 @@
 //! single file it was; `merge-reports` writes the same forms; a report that cannot be written
 //! fails with its path. One replay of the suite serves every check.
 
-mod support;
+use crate::support;
 
 use reprise::browser::driver::{find_chromium, open_session, Chromedriver};
 use serde_json::{json, Value};

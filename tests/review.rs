@@ -1,7 +1,7 @@
 //! Reviewing snapshots: the web UI driven by a real browser, bulk accept on a subset, and
 //! baselines that survive a `kill -9` in the middle of an accept.
 
-mod support;
+use crate::support;
 
 use std::io::BufRead;
 use std::process::{Command, Stdio};

@@ -1,7 +1,7 @@
 //! Parallel sessions, retries of infrastructure failures, shards and merged reports, through
 //! the real binary and the real browser.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use support::{stable, TestSuite};

@@ -7,7 +7,7 @@
 //! where and why. The docs' table (docs/recording-format.md, "How steps are replayed") is
 //! what these tests pin.
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 use support::TestSuite;
