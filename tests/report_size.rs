@@ -2,7 +2,7 @@
 //! stylesheet changes every checkpoint of its 8 sessions. `html=DIR` keeps the page small
 //! (thumbnails as files, lazy) and opens quickly in the real Chromium; `html-inline=FILE` is the
 //! single file it was; `merge-reports` writes the same forms; a report that cannot be written
-//! fails with its path. One replay of the suite serves every check.
+//! fails with its path. The run is the one of tests/groups.rs's colour change.
 
 use crate::support;
 
@@ -34,27 +34,24 @@ fn names(dir: &Path) -> Vec<String> {
     v
 }
 
-#[test]
-fn the_report_of_an_all_changed_demo_stays_small_and_opens_quickly() {
-    let suite = TestSuite::demo().edit("demo/styles.css", |css| {
-        css.replace("--accent: #b4532a;", "--accent: #2d6cdf;")
-    });
-    let dir = suite.path().join("html");
-    let inline = suite.path().join("inline.html");
-    let o = suite.run(&[
-        "run",
-        "--report",
-        &format!("html={}", dir.display()),
-        "--report",
-        &format!("html-inline={}", inline.display()),
-    ]);
+/// The checks, on a run of the demo where a stylesheet colour changed every session, made
+/// with `--report html=DIR --report html-inline=INLINE`. Called by
+/// `groups::one_colour_change_is_one_decision_and_accepting_its_group_passes_the_next_run`,
+/// whose run is exactly that: one replay of the suite serves both (the demo's replays are the
+/// bulk of CI's time).
+pub(crate) fn check_all_changed_reports(
+    suite: &TestSuite,
+    o: &support::Outcome,
+    dir: &Path,
+    inline: &Path,
+) {
     assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
     assert_eq!(o.report["summary"]["changed"], 8, "{}", o.stdout);
 
     let page = dir.join("index.html");
     let page_size = std::fs::metadata(&page).expect("index.html").len();
     let folder_size = size_of_folder(&dir);
-    let inline_size = std::fs::metadata(&inline).expect("inline report").len();
+    let inline_size = std::fs::metadata(inline).expect("inline report").len();
     let images = names(&dir.join("img"));
     eprintln!(
         "all-changed demo: index.html {page_size} bytes, folder {folder_size} bytes in {} files \
@@ -69,7 +66,7 @@ fn the_report_of_an_all_changed_demo_stays_small_and_opens_quickly() {
     );
     let text = std::fs::read_to_string(&page).expect("read");
     assert!(!text.contains("data:image/png"), "no image is inline");
-    let inline_text = std::fs::read_to_string(&inline).expect("read");
+    let inline_text = std::fs::read_to_string(inline).expect("read");
     assert!(inline_text.contains("data:image/png;base64,"));
     // every image file is referenced by the page, and every reference is a file
     for n in &images {
@@ -118,7 +115,7 @@ fn the_report_of_an_all_changed_demo_stays_small_and_opens_quickly() {
         .enable_all()
         .build()
         .expect("runtime");
-    rt.block_on(open_in_chromium(&page, &inline));
+    rt.block_on(open_in_chromium(&page, inline));
 }
 
 /// Opens both forms in headless Chromium and reports navigation-to-load (not asserted: the
