@@ -5,6 +5,7 @@
 // they leave the page; the secret itself is only sent as a `secret` message so reprise can
 // scrub it from captured request bodies in memory (it is never written).
 // Configuration arrives as window.__repriseRecorderConfig, defined just before this script.
+// The capture snippet (src/record/snippet.rs) embeds this file: one recorder for both.
 (() => {
   // Once per document: a popup's window is reused when it goes from its initial
   // about:blank to its first page, and the listeners below belong to the old document.
@@ -14,8 +15,9 @@
   const PRIVATE = cfg.privacySelectors || [];
   const MASK = cfg.mask || 'redacted-secret';
   const CHORD = cfg.checkpointKey || 'K';
-  // Looked up on each message: in a popup the binding may arrive after this script ran.
-  const send = (m) => { try { window.__repriseRecord(JSON.stringify(m)); } catch (_) { /* page closing */ } };
+  // Looked up on each message: in a popup the binding may arrive after this script ran. The
+  // capture snippet (capture.js) passes its own `send` and takes the messages in the page.
+  const send = cfg.send || ((m) => { try { window.__repriseRecord(JSON.stringify(m)); } catch (_) { /* page closing */ } });
   const norm = (s) => (s || '').replace(/\s+/g, ' ').trim();
 
   // The frame path from the top document, as the Recorder's `frame` field (indices into
