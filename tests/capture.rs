@@ -308,6 +308,7 @@ fn a_captured_demo_session_replays_with_fidelity_one_and_keeps_secrets_in_the_pa
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let work = tempfile::tempdir().expect("tempdir");
     let sink = Arc::new(Mutex::new(Sink::default()));
+    let session_id = Mutex::new(String::new());
     let (api, sink_addr) = rt.block_on(async {
         (
             serve(backend()).await,
@@ -320,8 +321,23 @@ fn a_captured_demo_session_replays_with_fidelity_one_and_keeps_secrets_in_the_pa
 
     rt.block_on(async {
         let (_driver, c, _profile) = support::headless_browser().await;
+        // The person arrives with three items in the cart (start state): seeded from a page
+        // of the app's origin without the snippet.
+        c.goto(&format!("http://{app_addr}/styles.css")).await.expect("open the origin");
+        c.execute(
+            "localStorage.setItem('reprise.cart', JSON.stringify([{id: 'p1', name: 'Beans', price: 100, quantity: 3}]));",
+            vec![],
+        )
+        .await
+        .expect("seed the cart");
         c.goto(&format!("http://{app_addr}/")).await.expect("open the demo");
         find(&c, "[data-testid=\"product-list\"] .card").await;
+        let session = c
+            .execute("return reprise.sessionId", vec![])
+            .await
+            .expect("the session id");
+        *session_id.lock().unwrap_or_else(|p| p.into_inner()) =
+            session.as_str().unwrap_or_default().to_string();
         let name = find(&c, "[data-testid=\"nl-name\"]").await;
         name.click().await.expect("click name");
         name.send_keys("Ada Lovelace").await.expect("type name");
@@ -339,12 +355,16 @@ fn a_captured_demo_session_replays_with_fidelity_one_and_keeps_secrets_in_the_pa
         find(&c, "[data-testid=\"nl-terms\"]").await.click().await.expect("terms");
         find(&c, "[data-testid=\"nl-submit\"]").await.click().await.expect("submit");
         find(&c, "[data-testid=\"newsletter-success\"]:not([hidden])").await;
-        // The 2 s batch timer sends the rest; wait for the newsletter answer to arrive.
-        wait_until("the newsletter exchange in a batch", || {
-            batches(&sink).iter().flat_map(|b| &b.events).any(|e| {
-                matches!(e, CaptureEvent::Exchange { entry, .. }
-                    if entry["request"]["url"].as_str().is_some_and(|u| u.ends_with("/api/newsletter")))
-            })
+        // The person reloads the page and acts again: a `navigate`, then the click.
+        c.refresh().await.expect("reload");
+        find(&c, "[data-testid=\"product-list\"] .card").await;
+        find(&c, "[data-testid=\"nl-terms\"]").await.click().await.expect("terms");
+        // The 2 s batch timer sends the rest; wait for the click after the reload.
+        let session = session_id.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        wait_until("the click after the reload in a batch", || {
+            let got: Vec<Batch> = batches(&sink).into_iter().filter(|b| b.session == session).collect();
+            let reloaded = got.iter().any(|b| b.seq > 0 && b.start.is_some());
+            reloaded && steps_in(&got).iter().filter(|s| s["selectors"][0][0] == "[data-testid=\"nl-terms\"]").count() == 2
         })
         .await;
         let _ = c.close().await;
@@ -368,7 +388,11 @@ fn a_captured_demo_session_replays_with_fidelity_one_and_keeps_secrets_in_the_pa
             "{text}"
         );
     }
-    let got = batches(&sink);
+    let session = session_id.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let got: Vec<Batch> = batches(&sink)
+        .into_iter()
+        .filter(|b| b.session == session)
+        .collect();
     let seqs: Vec<u32> = got.iter().map(|b| b.seq).collect();
     assert_eq!(got[0].seq, 0, "{seqs:?}");
     assert!(
@@ -391,6 +415,19 @@ fn a_captured_demo_session_replays_with_fidelity_one_and_keeps_secrets_in_the_pa
         .filter_map(|s| s["type"].as_str())
         .collect();
     assert_eq!(&types[..2], ["setViewport", "navigate"], "{types:?}");
+    assert_eq!(
+        types[types.len() - 2..],
+        ["navigate", "click"],
+        "the reload: {types:?}"
+    );
+    assert_eq!(
+        assembled.recording["reprise"]["storage"]["localStorage"]["reprise.cart"]
+            .as_str()
+            .map(|c| c.contains("\"quantity\":3")),
+        Some(true),
+        "{:#}",
+        assembled.recording["reprise"]
+    );
     assert!(
         types.iter().filter(|t| **t == "change").count() >= 4,
         "{types:?}"
@@ -417,6 +454,19 @@ fn a_captured_demo_session_replays_with_fidelity_one_and_keeps_secrets_in_the_pa
         o.code, 0,
         "{}\n{}\nnotes: {:?}",
         o.stdout, o.stderr, assembled.notes
+    );
+    // The start state was applied: the replayed page shows the three items of the cart.
+    let snaps = suite.path().join("snapshots/captured");
+    let doms: Vec<String> = std::fs::read_dir(&snaps)
+        .expect("baselines written")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "dom"))
+        .map(|e| std::fs::read_to_string(e.path()).expect("dom"))
+        .collect();
+    assert!(!doms.is_empty());
+    assert!(
+        doms.iter().all(|d| d.contains("3 items in cart")),
+        "the cart count of the start state is in every checkpoint"
     );
     let o = suite.run(&["run"]);
     assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
