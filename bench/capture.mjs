@@ -21,9 +21,13 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 const RUNS = Number(process.env.RUNS || 5);
 const EVENTS = 1000;
 const REQUESTS = 200;
-// The snippet exactly as `record::snippet::CAPTURE_JS` concatenates it.
+// The snippet as build.rs makes `record::snippet::CAPTURE_JS`: the parts concatenated,
+// without comment lines, blank lines and indentation.
 const SNIPPET = ['src/record/capture_head.js', 'src/browser/page.js', 'src/record/recorder.js', 'src/record/capture.js']
-  .map((f) => fs.readFileSync(path.join(root, f), 'utf8'))
+  .flatMap((f) => fs.readFileSync(path.join(root, f), 'utf8').split('\n'))
+  .map((l) => l.trim())
+  .filter((l) => l && !l.startsWith('//'))
+  .map((l) => l + '\n')
   .join('');
 
 const payload = JSON.stringify({ items: Array.from({ length: 20 }, (_, i) => ({ id: i, name: `Item ${i}`, text: 'x'.repeat(60) })) });

@@ -160,7 +160,7 @@
   };
   const batch = () => {
     if (!q.length && sentStart) return null;
-    const b = { v: 1, session: S.s, window: S.w, seq: S.q++, events: q.splice(0) };
+    const b = { v: 1, session: S.s, window: S.w, seq: S.q++, events: q.splice(0).sort((x, y) => x.t - y.t) };
     if (!sentStart) {
       start.title = D.title;
       start.buildId = uc.buildId || W.__BUILD_ID__ || (D.querySelector('meta[name="build-id"]') || {}).content || null;

@@ -106,7 +106,18 @@
     return parts.join('/');
   };
   const accName = (el) => window.__reprisePage.accName(el);
+  // The last element's selectors, kept while the document is unchanged (the observer below
+  // counts changes): a click computes them at its press (a drag may start) and at the click,
+  // and every candidate's uniqueness check walks the whole document.
+  let domGen = 0;
+  let memo = null;
   const selectorsOf = (el) => {
+    if (memo && memo.el === el && memo.gen === domGen) return memo.sel;
+    const sel = rankSelectors(el);
+    memo = { el, gen: domGen, sel };
+    return sel;
+  };
+  const rankSelectors = (el) => {
     const out = [];
     const add = (s) => { if (s && !out.some((o) => o[0] === s) && uniqueStr(s, el)) out.push([s]); };
     const tid = el.getAttribute(TEST_ID);
@@ -352,6 +363,7 @@
     }
   }, true);
   new MutationObserver(() => {
+    domGen++;
     if (press) press.mutated = true;
     if (!hoverRaw || performance.now() - hoverAt > 300) return;
     const raw = hoverRaw;

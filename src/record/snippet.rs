@@ -8,13 +8,9 @@
 //! (`capture_head.js`) and its network capture and transport (`capture.js`). A step captured
 //! on staging is therefore exactly the step `reprise record` writes.
 
-/// The snippet as served.
-pub const CAPTURE_JS: &str = concat!(
-    include_str!("capture_head.js"),
-    include_str!("../browser/page.js"),
-    include_str!("recorder.js"),
-    include_str!("capture.js"),
-);
+/// The snippet as served: built by `build.rs` from `capture_head.js`, `../browser/page.js`,
+/// `recorder.js` and `capture.js`, in that order, without comment lines and indentation.
+pub const CAPTURE_JS: &str = include_str!(concat!(env!("OUT_DIR"), "/capture.js"));
 
 #[cfg(test)]
 mod tests {
@@ -26,6 +22,15 @@ mod tests {
         let gz = gzip_size(CAPTURE_JS.as_bytes());
         assert!(gz < 15 * 1024, "capture.js is {gz} bytes gzipped");
         assert!(CAPTURE_JS.contains("__repriseReplay"), "the replay guard");
+        // Every part is in it, in order.
+        let at = |needle: &str| {
+            CAPTURE_JS
+                .find(needle)
+                .unwrap_or_else(|| panic!("`{needle}` is not in the snippet"))
+        };
+        assert!(at("const C = {") < at("window.__reprisePage = {"));
+        assert!(at("window.__reprisePage = {") < at("const selectorsOf"));
+        assert!(at("const selectorsOf") < at("const ingest"));
     }
 
     fn gzip_size(bytes: &[u8]) -> usize {
