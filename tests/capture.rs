@@ -552,3 +552,90 @@ fn consent_mode_buffers_until_start_and_drops_on_stop() {
     });
     drop(rt);
 }
+
+#[test]
+fn sample_rate_and_deny_list_decide_what_is_recorded() {
+    if !prerequisites() {
+        return;
+    }
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let work = tempfile::tempdir().expect("tempdir");
+    let sink = Arc::new(Mutex::new(Sink::default()));
+    let (api, sink_addr) = rt.block_on(async {
+        (
+            serve(backend()).await,
+            serve(sink_handler(sink.clone())).await,
+        )
+    });
+    let unsampled = work.path().join("unsampled");
+    app_dir(&unsampled, api, sink_addr, "data-sample-rate=\"0\"");
+    let denied = work.path().join("denied");
+    let deny = format!("data-deny=\"http://{api}/api/products*\"");
+    app_dir(&denied, api, sink_addr, &deny);
+    let (unsampled_addr, denied_addr) = rt.block_on(async {
+        (
+            serve(static_files(unsampled)).await,
+            serve(static_files(denied)).await,
+        )
+    });
+    rt.block_on(async {
+        let (_driver, c, _profile) = support::headless_browser().await;
+        // Sample rate 0: the snippet stays idle, with no page API.
+        c.goto(&format!("http://{unsampled_addr}/"))
+            .await
+            .expect("open");
+        find(&c, "[data-testid=\"product-list\"] .card").await;
+        find(&c, "[data-testid=\"nl-terms\"]")
+            .await
+            .click()
+            .await
+            .expect("terms");
+        let api_present = c
+            .execute("return typeof window.reprise", vec![])
+            .await
+            .expect("typeof");
+        assert_eq!(api_present, json!("undefined"));
+        // Denied requests are left out; the rest is recorded.
+        c.goto(&format!("http://{denied_addr}/"))
+            .await
+            .expect("open");
+        find(&c, "[data-testid=\"product-list\"] .card").await;
+        find(&c, "[data-testid=\"nl-terms\"]")
+            .await
+            .click()
+            .await
+            .expect("terms");
+        c.execute("reprise.flush()", vec![]).await.expect("flush");
+        wait_until("the denied page's click", || {
+            steps_in(&batches(&sink))
+                .iter()
+                .any(|s| s["selectors"][0][0] == "[data-testid=\"nl-terms\"]")
+        })
+        .await;
+        let _ = c.close().await;
+    });
+    let got = batches(&sink);
+    let origins: Vec<String> = got
+        .iter()
+        .filter_map(|b| b.start.as_ref().map(|s| s.url.clone()))
+        .collect();
+    assert!(
+        origins.iter().all(|u| u.contains(&denied_addr.to_string())),
+        "only the sampled page sent batches: {origins:?}"
+    );
+    let exchanges: Vec<String> = got
+        .iter()
+        .flat_map(|b| &b.events)
+        .filter_map(|e| match e {
+            CaptureEvent::Exchange { entry, .. } => {
+                entry["request"]["url"].as_str().map(str::to_string)
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(
+        !exchanges.iter().any(|u| u.contains("/api/products")),
+        "a denied request was recorded: {exchanges:?}"
+    );
+    drop(rt);
+}
