@@ -16,6 +16,8 @@ mod support;
 
 #[path = "architecture.rs"]
 mod architecture;
+#[path = "capture.rs"]
+mod capture;
 #[path = "config_gate.rs"]
 mod config_gate;
 #[path = "corpus.rs"]
