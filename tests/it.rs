@@ -16,6 +16,8 @@ mod support;
 
 #[path = "architecture.rs"]
 mod architecture;
+#[path = "collect.rs"]
+mod collect;
 #[path = "config_gate.rs"]
 mod config_gate;
 #[path = "corpus.rs"]
@@ -56,6 +58,8 @@ mod review;
 mod scale;
 #[path = "steps.rs"]
 mod steps;
+#[path = "store_pg.rs"]
+mod store_pg;
 
 /// Every `tests/*.rs` is built: a module above, or a `[[test]]` target of its own.
 #[test]

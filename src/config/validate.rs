@@ -104,6 +104,7 @@ pub fn config(c: &Config) -> Vec<Problem> {
         MAX_FLAKE_RETRIES,
         "the replays of a changed session",
     );
+    super::collect::validate(&c.collect, &mut out);
     let selectors =
         c.privacy
             .selectors
