@@ -405,3 +405,72 @@ fn walkdir(p: &Path) -> usize {
 fn suite_root() -> PathBuf {
     crate::support::repo_root()
 }
+
+/// The demo's newsletter session as the snippet would have sent it: its user steps and its
+/// backend exchanges, in two batches of one window.
+fn newsletter_batches(session: &str, window: &str) -> Vec<Value> {
+    let root = crate::support::repo_root();
+    let rec: Value = serde_json::from_str(&std::fs::read_to_string(root.join("recordings/newsletter.json")).unwrap()).unwrap();
+    let har: Value = serde_json::from_str(&std::fs::read_to_string(root.join("mocks/newsletter.har")).unwrap()).unwrap();
+    let entries = har["log"]["entries"].as_array().unwrap();
+    let steps: Vec<Value> = rec["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| matches!(s["type"].as_str(), Some("click" | "change" | "scroll")))
+        .cloned()
+        .collect();
+    let mut first = vec![json!({"t": 300, "type": "exchange", "entry": entries[0], "truncated": false})];
+    let mut second = Vec::new();
+    for (i, s) in steps.iter().enumerate() {
+        let t = s["timestamp"].as_u64().unwrap();
+        let ev = json!({"t": t, "type": "step", "step": s});
+        if i < 3 { first.push(ev) } else { second.push(ev) }
+    }
+    let last_t = steps.last().unwrap()["timestamp"].as_u64().unwrap();
+    second.push(json!({"t": last_t + 150, "type": "exchange", "entry": entries[1], "truncated": false}));
+    second.push(json!({"t": last_t + 3000, "type": "end", "reason": "pagehide"}));
+    let mut b0 = batch(session, window, 0, Value::Array(first));
+    b0["start"] = json!({"url": "https://shop.reprise.test/", "title": "Reprise Coffee | Specialty beans, roasted in Paris",
+        "viewport": {"width": 1280, "height": 800, "deviceScaleFactor": 1}, "userAgent": "Mozilla/5.0",
+        "timezone": "Europe/Paris", "locale": "en-GB", "startTime": 1773481092000u64, "buildId": null,
+        "localStorage": {}, "sessionStorage": {}, "cookies": ""});
+    vec![b0, batch(session, window, 1, Value::Array(second))]
+}
+
+#[test]
+fn a_captured_session_exports_and_replays_with_fidelity_one() {
+    let suite = crate::support::TestSuite::demo();
+    for d in ["recordings", "mocks", "snapshots"] {
+        std::fs::remove_dir_all(suite.path().join(d)).unwrap();
+    }
+    let store = suite.path().join(".reprise/sessions");
+    let store_s = store.to_str().unwrap().to_string();
+    {
+        let c = Collector::start(suite.path(), &store_s, &[]);
+        // Out of order, with a retry: the store and the assembler put them right.
+        let mut batches = newsletter_batches("sessionNEWS01", "windowNEWS01");
+        batches.reverse();
+        for b in batches.iter().chain(batches.iter().take(1)) {
+            let (code, v) = post_batch(&c.addr, b).unwrap();
+            assert_eq!(code, 202, "{v}");
+        }
+    }
+    let tok = [("REPRISE_READ_TOKEN", READ)];
+    let (code, out, err) = reprise(suite.path(), &["sessions", "export", "sessionNEWS01", "--name", "captured"], &tok);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(suite.path().join("recordings/captured.json").exists() && suite.path().join("mocks/captured.har").exists());
+    let (code, _, err) = reprise(suite.path(), &["sessions", "export", "sessionNEWS01", "--name", "captured"], &tok);
+    assert_eq!(code, 2, "no overwrite without --force: {err}");
+    let (code, _, err) = reprise(suite.path(), &["sessions", "export", "sessionNOPE01", "--name", "other"], &tok);
+    assert_eq!(code, 2, "unknown id: {err}");
+    let (code, _, _) = reprise(suite.path(), &["sessions", "export", "sessionNEWS01", "--name", "captured", "--force"], &tok);
+    assert_eq!(code, 0);
+    let first = suite.run(&["run", "-u"]);
+    assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
+    let again = suite.run(&["run"]);
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+    let s = again.session("captured");
+    assert_eq!(s["fidelity"], 1.0, "{s:#}");
+    assert_eq!(s["network"]["unmatched"], json!([]), "{s:#}");
+}
