@@ -12,6 +12,7 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
+
 use super::State;
 use crate::store::{BatchKey, Put};
 
@@ -182,51 +183,31 @@ pub fn gunzip_bounded(data: &[u8], max: usize) -> Result<Vec<u8>, Refusal> {
     Ok(out)
 }
 
-/// Checks the batch's own fields against the path and the contract's limits; returns the
-/// parsed JSON and the `end` reason if it ends the session.
-pub fn check_batch(decoded: &[u8], key: &BatchKey) -> Result<(Value, Option<String>), Refusal> {
-    let bad = |e: String| {
-        Refusal::new(
-            StatusCode::BAD_REQUEST,
-            e,
-            "post one batch as the capture contract defines it (docs/capture.md)",
-        )
-    };
-    let v: Value = serde_json::from_slice(decoded)
-        .map_err(|e| bad(format!("the body is not JSON: {e}")))?;
-    if v.get("v").and_then(Value::as_u64) != Some(1) {
-        return Err(bad("unsupported batch version (`v` must be 1)".into()));
-    }
-    for (field, want) in [("session", &key.session), ("window", &key.window)] {
-        if v.get(field).and_then(Value::as_str) != Some(want.as_str()) {
-            return Err(bad(format!("the batch's `{field}` differs from the URL's")));
+/// Checks the batch with the contract's parser (`record::batch::Batch::parse`: version,
+/// ids, event count, event shapes) and its fields against the path; returns the `end`
+/// reason if it ends the session.
+pub fn check_batch(decoded: &[u8], key: &BatchKey) -> Result<Option<String>, Refusal> {
+    use crate::record::batch::{Batch, BatchError, CaptureEvent};
+    let hint = "post one batch as the capture contract defines it (docs/capture.md)";
+    let batch = Batch::parse(decoded).map_err(|e| {
+        let status = match e {
+            BatchError::TooLarge { .. } | BatchError::TooManyEvents(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        Refusal::new(status, e.to_string(), hint)
+    })?;
+    for (field, got, want) in [("session", &batch.session, &key.session), ("window", &batch.window, &key.window)] {
+        if got != want {
+            return Err(Refusal::new(StatusCode::BAD_REQUEST, format!("the batch's `{field}` differs from the URL's"), hint));
         }
     }
-    if v.get("seq").and_then(Value::as_u64) != Some(u64::from(key.seq)) {
-        return Err(bad("the batch's `seq` differs from the URL's".into()));
+    if batch.seq != key.seq {
+        return Err(Refusal::new(StatusCode::BAD_REQUEST, "the batch's `seq` differs from the URL's", hint));
     }
-    let Some(events) = v.get("events").and_then(Value::as_array) else {
-        return Err(bad("the batch has no `events` list".into()));
-    };
-    if events.len() > super::MAX_EVENTS {
-        return Err(Refusal::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("{} events in one batch (at most {})", events.len(), super::MAX_EVENTS),
-            "send smaller batches",
-        ));
-    }
-    let end = events
-        .iter()
-        .find(|e| e.get("type").and_then(Value::as_str) == Some("end"))
-        .map(|e| {
-            e.get("reason")
-                .and_then(Value::as_str)
-                .unwrap_or("end")
-                .chars()
-                .take(40)
-                .collect::<String>()
-        });
-    Ok((v, end))
+    Ok(batch.events.iter().find_map(|e| match e {
+        CaptureEvent::End { reason, .. } => Some(reason.chars().take(40).collect()),
+        _ => None,
+    }))
 }
 
 /// `POST /v1/ingest/{session}/{window}/{seq}`.
@@ -333,7 +314,7 @@ async fn accept(
         } else {
             wire.to_vec()
         };
-        let (_, end) = check_batch(&decoded, &key)?;
+        let end = check_batch(&decoded, &key)?;
         let redacted = st.redactor.redact(&decoded).map_err(|e| {
             Refusal::new(StatusCode::BAD_REQUEST, e, "post valid UTF-8 JSON")
         })?;
@@ -396,7 +377,7 @@ mod tests {
     fn batch_fields_must_match_the_path() {
         let key = BatchKey { session: "sessionA1".into(), window: "windowA1".into(), seq: 3 };
         let ok = br#"{"v":1,"session":"sessionA1","window":"windowA1","seq":3,"events":[{"t":1,"type":"end","reason":"pagehide"}]}"#;
-        assert_eq!(check_batch(ok, &key).ok().unwrap().1.as_deref(), Some("pagehide"));
+        assert_eq!(check_batch(ok, &key).ok().unwrap().as_deref(), Some("pagehide"));
         let wrong = br#"{"v":1,"session":"sessionA1","window":"windowA1","seq":4,"events":[]}"#;
         assert!(check_batch(wrong, &key).is_err());
         assert!(check_batch(b"nope", &key).is_err());

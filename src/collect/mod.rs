@@ -9,8 +9,6 @@
 //!
 //! Layer 3: uses `store`, `privacy`, `config` and `record` (the batch types, the snippet).
 
-// Until the snippet branch (record::batch, record::assemble) is merged.
-#[cfg(any())]
 pub mod export;
 pub mod ingest;
 pub mod lifecycle;
@@ -28,20 +26,14 @@ use crate::store::Store;
 /// Largest request body accepted on the wire (compressed or not).
 pub const MAX_WIRE_BYTES: usize = 16 * 1024 * 1024;
 /// Largest decoded batch: the batch contract's limit.
-pub const MAX_DECODED_BYTES: usize = 16 * 1024 * 1024;
-/// Most events in one batch: the batch contract's limit.
-pub const MAX_EVENTS: usize = 20_000;
+pub const MAX_DECODED_BYTES: usize = crate::record::batch::MAX_BATCH_BYTES;
 /// Batches redacted and stored at once; more wait (bounded memory under a burst).
 pub const MAX_IN_FLIGHT: usize = 64;
 
 /// The capture snippet the collector serves at `/v1/capture.js`.
 pub fn capture_js() -> &'static str {
-    SNIPPET_PLACEHOLDER
+    crate::record::snippet::CAPTURE_JS
 }
-
-/// Served until the snippet (`record::snippet::CAPTURE_JS`) lands; see `capture_js`.
-const SNIPPET_PLACEHOLDER: &str =
-    "/* reprise capture snippet: this build of reprise does not include it yet */\n";
 
 /// Why the collector could not start or stopped.
 #[derive(Debug, thiserror::Error)]
