@@ -17,6 +17,7 @@ use super::State;
 use crate::store::{BatchKey, Put};
 
 /// A JSON refusal.
+#[derive(Debug)]
 pub struct Refusal {
     pub status: StatusCode,
     pub error: String,
