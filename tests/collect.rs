@@ -75,7 +75,8 @@ pub fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body
     }
     req.push_str("\r\n");
     s.write_all(req.as_bytes())?;
-    s.write_all(body)?;
+    // A server refusing a large body answers before reading it all, and may close early.
+    let _ = s.write_all(body);
     let mut resp = Vec::new();
     s.read_to_end(&mut resp)?;
     let split = resp.windows(4).position(|w| w == b"\r\n\r\n").ok_or(std::io::ErrorKind::InvalidData)?;
@@ -337,7 +338,10 @@ fn two_hundred_concurrent_sessions_lose_and_duplicate_nothing_and_survive_kill_9
         let b = st.batches("load000007", "test").unwrap();
         let seqs: Vec<u64> = b.iter().map(|x| serde_json::from_slice::<Value>(x).unwrap()["seq"].as_u64().unwrap()).collect();
         assert_eq!(seqs, [0, 1, 2, 3]);
-        assert!(b.iter().all(|x| contains(x, &shared)), "bodies joined back");
+        for x in &b {
+            let v: Value = serde_json::from_slice(x).unwrap();
+            assert_eq!(v["events"][1]["entry"]["response"]["content"]["text"], shared.as_str(), "bodies joined back");
+        }
     }
     // The shared body is stored once, though 800 batches carried it.
     let blob_files = walkdir(&store.join("blobs"));

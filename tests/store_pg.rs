@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use reprise::store::{BatchKey, Put, Query, Store};
+use reprise::store::{BatchKey, Put, Query};
 use serde_json::{json, Value};
 
 use crate::support;
