@@ -37,16 +37,26 @@ fn post(addr: &str, path: &str, body: &[u8]) -> u16 {
 /// A batch as the snippet sends one for a shop page: two steps, a shared product list (the
 /// same in every session), a cart answer of its own.
 fn batch(session: &str, seq: u32, products: &str, last: bool) -> Vec<u8> {
-    let exchange = |t: u32, url: &str, body: &str| json!({"t":t,"type":"exchange","truncated":false,"entry":{
+    let exchange = |t: u32, url: &str, body: &str| {
+        json!({"t":t,"type":"exchange","truncated":false,"entry":{
         "startedDateTime":"2024-06-01T12:00:00.000Z","time":4,
         "request":{"method":"GET","url":url,"httpVersion":"HTTP/1.1","headers":[{"name":"Accept","value":"application/json"}],"queryString":[],"cookies":[],"headersSize":-1,"bodySize":0},
         "response":{"status":200,"statusText":"OK","httpVersion":"HTTP/1.1","headers":[{"name":"Content-Type","value":"application/json"}],"cookies":[],
           "content":{"size":body.len(),"mimeType":"application/json","text":body},"redirectURL":"","headersSize":-1,"bodySize":body.len()},
-        "cache":{},"timings":{"send":0,"wait":4,"receive":0}}});
+        "cache":{},"timings":{"send":0,"wait":4,"receive":0}}})
+    };
     let mut events = vec![
         json!({"t":seq*2000+10,"type":"step","step":{"type":"click","selectors":[[format!("[data-testid=\"add-{seq}\"]")],[format!("aria/Add item {seq}")]],"offsetX":4,"offsetY":4}}),
-        exchange(seq * 2000 + 20, "http://127.0.0.1:5173/api/products", products),
-        exchange(seq * 2000 + 30, &format!("http://127.0.0.1:5173/api/cart?item={seq}"), &format!("{{\"items\":{seq},\"total\":{}.50}}", seq * 7)),
+        exchange(
+            seq * 2000 + 20,
+            "http://127.0.0.1:5173/api/products",
+            products,
+        ),
+        exchange(
+            seq * 2000 + 30,
+            &format!("http://127.0.0.1:5173/api/cart?item={seq}"),
+            &format!("{{\"items\":{seq},\"total\":{}.50}}", seq * 7),
+        ),
         json!({"t":seq*2000+40,"type":"step","step":{"type":"scroll","x":0,"y":seq*120}}),
     ];
     if last {
@@ -65,9 +75,13 @@ fn main() {
     let sessions: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(200);
     let per: u32 = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(10);
     let dir = tempfile::tempdir().expect("tempdir");
-    let store: Arc<dyn Store> = Arc::from(reprise::store::open(dir.path().to_str().expect("utf-8")).expect("store"));
+    let store: Arc<dyn Store> =
+        Arc::from(reprise::store::open(dir.path().to_str().expect("utf-8")).expect("store"));
     let redactor = Redactor::with_key(&Default::default(), b"bench-key").expect("redactor");
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     let (addr_tx, addr_rx) = std::sync::mpsc::channel();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let opts = collect::Options {
@@ -80,14 +94,30 @@ fn main() {
     };
     let server_store = store.clone();
     let server = rt.spawn(async move {
-        collect::serve(opts, server_store, redactor, async { let _ = stop_rx.await; }, move |a| {
-            let _ = addr_tx.send(a);
-        })
+        collect::serve(
+            opts,
+            server_store,
+            redactor,
+            async {
+                let _ = stop_rx.await;
+            },
+            move |a| {
+                let _ = addr_tx.send(a);
+            },
+        )
         .await
     });
     let addr = addr_rx.recv().expect("bound").to_string();
     let products: String = {
-        let items: Vec<String> = (0..80).map(|i| format!("{{\"id\":{i},\"name\":\"Product {i}\",\"price\":{}.99,\"stock\":{}}}", i * 3, i % 7)).collect();
+        let items: Vec<String> = (0..80)
+            .map(|i| {
+                format!(
+                    "{{\"id\":{i},\"name\":\"Product {i}\",\"price\":{}.99,\"stock\":{}}}",
+                    i * 3,
+                    i % 7
+                )
+            })
+            .collect();
         format!("{{\"products\":[{}]}}", items.join(","))
     };
     let latencies = Arc::new(Mutex::new(Vec::new()));
@@ -95,7 +125,12 @@ fn main() {
     let t0 = Instant::now();
     let threads: Vec<_> = (0..sessions)
         .map(|i| {
-            let (addr, products, lat, raw) = (addr.clone(), products.clone(), latencies.clone(), raw_bytes.clone());
+            let (addr, products, lat, raw) = (
+                addr.clone(),
+                products.clone(),
+                latencies.clone(),
+                raw_bytes.clone(),
+            );
             std::thread::spawn(move || {
                 let id = format!("bench{i:08}");
                 for seq in 0..per {
@@ -120,9 +155,20 @@ fn main() {
     let pct = |p: f64| lat[((n as f64 * p) as usize).min(n - 1)];
     let raw = raw_bytes.load(std::sync::atomic::Ordering::Relaxed);
     let stored = store.size_bytes().expect("size");
-    println!("sessions {sessions}, batches {n}, wall {:.2} s", wall.as_secs_f64());
-    println!("throughput: {:.0} batches/s, {:.2} MB/s (raw JSON)", n as f64 / wall.as_secs_f64(), raw as f64 / 1e6 / wall.as_secs_f64());
-    println!("latency: p50 {:.1} ms, p99 {:.1} ms", pct(0.5).as_secs_f64() * 1e3, pct(0.99).as_secs_f64() * 1e3);
+    println!(
+        "sessions {sessions}, batches {n}, wall {:.2} s",
+        wall.as_secs_f64()
+    );
+    println!(
+        "throughput: {:.0} batches/s, {:.2} MB/s (raw JSON)",
+        n as f64 / wall.as_secs_f64(),
+        raw as f64 / 1e6 / wall.as_secs_f64()
+    );
+    println!(
+        "latency: p50 {:.1} ms, p99 {:.1} ms",
+        pct(0.5).as_secs_f64() * 1e3,
+        pct(0.99).as_secs_f64() * 1e3
+    );
     println!(
         "store: {:.1} KB per session against {:.1} KB raw ({:.1}%)",
         stored as f64 / sessions as f64 / 1e3,
@@ -135,7 +181,10 @@ fn main() {
         let id = format!("ready{k:07}");
         for seq in 0..per {
             let path = format!("/v1/ingest/{id}/win-{id}/{seq}");
-            assert_eq!(post(&addr, &path, &batch(&id, seq, &products, seq + 1 == per)), 202);
+            assert_eq!(
+                post(&addr, &path, &batch(&id, seq, &products, seq + 1 == per)),
+                202
+            );
         }
         let t = Instant::now();
         let got = exportable(&*store, &id);
@@ -143,7 +192,10 @@ fn main() {
         ready.push(t.elapsed());
     }
     ready.sort();
-    println!("time from last batch to exportable: median {:.1} ms", ready[2].as_secs_f64() * 1e3);
+    println!(
+        "time from last batch to exportable: median {:.1} ms",
+        ready[2].as_secs_f64() * 1e3
+    );
     let _ = stop_tx.send(());
     let _ = rt.block_on(server);
 }

@@ -47,10 +47,15 @@ impl Pg {
     /// Starts one, or `None` (skipped, or failed under CI) when PostgreSQL is not installed.
     pub fn start() -> Option<Pg> {
         let Some(bin) = initdb() else {
-            support::missing_prerequisite("PostgreSQL (`/usr/lib/postgresql/*/bin/initdb`; apt install postgresql)");
+            support::missing_prerequisite(
+                "PostgreSQL (`/usr/lib/postgresql/*/bin/initdb`; apt install postgresql)",
+            );
             return None;
         };
-        let dir = tempfile::Builder::new().prefix("reprise-pg").tempdir().expect("tempdir");
+        let dir = tempfile::Builder::new()
+            .prefix("reprise-pg")
+            .tempdir()
+            .expect("tempdir");
         let data = dir.path().join("data");
         let sock = dir.path().join("sock");
         std::fs::create_dir_all(&sock).expect("mkdir");
@@ -63,11 +68,32 @@ impl Pg {
                 .success();
             assert!(ok, "chown of the cluster folder to postgres failed");
         }
-        let out = as_postgres(&bin.join("initdb"), &["-D", data.to_str().unwrap(), "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"])
-            .output()
-            .expect("initdb runs");
-        assert!(out.status.success(), "initdb failed: {}", String::from_utf8_lossy(&out.stderr));
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let out = as_postgres(
+            &bin.join("initdb"),
+            &[
+                "-D",
+                data.to_str().unwrap(),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+            ],
+        )
+        .output()
+        .expect("initdb runs");
+        assert!(
+            out.status.success(),
+            "initdb failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let opts = format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c shared_buffers=16MB",
             sock.display()
@@ -75,11 +101,27 @@ impl Pg {
         let log = dir.path().join("pg.log");
         let out = as_postgres(
             &bin.join("pg_ctl"),
-            &["-D", data.to_str().unwrap(), "-o", &opts, "-l", log.to_str().unwrap(), "-w", "-t", "60", "start"],
+            &[
+                "-D",
+                data.to_str().unwrap(),
+                "-o",
+                &opts,
+                "-l",
+                log.to_str().unwrap(),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ],
         )
         .output()
         .expect("pg_ctl runs");
-        let pg = Pg { bin, data, _dir: dir, port };
+        let pg = Pg {
+            bin,
+            data,
+            _dir: dir,
+            port,
+        };
         assert!(
             out.status.success(),
             "pg_ctl start failed: {}\n{}",
@@ -96,8 +138,18 @@ impl Pg {
 
 impl Drop for Pg {
     fn drop(&mut self) {
-        let _ = as_postgres(&self.bin.join("pg_ctl"), &["-D", self.data.to_str().unwrap_or(""), "-m", "immediate", "-w", "stop"])
-            .output();
+        let _ = as_postgres(
+            &self.bin.join("pg_ctl"),
+            &[
+                "-D",
+                self.data.to_str().unwrap_or(""),
+                "-m",
+                "immediate",
+                "-w",
+                "stop",
+            ],
+        )
+        .output();
     }
 }
 
@@ -113,66 +165,130 @@ fn batch(session: &str, window: &str, seq: u32, body: &str) -> Vec<u8> {
 }
 
 fn key(s: &str, w: &str, seq: u32) -> BatchKey {
-    BatchKey { session: s.into(), window: w.into(), seq }
+    BatchKey {
+        session: s.into(),
+        window: w.into(),
+        seq,
+    }
 }
 
 #[test]
 fn postgres_store_keeps_dedups_searches_audits_and_expires() {
     let Some(pg) = Pg::start() else { return };
     let url = pg.url();
-    let body = format!("{{\"items\":[{}]}}", vec!["{\"id\":1,\"name\":\"lamp\"}"; 40].join(","));
+    let body = format!(
+        "{{\"items\":[{}]}}",
+        vec!["{\"id\":1,\"name\":\"lamp\"}"; 40].join(",")
+    );
     // Its own thread: the sync client runs a runtime of its own.
     std::thread::spawn(move || {
         let store = reprise::store::open(&url).expect("connect");
         for s in ["sessionPG1", "sessionPG2"] {
             for seq in [2, 0, 1] {
-                let put = store.put_batch(&key(s, "windowAA", seq), &batch(s, "windowAA", seq, &body), 1_000 + i64::from(seq)).unwrap();
+                let put = store
+                    .put_batch(
+                        &key(s, "windowAA", seq),
+                        &batch(s, "windowAA", seq, &body),
+                        1_000 + i64::from(seq),
+                    )
+                    .unwrap();
                 assert_eq!(put, Put::Stored);
             }
         }
-        let again = store.put_batch(&key("sessionPG1", "windowAA", 1), &batch("sessionPG1", "windowAA", 1, &body), 9).unwrap();
+        let again = store
+            .put_batch(
+                &key("sessionPG1", "windowAA", 1),
+                &batch("sessionPG1", "windowAA", 1, &body),
+                9,
+            )
+            .unwrap();
         assert_eq!(again, Put::Duplicate);
         // One row for the body six batches share.
         let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
         let refs: i64 = c
-            .query_one("SELECT refs FROM reprise_blobs WHERE size = $1", &[&(body.len() as i64)])
+            .query_one(
+                "SELECT refs FROM reprise_blobs WHERE size = $1",
+                &[&(body.len() as i64)],
+            )
             .unwrap()
             .get(0);
         assert_eq!(refs, 6);
         let got = store.batches("sessionPG1", "tester").unwrap();
-        let seqs: Vec<u64> = got.iter().map(|b| serde_json::from_slice::<Value>(b).unwrap()["seq"].as_u64().unwrap()).collect();
+        let seqs: Vec<u64> = got
+            .iter()
+            .map(|b| {
+                serde_json::from_slice::<Value>(b).unwrap()["seq"]
+                    .as_u64()
+                    .unwrap()
+            })
+            .collect();
         assert_eq!(seqs, [0, 1, 2]);
         let first: Value = serde_json::from_slice(&got[0]).unwrap();
-        assert_eq!(first["events"][1]["entry"]["response"]["content"]["text"], body.as_str());
+        assert_eq!(
+            first["events"][1]["entry"]["response"]["content"]["text"],
+            body.as_str()
+        );
         let all = store.list(&Query::default()).unwrap();
         assert_eq!(all.len(), 2);
         assert_eq!(all[0].batches, 3);
         assert_eq!(all[0].start_url.as_deref(), Some("http://app.test/shop"));
-        let q = Query { endpoint: Some("/api/items".into()), selector: Some("#buy".into()), text: Some("buy now".into()), ..Default::default() };
+        let q = Query {
+            endpoint: Some("/api/items".into()),
+            selector: Some("#buy".into()),
+            text: Some("buy now".into()),
+            ..Default::default()
+        };
         assert_eq!(store.list(&q).unwrap().len(), 2);
-        let q = Query { route: Some("/checkout".into()), ..Default::default() };
+        let q = Query {
+            route: Some("/checkout".into()),
+            ..Default::default()
+        };
         assert!(store.list(&q).unwrap().is_empty());
         store.end_session("sessionPG1", "pagehide").unwrap();
-        store.set_meta("sessionPG1", "features", &json!({"steps": 3})).unwrap();
-        let one = store.list(&Query { session: Some("sessionPG1".into()), ..Default::default() }).unwrap();
+        store
+            .set_meta("sessionPG1", "features", &json!({"steps": 3}))
+            .unwrap();
+        let one = store
+            .list(&Query {
+                session: Some("sessionPG1".into()),
+                ..Default::default()
+            })
+            .unwrap();
         assert!(one[0].closed);
         assert_eq!(one[0].features, Some(json!({"steps": 3})));
-        assert_eq!(store.meta("sessionPG1", "features").unwrap(), Some(json!({"steps": 3})));
+        assert_eq!(
+            store.meta("sessionPG1", "features").unwrap(),
+            Some(json!({"steps": 3}))
+        );
         assert!(store.delete("sessionPG1", "tester").unwrap());
         let refs: i64 = c
-            .query_one("SELECT refs FROM reprise_blobs WHERE size = $1", &[&(body.len() as i64)])
+            .query_one(
+                "SELECT refs FROM reprise_blobs WHERE size = $1",
+                &[&(body.len() as i64)],
+            )
             .unwrap()
             .get(0);
         assert_eq!(refs, 3, "the other session still uses the body");
         assert_eq!(store.expire(5_000).unwrap(), 1);
-        let blobs: i64 = c.query_one("SELECT COUNT(*) FROM reprise_blobs", &[]).unwrap().get(0);
+        let blobs: i64 = c
+            .query_one("SELECT COUNT(*) FROM reprise_blobs", &[])
+            .unwrap()
+            .get(0);
         assert_eq!(blobs, 0, "no blob outlives the last batch using it");
-        store.audit("anonymous", "read", "sessionPG2", false).unwrap();
+        store
+            .audit("anonymous", "read", "sessionPG2", false)
+            .unwrap();
         let log = store.audit_log(10).unwrap();
         assert!(!log[0].allowed);
-        assert!(log.iter().any(|e| e.action == "expire" && e.target == "sessionPG2" && e.who == "retention"));
-        assert!(log.iter().any(|e| e.action == "delete" && e.who == "tester"));
-        assert!(log.iter().any(|e| e.action == "read" && e.target == "sessionPG1"));
+        assert!(log
+            .iter()
+            .any(|e| e.action == "expire" && e.target == "sessionPG2" && e.who == "retention"));
+        assert!(log
+            .iter()
+            .any(|e| e.action == "delete" && e.who == "tester"));
+        assert!(log
+            .iter()
+            .any(|e| e.action == "read" && e.target == "sessionPG1"));
     })
     .join()
     .expect("the store checks passed");

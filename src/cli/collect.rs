@@ -151,7 +151,10 @@ pub fn run(args: CollectArgs) -> Result<i32, Failure> {
             code: exit::INFRASTRUCTURE,
         }
     })?;
-    let idle = Duration::from_secs(args.idle_timeout.unwrap_or(config.collect.idle_timeout_secs));
+    let idle = Duration::from_secs(
+        args.idle_timeout
+            .unwrap_or(config.collect.idle_timeout_secs),
+    );
     let opts = collect::Options {
         listen: args.listen.clone(),
         write_token,

@@ -6,7 +6,9 @@
 
 use std::path::PathBuf;
 
-use super::collect::{load_config, open_store, store_spec, READ_TOKEN_ENV, READ_TOKEN_META, STORE_META_SESSION};
+use super::collect::{
+    load_config, open_store, store_spec, READ_TOKEN_ENV, READ_TOKEN_META, STORE_META_SESSION,
+};
 use super::{exit, Failure};
 use crate::store::{Query, SessionSummary, Store};
 
@@ -108,13 +110,22 @@ fn infra(e: crate::store::StoreError) -> Failure {
 fn who(token: Option<&str>) -> String {
     let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
     match token {
-        Some(t) => format!("cli:{user} (token {})", &crate::store::sha256_hex(t.as_bytes())[..8]),
+        Some(t) => format!(
+            "cli:{user} (token {})",
+            &crate::store::sha256_hex(t.as_bytes())[..8]
+        ),
         None => format!("cli:{user}"),
     }
 }
 
 /// Checks the read token when the store requires one; logs a refusal.
-fn authorize(store: &dyn Store, configured: Option<&str>, token: Option<&str>, action: &str, target: &str) -> Result<String, Failure> {
+fn authorize(
+    store: &dyn Store,
+    configured: Option<&str>,
+    token: Option<&str>,
+    action: &str,
+    target: &str,
+) -> Result<String, Failure> {
     let stored = store
         .meta(STORE_META_SESSION, READ_TOKEN_META)
         .map_err(infra)?
@@ -135,7 +146,11 @@ fn authorize(store: &dyn Store, configured: Option<&str>, token: Option<&str>, a
     Err(Failure::usage(
         format!(
             "this store requires its read token to {action}{}",
-            if token.is_some() { ": the token given is wrong" } else { "" }
+            if token.is_some() {
+                ": the token given is wrong"
+            } else {
+                ""
+            }
         ),
         Some(&format!("pass `--token TOKEN` or set `{READ_TOKEN_ENV}`")),
     ))
@@ -144,7 +159,11 @@ fn authorize(store: &dyn Store, configured: Option<&str>, token: Option<&str>, a
 pub fn run(args: SessionsArgs) -> Result<i32, Failure> {
     let config = load_config(&args.suite)?;
     let spec = store_spec(&args.store, &config, &args.suite);
-    if !crate::store::is_postgres(&spec) && !std::path::Path::new(&spec).join(crate::store::sqlite::DB_FILE).exists() {
+    if !crate::store::is_postgres(&spec)
+        && !std::path::Path::new(&spec)
+            .join(crate::store::sqlite::DB_FILE)
+            .exists()
+    {
         return Err(Failure::usage(
             format!("no session store at `{spec}`"),
             Some("run `reprise collect` first, or name the store with `--store DIR|postgres://…`"),
@@ -156,18 +175,26 @@ pub fn run(args: SessionsArgs) -> Result<i32, Failure> {
         .clone()
         .or_else(|| std::env::var(READ_TOKEN_ENV).ok().filter(|t| !t.is_empty()));
     let configured = config.collect.read_token.as_deref();
-    let auth = |action: &str, target: &str| authorize(&*store, configured, token.as_deref(), action, target);
+    let auth = |action: &str, target: &str| {
+        authorize(&*store, configured, token.as_deref(), action, target)
+    };
     match args.command {
         SessionsCommand::List { format, limit } => {
             let who = auth("list", "*")?;
             store.audit(&who, "list", "*", true).map_err(infra)?;
-            let q = Query { limit, ..Default::default() };
+            let q = Query {
+                limit,
+                ..Default::default()
+            };
             print_list(&list(&*store, &q)?, format);
         }
         SessionsCommand::Show { id, format } => {
             let who = auth("show", &id)?;
             store.audit(&who, "show", &id, true).map_err(infra)?;
-            let q = Query { session: Some(id.clone()), ..Default::default() };
+            let q = Query {
+                session: Some(id.clone()),
+                ..Default::default()
+            };
             let Some(s) = list(&*store, &q)?.into_iter().next() else {
                 return Err(unknown(&id));
             };
@@ -177,14 +204,35 @@ pub fn run(args: SessionsArgs) -> Result<i32, Failure> {
                 print_show(&s);
             }
         }
-        SessionsCommand::Search { route, endpoint, selector, text, since, until, errors, format, limit } => {
+        SessionsCommand::Search {
+            route,
+            endpoint,
+            selector,
+            text,
+            since,
+            until,
+            errors,
+            format,
+            limit,
+        } => {
             let now = crate::store::now_ms();
-            let since_ms = since.as_deref().map(|s| parse_time(s, now).map_err(|m| bad_time("--since", s, &m))).transpose()?;
-            let until_ms = until.as_deref().map(|s| parse_time(s, now).map_err(|m| bad_time("--until", s, &m))).transpose()?;
+            let since_ms = since
+                .as_deref()
+                .map(|s| parse_time(s, now).map_err(|m| bad_time("--since", s, &m)))
+                .transpose()?;
+            let until_ms = until
+                .as_deref()
+                .map(|s| parse_time(s, now).map_err(|m| bad_time("--until", s, &m)))
+                .transpose()?;
             let who = auth("search", "*")?;
             store.audit(&who, "search", "*", true).map_err(infra)?;
             let q = Query {
-                route, endpoint, selector, text, since_ms, until_ms,
+                route,
+                endpoint,
+                selector,
+                text,
+                since_ms,
+                until_ms,
                 errors: errors.then_some(true),
                 limit,
                 ..Default::default()
@@ -193,9 +241,24 @@ pub fn run(args: SessionsArgs) -> Result<i32, Failure> {
         }
         SessionsCommand::Export { id, name, force } => {
             let who = auth("export", &id)?;
-            let e = crate::collect::export::export_session(&*store, &id, &args.suite, &name, force, &who)
-                .map_err(|e| Failure { message: e.to_string(), hint: e.hint(), code: e.exit_code() })?;
-            println!("exported session {id} as `{name}`:\n  {}\n  {}", e.recording.display(), e.har.display());
+            let e = crate::collect::export::export_session(
+                &*store,
+                &id,
+                &args.suite,
+                &name,
+                force,
+                &who,
+            )
+            .map_err(|e| Failure {
+                message: e.to_string(),
+                hint: e.hint(),
+                code: e.exit_code(),
+            })?;
+            println!(
+                "exported session {id} as `{name}`:\n  {}\n  {}",
+                e.recording.display(),
+                e.har.display()
+            );
             for n in &e.notes {
                 println!("  note: {n}");
             }
@@ -219,7 +282,14 @@ pub fn run(args: SessionsArgs) -> Result<i32, Failure> {
                 println!("{}", serde_json::to_string_pretty(&log).unwrap_or_default());
             } else {
                 for e in log {
-                    println!("{}  {:<8} {:<7} {} {}", iso(e.at_ms), if e.allowed { "allowed" } else { "REFUSED" }, e.action, e.target, e.who);
+                    println!(
+                        "{}  {:<8} {:<7} {} {}",
+                        iso(e.at_ms),
+                        if e.allowed { "allowed" } else { "REFUSED" },
+                        e.action,
+                        e.target,
+                        e.who
+                    );
                 }
             }
         }
@@ -229,7 +299,12 @@ pub fn run(args: SessionsArgs) -> Result<i32, Failure> {
 
 /// Sessions, without the store's own bookkeeping entry.
 fn list(store: &dyn Store, q: &Query) -> Result<Vec<SessionSummary>, Failure> {
-    Ok(store.list(q).map_err(infra)?.into_iter().filter(|s| s.id != STORE_META_SESSION).collect())
+    Ok(store
+        .list(q)
+        .map_err(infra)?
+        .into_iter()
+        .filter(|s| s.id != STORE_META_SESSION)
+        .collect())
 }
 
 fn unknown(id: &str) -> Failure {
@@ -255,7 +330,10 @@ fn print_list(list: &[SessionSummary], format: Format) {
         println!("no sessions");
         return;
     }
-    println!("{:<24} {:<20} {:>7} {:>9} {:<7} {:>6}  start", "id", "last seen (UTC)", "batches", "bytes", "state", "errors");
+    println!(
+        "{:<24} {:<20} {:>7} {:>9} {:<7} {:>6}  start",
+        "id", "last seen (UTC)", "batches", "bytes", "state", "errors"
+    );
     for s in list {
         println!(
             "{:<24} {:<20} {:>7} {:>9} {:<7} {:>6}  {}",
@@ -274,11 +352,32 @@ fn print_show(s: &SessionSummary) {
     println!("session {}", s.id);
     println!("  first seen   {}", iso(s.first_seen_ms));
     println!("  last seen    {}", iso(s.last_seen_ms));
-    println!("  state        {}", if s.closed { format!("closed ({})", s.close_reason.as_deref().unwrap_or("?")) } else { "open".into() });
-    println!("  batches      {} in {} window(s), {} bytes received", s.batches, s.windows, s.bytes);
+    println!(
+        "  state        {}",
+        if s.closed {
+            format!("closed ({})", s.close_reason.as_deref().unwrap_or("?"))
+        } else {
+            "open".into()
+        }
+    );
+    println!(
+        "  batches      {} in {} window(s), {} bytes received",
+        s.batches, s.windows, s.bytes
+    );
     println!("  start        {}", s.start_url.as_deref().unwrap_or("-"));
-    for (label, list) in [("routes", &s.routes), ("endpoints", &s.endpoints), ("errors", &s.errors)] {
-        println!("  {label:<12} {}", if list.is_empty() { "-".into() } else { list.join(", ") });
+    for (label, list) in [
+        ("routes", &s.routes),
+        ("endpoints", &s.endpoints),
+        ("errors", &s.errors),
+    ] {
+        println!(
+            "  {label:<12} {}",
+            if list.is_empty() {
+                "-".into()
+            } else {
+                list.join(", ")
+            }
+        );
     }
     if let Some(f) = &s.features {
         println!("  features     {f}");
@@ -299,7 +398,12 @@ pub fn iso(ms: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
@@ -331,7 +435,11 @@ pub fn parse_time(s: &str, now_ms: i64) -> Result<i64, String> {
         return s.parse().map_err(|_| "not a number of milliseconds".into());
     }
     let (date, time) = s.split_once(['T', ' ']).unwrap_or((s, ""));
-    let nums: Vec<i64> = date.split('-').map(|p| p.parse::<i64>()).collect::<Result<_, _>>().map_err(|_| "not a date".to_string())?;
+    let nums: Vec<i64> = date
+        .split('-')
+        .map(|p| p.parse::<i64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| "not a date".to_string())?;
     let [y, m, d] = nums[..] else {
         return Err("a date is YYYY-MM-DD".into());
     };
@@ -342,9 +450,16 @@ pub fn parse_time(s: &str, now_ms: i64) -> Result<i64, String> {
     let hms: Vec<i64> = if time.is_empty() {
         vec![]
     } else {
-        time.split(':').map(|p| p.parse::<i64>()).collect::<Result<_, _>>().map_err(|_| "not a time of day (HH:MM[:SS], UTC)".to_string())?
+        time.split(':')
+            .map(|p| p.parse::<i64>())
+            .collect::<Result<_, _>>()
+            .map_err(|_| "not a time of day (HH:MM[:SS], UTC)".to_string())?
     };
-    let (h, mi, se) = (hms.first().copied().unwrap_or(0), hms.get(1).copied().unwrap_or(0), hms.get(2).copied().unwrap_or(0));
+    let (h, mi, se) = (
+        hms.first().copied().unwrap_or(0),
+        hms.get(1).copied().unwrap_or(0),
+        hms.get(2).copied().unwrap_or(0),
+    );
     if hms.len() > 3 || h > 23 || mi > 59 || se > 59 || h < 0 || mi < 0 || se < 0 {
         return Err("the time of day is out of range".into());
     }
@@ -360,8 +475,14 @@ mod tests {
         assert_eq!(iso(0), "1970-01-01T00:00:00Z");
         let t = parse_time("2024-06-01T12:30:05Z", 0).unwrap();
         assert_eq!(iso(t), "2024-06-01T12:30:05Z");
-        assert_eq!(iso(parse_time("2024-02-29", 0).unwrap()), "2024-02-29T00:00:00Z");
-        assert_eq!(parse_time("2h", 10_000_000).unwrap(), 10_000_000 - 7_200_000);
+        assert_eq!(
+            iso(parse_time("2024-02-29", 0).unwrap()),
+            "2024-02-29T00:00:00Z"
+        );
+        assert_eq!(
+            parse_time("2h", 10_000_000).unwrap(),
+            10_000_000 - 7_200_000
+        );
         assert_eq!(parse_time("1717245005000", 0).unwrap(), 1_717_245_005_000);
         for bad in ["yesterday", "2024-13-01", "2024-06-01T25:00", "1-2"] {
             assert!(parse_time(bad, 0).is_err(), "{bad}");

@@ -117,7 +117,9 @@ pub fn export_session(
     let recording = suite
         .join(crate::suite::RECORDINGS_DIR)
         .join(format!("{name}.json"));
-    let har = suite.join(crate::suite::MOCKS_DIR).join(format!("{name}.har"));
+    let har = suite
+        .join(crate::suite::MOCKS_DIR)
+        .join(format!("{name}.har"));
     if !force {
         for p in [&recording, &har] {
             if p.exists() {
@@ -140,9 +142,11 @@ pub fn export_session(
         }
         let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
         text.push('\n');
-        crate::fsutil::write_atomic(path, text.as_bytes()).map_err(|source| ExportError::Write {
-            path: path.clone(),
-            source,
+        crate::fsutil::write_atomic(path, text.as_bytes()).map_err(|source| {
+            ExportError::Write {
+                path: path.clone(),
+                source,
+            }
         })?;
     }
     Ok(Exported {

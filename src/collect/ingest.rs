@@ -12,7 +12,6 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
-
 use super::State;
 use crate::store::{BatchKey, Put};
 
@@ -45,10 +44,7 @@ fn json_response(status: StatusCode, body: Value) -> Response {
 
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
-        json_response(
-            self.status,
-            json!({"error": self.error, "hint": self.hint}),
-        )
+        json_response(self.status, json!({"error": self.error, "hint": self.hint}))
     }
 }
 
@@ -77,7 +73,10 @@ fn allowed_origin<'h>(state: &State, headers: &'h HeaderMap) -> Result<Option<&'
     } else {
         Err(Refusal::new(
             StatusCode::FORBIDDEN,
-            format!("origin `{}` is not allowed", crate::excerpt::excerpt(origin)),
+            format!(
+                "origin `{}` is not allowed",
+                crate::excerpt::excerpt(origin)
+            ),
             "add it with `reprise collect --allow-origin ORIGIN` or `[collect] allow_origins`",
         ))
     }
@@ -192,18 +191,31 @@ pub fn check_batch(decoded: &[u8], key: &BatchKey) -> Result<Option<String>, Ref
     let hint = "post one batch as the capture contract defines it (docs/capture.md)";
     let batch = Batch::parse(decoded).map_err(|e| {
         let status = match e {
-            BatchError::TooLarge { .. } | BatchError::TooManyEvents(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            BatchError::TooLarge { .. } | BatchError::TooManyEvents(_) => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
             _ => StatusCode::BAD_REQUEST,
         };
         Refusal::new(status, e.to_string(), hint)
     })?;
-    for (field, got, want) in [("session", &batch.session, &key.session), ("window", &batch.window, &key.window)] {
+    for (field, got, want) in [
+        ("session", &batch.session, &key.session),
+        ("window", &batch.window, &key.window),
+    ] {
         if got != want {
-            return Err(Refusal::new(StatusCode::BAD_REQUEST, format!("the batch's `{field}` differs from the URL's"), hint));
+            return Err(Refusal::new(
+                StatusCode::BAD_REQUEST,
+                format!("the batch's `{field}` differs from the URL's"),
+                hint,
+            ));
         }
     }
     if batch.seq != key.seq {
-        return Err(Refusal::new(StatusCode::BAD_REQUEST, "the batch's `seq` differs from the URL's", hint));
+        return Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "the batch's `seq` differs from the URL's",
+            hint,
+        ));
     }
     Ok(batch.events.iter().find_map(|e| match e {
         CaptureEvent::End { reason, .. } => Some(reason.chars().take(40).collect()),
@@ -309,27 +321,32 @@ async fn accept(
     })?;
     let st = state.clone();
     let received = crate::store::now_ms();
-    let res = tokio::task::spawn_blocking(move || -> Result<(Put, Option<String>, String), Refusal> {
-        let decoded = if gz_header || wire.starts_with(&[0x1f, 0x8b]) {
-            gunzip_bounded(&wire, super::MAX_DECODED_BYTES)?
-        } else {
-            wire.to_vec()
-        };
-        let end = check_batch(&decoded, &key)?;
-        let redacted = st.redactor.redact(&decoded).map_err(|e| {
-            Refusal::new(StatusCode::BAD_REQUEST, e, "post valid UTF-8 JSON")
-        })?;
-        let put = st.store.put_batch(&key, &redacted, received).map_err(store_failure)?;
-        Ok((put, end, key.session))
-    })
-    .await
-    .map_err(|_| {
-        Refusal::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the batch could not be processed",
-            "retry; the collector's log says more",
-        )
-    })??;
+    let res =
+        tokio::task::spawn_blocking(move || -> Result<(Put, Option<String>, String), Refusal> {
+            let decoded = if gz_header || wire.starts_with(&[0x1f, 0x8b]) {
+                gunzip_bounded(&wire, super::MAX_DECODED_BYTES)?
+            } else {
+                wire.to_vec()
+            };
+            let end = check_batch(&decoded, &key)?;
+            let redacted = st
+                .redactor
+                .redact(&decoded)
+                .map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, e, "post valid UTF-8 JSON"))?;
+            let put = st
+                .store
+                .put_batch(&key, &redacted, received)
+                .map_err(store_failure)?;
+            Ok((put, end, key.session))
+        })
+        .await
+        .map_err(|_| {
+            Refusal::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the batch could not be processed",
+                "retry; the collector's log says more",
+            )
+        })??;
     let (put, end, session) = res;
     if let (Put::Stored, Some(reason)) = (put, end) {
         let store = state.store.clone();
@@ -371,14 +388,24 @@ mod tests {
         let r = gunzip_bounded(&gz, 1 << 20).err().unwrap();
         assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
         assert_eq!(gunzip_bounded(&gz, 8 << 20).unwrap().len(), 4 << 20);
-        assert_eq!(gunzip_bounded(b"\x1f\x8bnot", 10).err().unwrap().status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            gunzip_bounded(b"\x1f\x8bnot", 10).err().unwrap().status,
+            StatusCode::BAD_REQUEST
+        );
     }
 
     #[test]
     fn batch_fields_must_match_the_path() {
-        let key = BatchKey { session: "sessionA1".into(), window: "windowA1".into(), seq: 3 };
+        let key = BatchKey {
+            session: "sessionA1".into(),
+            window: "windowA1".into(),
+            seq: 3,
+        };
         let ok = br#"{"v":1,"session":"sessionA1","window":"windowA1","seq":3,"events":[{"t":1,"type":"end","reason":"pagehide"}]}"#;
-        assert_eq!(check_batch(ok, &key).ok().unwrap().as_deref(), Some("pagehide"));
+        assert_eq!(
+            check_batch(ok, &key).ok().unwrap().as_deref(),
+            Some("pagehide")
+        );
         let wrong = br#"{"v":1,"session":"sessionA1","window":"windowA1","seq":4,"events":[]}"#;
         assert!(check_batch(wrong, &key).is_err());
         assert!(check_batch(b"nope", &key).is_err());

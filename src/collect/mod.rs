@@ -126,10 +126,12 @@ pub async fn serve(
             addr: opts.listen.clone(),
             source,
         })?;
-    let addr = listener.local_addr().map_err(|source| CollectError::Listen {
-        addr: opts.listen.clone(),
-        source,
-    })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| CollectError::Listen {
+            addr: opts.listen.clone(),
+            source,
+        })?;
     let state = Arc::new(State {
         store: store.clone(),
         write_token: opts.write_token.clone(),

@@ -87,12 +87,20 @@ mod tests {
             assert!(!a.contains(secret), "{secret} left in {a}");
         }
         serde_json::from_str::<serde_json::Value>(&a).unwrap();
-        assert_eq!(a.replace("\"seq\":0", ""), b.replace("\"seq\":1", ""), "same pseudonyms in both batches");
+        assert_eq!(
+            a.replace("\"seq\":0", ""),
+            b.replace("\"seq\":1", ""),
+            "same pseudonyms in both batches"
+        );
         let v: serde_json::Value = serde_json::from_str(&a).unwrap();
-        assert_eq!((v["session"].as_str(), v["window"].as_str()), (Some("s"), Some("w")));
+        assert_eq!(
+            (v["session"].as_str(), v["window"].as_str()),
+            (Some("s"), Some("w"))
+        );
         // A random-looking session id in the envelope is kept.
         let id = r#"{"v":1,"session":"k3J9xQ_aZ81mPq0vT7yW","window":"w","seq":0,"events":[]}"#;
-        let kept: serde_json::Value = serde_json::from_slice(&r.redact(id.as_bytes()).unwrap()).unwrap();
+        let kept: serde_json::Value =
+            serde_json::from_slice(&r.redact(id.as_bytes()).unwrap()).unwrap();
         assert_eq!(kept["session"], "k3J9xQ_aZ81mPq0vT7yW");
     }
 }

@@ -53,7 +53,10 @@ pub fn token_problem(token: &str) -> Option<String> {
             token.len()
         ));
     }
-    if !token.bytes().all(|b| b.is_ascii_graphic() && b != b'&' && b != b'#') {
+    if !token
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && b != b'&' && b != b'#')
+    {
         return Some("must be printable ASCII without spaces, `&` or `#`".into());
     }
     None
@@ -74,9 +77,15 @@ pub fn origin_problem(origin: &str) -> Option<String> {
 }
 
 pub fn validate(c: &CollectConfig, out: &mut Vec<Problem>) {
-    for (key, t) in [("collect.write_token", &c.write_token), ("collect.read_token", &c.read_token)] {
+    for (key, t) in [
+        ("collect.write_token", &c.write_token),
+        ("collect.read_token", &c.read_token),
+    ] {
         if let Some(why) = t.as_deref().and_then(token_problem) {
-            out.push(Problem { key: key.into(), message: why });
+            out.push(Problem {
+                key: key.into(),
+                message: why,
+            });
         }
     }
     if let (Some(w), Some(r)) = (&c.write_token, &c.read_token) {
@@ -91,14 +100,20 @@ pub fn validate(c: &CollectConfig, out: &mut Vec<Problem>) {
         if let Some(why) = origin_problem(o) {
             out.push(Problem {
                 key: format!("collect.allow_origins[{}]", i + 1),
-                message: format!("= {} {why} (like `https://staging.example.com`)", excerpt(o)),
+                message: format!(
+                    "= {} {why} (like `https://staging.example.com`)",
+                    excerpt(o)
+                ),
             });
         }
     }
     if !(1..=MAX_RETAIN_DAYS).contains(&c.retain_days) {
         out.push(Problem {
             key: "collect.retain_days".into(),
-            message: format!("= {} is out of range: between 1 and {MAX_RETAIN_DAYS} days", c.retain_days),
+            message: format!(
+                "= {} is out of range: between 1 and {MAX_RETAIN_DAYS} days",
+                c.retain_days
+            ),
         });
     }
     if !(MIN_IDLE_TIMEOUT_SECS..=MAX_IDLE_TIMEOUT_SECS).contains(&c.idle_timeout_secs) {
@@ -133,7 +148,12 @@ mod tests {
         let keys: Vec<&str> = p.iter().map(|p| p.key.as_str()).collect();
         assert_eq!(
             keys,
-            ["collect.write_token", "collect.allow_origins[2]", "collect.allow_origins[3]", "collect.retain_days"]
+            [
+                "collect.write_token",
+                "collect.allow_origins[2]",
+                "collect.allow_origins[3]",
+                "collect.retain_days"
+            ]
         );
         let mut p = Vec::new();
         validate(&CollectConfig::default(), &mut p);

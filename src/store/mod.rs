@@ -170,8 +170,12 @@ pub struct AuditEntry {
 /// The store's operations. Sync: the collector calls it from `spawn_blocking`.
 pub trait Store: Send + Sync {
     /// Stores one (already redacted) batch, durably before it returns `Stored`.
-    fn put_batch(&self, key: &BatchKey, raw_json: &[u8], received_ms: i64)
-        -> Result<Put, StoreError>;
+    fn put_batch(
+        &self,
+        key: &BatchKey,
+        raw_json: &[u8],
+        received_ms: i64,
+    ) -> Result<Put, StoreError>;
     fn end_session(&self, session: &str, reason: &str) -> Result<(), StoreError>;
     fn list(&self, q: &Query) -> Result<Vec<SessionSummary>, StoreError>;
     /// The session's batches (JSON, bodies joined back), ordered by window first seen then
@@ -229,7 +233,9 @@ pub fn sha256_hex(data: &[u8]) -> String {
 /// Whether a string is a blob hash this store made (64 lowercase hex digits): checked before
 /// a hash names a file.
 pub fn valid_hash(h: &str) -> bool {
-    h.len() == 64 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    h.len() == 64
+        && h.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// The key a body reference takes in the skeleton, in place of the body's text.

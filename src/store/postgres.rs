@@ -131,8 +131,11 @@ impl PgStore {
         }
         tx.execute("DELETE FROM reprise_blobs WHERE refs <= 0", &[])
             .map_err(db)?;
-        tx.execute("DELETE FROM reprise_batches WHERE session = $1", &[&session])
-            .map_err(db)?;
+        tx.execute(
+            "DELETE FROM reprise_batches WHERE session = $1",
+            &[&session],
+        )
+        .map_err(db)?;
         tx.execute("DELETE FROM reprise_meta WHERE session = $1", &[&session])
             .map_err(db)?;
         let n = tx
@@ -174,7 +177,11 @@ impl Store for PgStore {
             .iter()
             .map(|(h, b)| (h.clone(), b.len() as i64, gzip(b)))
             .collect();
-        blobs.push((skel_hash.clone(), sp.skeleton.len() as i64, gzip(&sp.skeleton)));
+        blobs.push((
+            skel_hash.clone(),
+            sp.skeleton.len() as i64,
+            gzip(&sp.skeleton),
+        ));
         let seq = i64::from(key.seq);
         let bytes = raw_json.len() as i64;
         let mut c = self.lock();
@@ -185,7 +192,14 @@ impl Store for PgStore {
             .execute(
                 "INSERT INTO reprise_batches (session, win, seq, received_ms, bytes, skeleton)
                  VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-                &[&key.session, &key.window, &seq, &received_ms, &bytes, &skel_hash],
+                &[
+                    &key.session,
+                    &key.window,
+                    &seq,
+                    &received_ms,
+                    &bytes,
+                    &skel_hash,
+                ],
             )
             .map_err(db)?;
         if n == 0 {
@@ -351,7 +365,13 @@ impl Store for PgStore {
         Ok(ids.len() as u64)
     }
 
-    fn audit(&self, who: &str, action: &str, target: &str, allowed: bool) -> Result<(), StoreError> {
+    fn audit(
+        &self,
+        who: &str,
+        action: &str,
+        target: &str,
+        allowed: bool,
+    ) -> Result<(), StoreError> {
         Self::audit_in(&mut *self.lock(), who, action, target, allowed)
     }
 

@@ -99,7 +99,8 @@ impl SqliteStore {
             .map_err(|e| fail(e.to_string()))?;
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(|e| fail(e.to_string()))?;
-        conn.execute_batch(SCHEMA).map_err(|e| fail(e.to_string()))?;
+        conn.execute_batch(SCHEMA)
+            .map_err(|e| fail(e.to_string()))?;
         Ok(Self {
             dir: dir.to_path_buf(),
             conn: Mutex::new(conn),
@@ -152,7 +153,11 @@ impl SqliteStore {
     }
 
     /// Drops one reference to each blob; deletes the files no batch refers to any more.
-    fn unref(&self, tx: &rusqlite::Transaction<'_>, hashes: &[String]) -> Result<Vec<String>, StoreError> {
+    fn unref(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        hashes: &[String],
+    ) -> Result<Vec<String>, StoreError> {
         let mut gone = Vec::new();
         for h in hashes {
             tx.execute("UPDATE blobs SET refs = refs - 1 WHERE hash = ?1", [h])
@@ -246,7 +251,12 @@ fn summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionSummary> {
 }
 
 impl Store for SqliteStore {
-    fn put_batch(&self, key: &BatchKey, raw_json: &[u8], received_ms: i64) -> Result<Put, StoreError> {
+    fn put_batch(
+        &self,
+        key: &BatchKey,
+        raw_json: &[u8],
+        received_ms: i64,
+    ) -> Result<Put, StoreError> {
         let parsed: Value =
             serde_json::from_slice(raw_json).map_err(|e| StoreError::Batch(e.to_string()))?;
         let sp = split(raw_json)?;
@@ -284,7 +294,14 @@ impl Store for SqliteStore {
         tx.execute(
             "INSERT INTO batches (session, win, seq, received_ms, bytes, skeleton)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![key.session, key.window, key.seq, received_ms, raw_json.len() as i64, skel_hash],
+            params![
+                key.session,
+                key.window,
+                key.seq,
+                received_ms,
+                raw_json.len() as i64,
+                skel_hash
+            ],
         )
         .map_err(db)?;
         let old: Option<(String, Option<String>)> = tx
@@ -300,7 +317,8 @@ impl Store for SqliteStore {
             .and_then(|(l, _)| serde_json::from_str(l).ok())
             .unwrap_or_default();
         let start = lists.add(&parsed);
-        let lists_json = serde_json::to_string(&lists).map_err(|e| StoreError::Db(e.to_string()))?;
+        let lists_json =
+            serde_json::to_string(&lists).map_err(|e| StoreError::Db(e.to_string()))?;
         match old {
             None => {
                 tx.execute(
@@ -319,7 +337,13 @@ impl Store for SqliteStore {
                        bytes = bytes + ?3, start_url = ?4, lists = ?5, closed = 0,
                        close_reason = NULL
                      WHERE id = ?1",
-                    params![key.session, received_ms, raw_json.len() as i64, start_url, lists_json],
+                    params![
+                        key.session,
+                        received_ms,
+                        raw_json.len() as i64,
+                        start_url,
+                        lists_json
+                    ],
                 )
                 .map_err(db)?;
             }
@@ -365,7 +389,9 @@ impl Store for SqliteStore {
                  WHERE b.session = ?1 ORDER BY w.first, b.win, b.seq",
             )
             .map_err(db)?;
-        let rows = st.query_map([session], |r| r.get::<_, String>(0)).map_err(db)?;
+        let rows = st
+            .query_map([session], |r| r.get::<_, String>(0))
+            .map_err(db)?;
         let skeletons: Vec<String> = rows.collect::<Result<_, _>>().map_err(db)?;
         drop(st);
         drop(conn);
@@ -425,14 +451,22 @@ impl Store for SqliteStore {
         Ok(ids.len() as u64)
     }
 
-    fn audit(&self, who: &str, action: &str, target: &str, allowed: bool) -> Result<(), StoreError> {
+    fn audit(
+        &self,
+        who: &str,
+        action: &str,
+        target: &str,
+        allowed: bool,
+    ) -> Result<(), StoreError> {
         Self::audit_locked(&self.lock(), who, action, target, allowed)
     }
 
     fn audit_log(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
         let conn = self.lock();
         let mut st = conn
-            .prepare("SELECT at_ms, who, action, target, allowed FROM audit ORDER BY id DESC LIMIT ?1")
+            .prepare(
+                "SELECT at_ms, who, action, target, allowed FROM audit ORDER BY id DESC LIMIT ?1",
+            )
             .map_err(db)?;
         let rows = st
             .query_map([limit as i64], |r| {
@@ -491,27 +525,59 @@ mod tests {
         let body = "{\"items\":[".to_string() + &"1,".repeat(500) + "1]}";
         for s in ["sessionA1", "sessionB2"] {
             for seq in [1, 0] {
-                assert_eq!(st.put_batch(&key(s, seq), &batch(s, seq, &body), 1000 + seq as i64).unwrap(), Put::Stored);
+                assert_eq!(
+                    st.put_batch(&key(s, seq), &batch(s, seq, &body), 1000 + seq as i64)
+                        .unwrap(),
+                    Put::Stored
+                );
             }
         }
-        assert_eq!(st.put_batch(&key("sessionA1", 0), &batch("sessionA1", 0, &body), 5).unwrap(), Put::Duplicate);
-        let n: i64 = st.lock().query_row("SELECT refs FROM blobs WHERE size = ?1", [body.len() as i64], |r| r.get(0)).unwrap();
+        assert_eq!(
+            st.put_batch(&key("sessionA1", 0), &batch("sessionA1", 0, &body), 5)
+                .unwrap(),
+            Put::Duplicate
+        );
+        let n: i64 = st
+            .lock()
+            .query_row(
+                "SELECT refs FROM blobs WHERE size = ?1",
+                [body.len() as i64],
+                |r| r.get(0),
+            )
+            .unwrap();
         assert_eq!(n, 4, "one blob for the body shared by four batches");
         let got = st.batches("sessionA1", "tester").unwrap();
         assert_eq!(got.len(), 2);
         let first: Value = serde_json::from_slice(&got[0]).unwrap();
         assert_eq!(first["seq"], 0);
-        assert_eq!(first["events"][0]["entry"]["response"]["content"]["text"], body.as_str());
+        assert_eq!(
+            first["events"][0]["entry"]["response"]["content"]["text"],
+            body.as_str()
+        );
         let list = st.list(&Query::default()).unwrap();
         assert_eq!(list.len(), 2);
         assert_eq!(list[0].start_url.as_deref(), Some("http://h/shop"));
         assert_eq!(list[0].endpoints, ["GET /api/items"]);
         assert_eq!(list[0].batches, 2);
         st.end_session("sessionA1", "pagehide").unwrap();
-        let a = st.list(&Query { session: Some("sessionA1".into()), ..Default::default() }).unwrap();
+        let a = st
+            .list(&Query {
+                session: Some("sessionA1".into()),
+                ..Default::default()
+            })
+            .unwrap();
         assert!(a[0].closed);
-        st.set_meta("sessionA1", "features", &serde_json::json!({"steps": 3})).unwrap();
-        assert_eq!(st.list(&Query { session: Some("sessionA1".into()), ..Default::default() }).unwrap()[0].features, Some(serde_json::json!({"steps": 3})));
+        st.set_meta("sessionA1", "features", &serde_json::json!({"steps": 3}))
+            .unwrap();
+        assert_eq!(
+            st.list(&Query {
+                session: Some("sessionA1".into()),
+                ..Default::default()
+            })
+            .unwrap()[0]
+                .features,
+            Some(serde_json::json!({"steps": 3}))
+        );
         assert!(st.delete("sessionA1", "tester").unwrap());
         assert!(!st.delete("sessionA1", "tester").unwrap());
         assert!(st.batches("sessionA1", "tester").unwrap().is_empty());
@@ -519,12 +585,22 @@ mod tests {
         let b = st.batches("sessionB2", "tester").unwrap();
         assert_eq!(b.len(), 2);
         assert_eq!(st.expire(2000).unwrap(), 1);
-        let blobs = std::fs::read_dir(dir.path().join(BLOB_DIR)).unwrap().flatten()
-            .map(|d| std::fs::read_dir(d.path()).unwrap().count()).sum::<usize>();
-        assert_eq!(blobs, 0, "every blob file removed with the last session using it");
+        let blobs = std::fs::read_dir(dir.path().join(BLOB_DIR))
+            .unwrap()
+            .flatten()
+            .map(|d| std::fs::read_dir(d.path()).unwrap().count())
+            .sum::<usize>();
+        assert_eq!(
+            blobs, 0,
+            "every blob file removed with the last session using it"
+        );
         let log = st.audit_log(100).unwrap();
-        assert!(log.iter().any(|e| e.action == "expire" && e.target == "sessionB2"));
-        assert!(log.iter().any(|e| e.action == "delete" && e.who == "tester"));
+        assert!(log
+            .iter()
+            .any(|e| e.action == "expire" && e.target == "sessionB2"));
+        assert!(log
+            .iter()
+            .any(|e| e.action == "delete" && e.who == "tester"));
         st.audit("anonymous", "read", "sessionB2", false).unwrap();
         assert!(!st.audit_log(1).unwrap()[0].allowed);
     }
@@ -534,7 +610,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         {
             let st = SqliteStore::open(dir.path()).unwrap();
-            st.put_batch(&key("sessionC3", 0), &batch("sessionC3", 0, "small"), 1).unwrap();
+            st.put_batch(&key("sessionC3", 0), &batch("sessionC3", 0, "small"), 1)
+                .unwrap();
         }
         let st = SqliteStore::open(dir.path()).unwrap();
         assert_eq!(st.batches("sessionC3", "t").unwrap().len(), 1);
