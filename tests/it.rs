@@ -16,6 +16,8 @@ mod support;
 
 #[path = "architecture.rs"]
 mod architecture;
+#[path = "capture.rs"]
+mod capture;
 #[path = "collect.rs"]
 mod collect;
 #[path = "config_gate.rs"]

@@ -4,7 +4,17 @@
 
 use serde::Deserialize;
 
-use super::validate::{excerpt, Problem};
+/// One problem: the key and what is wrong (`validate` turns it into its `Problem`; this file
+/// does not import `validate`, which imports it).
+pub struct Issue {
+    pub key: String,
+    pub message: String,
+}
+use Issue as Problem;
+
+fn excerpt(value: &str) -> String {
+    format!("`{}`", crate::excerpt::excerpt(value))
+}
 
 /// Shortest token accepted: the write token is public (it sits in the page), but the read
 /// token guards every captured session and must not be guessable.

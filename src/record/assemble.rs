@@ -221,6 +221,17 @@ fn assemble_window(
                 if step.get("type").and_then(Value::as_str).is_none() {
                     continue;
                 }
+                // A file picked in a file input: the snippet does not send its bytes, and the
+                // browser's fake path cannot be typed into a file input on replay.
+                if step["type"] == "change"
+                    && step["value"].as_str().is_some_and(|v| v.starts_with("C:\\fakepath\\"))
+                {
+                    note(
+                        &mut notes,
+                        "a file upload was left out: the snippet does not capture file contents".into(),
+                    );
+                    continue;
+                }
                 log.on_message(
                     &json!({ "t": "step", "step": step }),
                     t,
@@ -659,6 +670,7 @@ mod tests {
                 ex,
                 json!({"t": 300, "type": "stream", "kind": "websocket", "url": "ws://127.0.0.1:7/live"}),
                 json!({"t": 400, "type": "error", "source": "window", "message": "TypeError: x is undefined"}),
+                json!({"t": 450, "type": "step", "step": {"type": "change", "selectors": [["#f"]], "value": "C:\\fakepath\\a.txt"}}),
                 json!({"t": 500, "type": "exchange", "truncated": false, "entry": {"request": {"method": "GET", "url": "not a url"}, "response": {"status": 200}}}),
             ],
         );
@@ -677,11 +689,9 @@ mod tests {
             "{:?}",
             a.notes
         );
-        assert!(
-            a.notes.iter().any(|n| n.contains("left out")),
-            "{:?}",
-            a.notes
-        );
+        assert!(a.notes.iter().any(|n| n.contains("left out:")), "{:?}", a.notes);
+        assert!(a.notes.iter().any(|n| n.contains("file upload was left out")), "{:?}", a.notes);
+        assert_eq!(types(&a), ["setViewport", "navigate"]);
         assert_eq!(a.console_errors, ["window: TypeError: x is undefined"]);
         assert_eq!(a.recording["reprise"]["console"][0]["level"], "error");
         assert_eq!(har_loads(&a).len(), 2, "the cut body and the snippet");
