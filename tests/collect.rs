@@ -794,34 +794,64 @@ fn a_real_browser_session_through_the_collector_exports_and_replays_with_fidelit
     let placeholder: std::net::SocketAddr = "127.0.0.1:9".parse().unwrap();
     cap::app_dir(&app, api, placeholder, "");
     let app_addr = rt.block_on(cap::serve(cap::static_files(app.clone())));
-    let c = Collector::start(work.path(), &store_s, &["--allow-origin", &format!("http://{app_addr}")]);
+    let c = Collector::start(
+        work.path(),
+        &store_s,
+        &["--allow-origin", &format!("http://{app_addr}")],
+    );
     let index = app.join("index.html");
-    let html = std::fs::read_to_string(&index).unwrap()
-        .replace(&format!("http://{placeholder}/v1/capture.js"), &format!("http://{}/v1/capture.js", c.addr))
-        .replace("data-token=\"write-token\"", &format!("data-token=\"{WRITE}\""));
+    let html = std::fs::read_to_string(&index)
+        .unwrap()
+        .replace(
+            &format!("http://{placeholder}/v1/capture.js"),
+            &format!("http://{}/v1/capture.js", c.addr),
+        )
+        .replace(
+            "data-token=\"write-token\"",
+            &format!("data-token=\"{WRITE}\""),
+        );
     assert!(html.contains(&c.addr) && html.contains(WRITE));
     std::fs::write(&index, html).unwrap();
     let session = rt.block_on(async {
         let (_driver, b, _profile) = crate::support::headless_browser().await;
-        b.goto(&format!("http://{app_addr}/")).await.expect("open the demo");
+        b.goto(&format!("http://{app_addr}/"))
+            .await
+            .expect("open the demo");
         find(&b, "[data-testid=\"product-list\"] .card").await;
-        let id = b.execute("return reprise.sessionId", vec![]).await.expect("session id");
+        let id = b
+            .execute("return reprise.sessionId", vec![])
+            .await
+            .expect("session id");
         let name = find(&b, "[data-testid=\"nl-name\"]").await;
         name.click().await.unwrap();
         name.send_keys("Ada Lovelace").await.unwrap();
         let mail = find(&b, "[data-testid=\"nl-email\"]").await;
         mail.click().await.unwrap();
         mail.send_keys("ada@example.com").await.unwrap();
-        find(&b, "[data-testid=\"nl-plan\"]").await.select_by_value("monthly").await.unwrap();
+        find(&b, "[data-testid=\"nl-plan\"]")
+            .await
+            .select_by_value("monthly")
+            .await
+            .unwrap();
         let pw = find(&b, "[data-testid=\"nl-pw\"]").await;
         pw.click().await.unwrap();
         pw.send_keys(cap::PASSWORD).await.unwrap();
-        find(&b, "[data-testid=\"nl-terms\"]").await.click().await.unwrap();
-        find(&b, "[data-testid=\"nl-submit\"]").await.click().await.unwrap();
+        find(&b, "[data-testid=\"nl-terms\"]")
+            .await
+            .click()
+            .await
+            .unwrap();
+        find(&b, "[data-testid=\"nl-submit\"]")
+            .await
+            .click()
+            .await
+            .unwrap();
         find(&b, "[data-testid=\"newsletter-success\"]:not([hidden])").await;
         b.execute("reprise.flush()", vec![]).await.expect("flush");
         // Leaving the page sends the rest with `keepalive`.
-        b.goto(&format!("http://{app_addr}/styles.css")).await.unwrap();
+        b.goto(&format!("http://{app_addr}/styles.css"))
+            .await
+            .unwrap();
         let _ = b.close().await;
         id.as_str().unwrap_or_default().to_string()
     });
@@ -830,11 +860,22 @@ fn a_real_browser_session_through_the_collector_exports_and_replays_with_fidelit
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let st = reprise::store::open(&store_s).unwrap();
-        let got = st.list(&reprise::store::Query { session: Some(session.clone()), ..Default::default() }).unwrap();
-        if got.first().is_some_and(|s| s.selectors.iter().any(|x| x.contains("nl-submit"))) {
+        let got = st
+            .list(&reprise::store::Query {
+                session: Some(session.clone()),
+                ..Default::default()
+            })
+            .unwrap();
+        if got
+            .first()
+            .is_some_and(|s| s.selectors.iter().any(|x| x.contains("nl-submit")))
+        {
             break;
         }
-        assert!(Instant::now() < deadline, "the session never reached the store: {got:?}");
+        assert!(
+            Instant::now() < deadline,
+            "the session never reached the store: {got:?}"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     drop(c);
@@ -849,7 +890,13 @@ fn a_real_browser_session_through_the_collector_exports_and_replays_with_fidelit
     for e in std::fs::read_dir(&app).unwrap().flatten() {
         std::fs::copy(e.path(), demo.join(e.file_name())).unwrap();
     }
-    let (code, out, err) = reprise(suite.path(), &["sessions", "export", &session, "--name", "real", "--store", &store_s], &[("REPRISE_READ_TOKEN", READ)]);
+    let (code, out, err) = reprise(
+        suite.path(),
+        &[
+            "sessions", "export", &session, "--name", "real", "--store", &store_s,
+        ],
+        &[("REPRISE_READ_TOKEN", READ)],
+    );
     assert_eq!(code, 0, "{out}\n{err}");
     let o = suite.run(&["run", "-u"]);
     assert_eq!(o.code, 0, "{}\n{}\n{out}", o.stdout, o.stderr);

@@ -224,11 +224,14 @@ fn assemble_window(
                 // A file picked in a file input: the snippet does not send its bytes, and the
                 // browser's fake path cannot be typed into a file input on replay.
                 if step["type"] == "change"
-                    && step["value"].as_str().is_some_and(|v| v.starts_with("C:\\fakepath\\"))
+                    && step["value"]
+                        .as_str()
+                        .is_some_and(|v| v.starts_with("C:\\fakepath\\"))
                 {
                     note(
                         &mut notes,
-                        "a file upload was left out: the snippet does not capture file contents".into(),
+                        "a file upload was left out: the snippet does not capture file contents"
+                            .into(),
                     );
                     continue;
                 }
@@ -689,8 +692,18 @@ mod tests {
             "{:?}",
             a.notes
         );
-        assert!(a.notes.iter().any(|n| n.contains("left out:")), "{:?}", a.notes);
-        assert!(a.notes.iter().any(|n| n.contains("file upload was left out")), "{:?}", a.notes);
+        assert!(
+            a.notes.iter().any(|n| n.contains("left out:")),
+            "{:?}",
+            a.notes
+        );
+        assert!(
+            a.notes
+                .iter()
+                .any(|n| n.contains("file upload was left out")),
+            "{:?}",
+            a.notes
+        );
         assert_eq!(types(&a), ["setViewport", "navigate"]);
         assert_eq!(a.console_errors, ["window: TypeError: x is undefined"]);
         assert_eq!(a.recording["reprise"]["console"][0]["level"], "error");
