@@ -18,6 +18,8 @@ mod support;
 mod architecture;
 #[path = "capture.rs"]
 mod capture;
+#[path = "collect.rs"]
+mod collect;
 #[path = "config_gate.rs"]
 mod config_gate;
 #[path = "corpus.rs"]
@@ -58,6 +60,8 @@ mod review;
 mod scale;
 #[path = "steps.rs"]
 mod steps;
+#[path = "store_pg.rs"]
+mod store_pg;
 
 /// Every `tests/*.rs` is built: a module above, or a `[[test]]` target of its own.
 #[test]
