@@ -63,7 +63,7 @@ apps=(react-shop ops-console)
 flows=$(ls "$work"/*/recordings/*.json | wc -l)
 
 echo "reprise real-app benchmark  $(date -u +%FT%TZ)  $(nproc) cores  load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "reprise $("$REPRISE_BIN" --version | cut -d' ' -f2)  playwright-core $(node -p "require('./bench/node_modules/playwright-core/package.json').version")  @puppeteer/replay $(node -p "require('./bench/node_modules/@puppeteer/replay/package.json').version")  $(/usr/bin/chromium --version | head -1)"
+echo "reprise $("$REPRISE_BIN" --version | cut -d' ' -f2)  playwright-core $(node -p "require('./bench/node_modules/playwright-core/package.json').version")  @puppeteer/replay $(node -p "require('./bench/node_modules/@puppeteer/replay/package.json').version")  $(/usr/bin/chromium --version 2>/dev/null | head -1)"
 echo "flows: $flows on ${#apps[@]} apps (${apps[*]}); Ops Console JavaScript: $((bundle / 1024)) KB"
 for app in "${apps[@]}"; do # baselines, and a warm-up of the page cache
   "$REPRISE_BIN" run -C "$work/$app" -u "${extra[@]}" >/dev/null 2>&1 || { echo "reprise -u failed on $app" >&2; exit 1; }
@@ -127,7 +127,7 @@ for peer in playwright puppeteer-replay; do
     "$(ratio "${C[$peer]}" "${C[reprise]}")" "$(ratio "${B[$peer]}" "${B[reprise]}")"
 done
 
-j1=null j2=null jr=null
+j1=None j2=None jr=None
 if [ $skip_jobs = 0 ]; then
   echo
   echo "== the demo suite ($(ls recordings/*.json | wc -l) sessions): --jobs 1 and --jobs 2 in turn; median of $RUNS rounds"
