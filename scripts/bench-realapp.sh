@@ -77,8 +77,8 @@ run_tool() {
       reprise) cmd+="$(printf '%q ' "$REPRISE_BIN" run -C "$work/$app" --report "json=$work/$app.json" "${extra[@]}");" ;;
       playwright) cmd+="$(printf '%q ' node bench/realapp/playwright.mjs "$work/$app")>>$work/pw.out;" ;;
       puppeteer-replay) cmd+="$(printf '%q ' node bench/replay.mjs "$work/$app" "${app_dir[$app]}" "${app_origin[$app]}")>>$work/pr.out;" ;;
-      jobs1) cmd="$(printf '%q ' "$REPRISE_BIN" run --jobs 1 "${extra[@]}")" ;;
-      jobs2) cmd="$(printf '%q ' "$REPRISE_BIN" run --jobs 2 "${extra[@]}")" ;;
+      jobs1) cmd="$(printf '%q ' "$REPRISE_BIN" run --jobs 1 "${extra[@]}");" ;;
+      jobs2) cmd="$(printf '%q ' "$REPRISE_BIN" run --jobs 2 "${extra[@]}");" ;;
     esac
   done
   # The command's own status is checked from its outputs below, not here.
