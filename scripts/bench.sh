@@ -24,17 +24,8 @@ for a in "$@"; do
   esac
 done
 
-scripts/install-browser.sh
-if [ -z "${REPRISE_BIN:-}" ]; then
-  cargo build --release --locked --quiet
-  REPRISE_BIN=$root/target/release/reprise
-fi
-command -v node >/dev/null || { echo "bench: node and npm are required for the peers" >&2; exit 2; }
-if [ ! -x bench/node_modules/@odiff/linux-x64/odiff ] || [ ! -d bench/node_modules/@puppeteer/replay ]; then
-  # `npm install`, not `npm ci`: npm 11 leaves odiff's other-platform optional packages out
-  # of the lock file, and `npm ci` then refuses it as out of sync.
-  PUPPETEER_SKIP_DOWNLOAD=1 npm install --prefix bench --no-audit --no-fund --loglevel=error
-fi
+source scripts/bench-lib.sh
+bench_prepare
 ODIFF=$root/bench/node_modules/@odiff/linux-x64/odiff
 PIXELMATCH=$root/bench/node_modules/pixelmatch/bin/pixelmatch
 have_hyperfine=0; command -v hyperfine >/dev/null && have_hyperfine=1
@@ -42,9 +33,6 @@ have_hyperfine=0; command -v hyperfine >/dev/null && have_hyperfine=1
 export CI=true NO_COLOR=1
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 
-median() { sort -n | awk '{ t[NR] = $1 } END { print (NR % 2) ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2 }'; }
-now() { date +%s.%N; }
-ratio() { python3 -c "print(f'{$2 / $1:.2f}')"; }
 
 # time_cmd LABEL CMD...: median wall time in ms of RUNS runs (after warm-up), exit status ignored
 time_cmd() {

@@ -32,6 +32,7 @@ pub mod import;
 pub mod mock;
 pub mod model;
 pub mod privacy;
+pub mod profile;
 pub mod record;
 pub mod recording;
 pub mod report;

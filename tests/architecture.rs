@@ -25,6 +25,7 @@ const LAYERS: &[&[&str]] = &[
         "capture",
         "determinism",
         "grouping",
+        "profile",
         // the binary's allocator (declared by main.rs)
         "huge_alloc",
     ],

@@ -243,7 +243,9 @@ pub fn capabilities(opts: &LaunchOptions<'_>) -> serde_json::Map<String, Value> 
         "unhandledPromptBehavior": "accept",
         "goog:chromeOptions": {
             "args": args,
-            "excludeSwitches": ["enable-automation"],
+            // chromedriver's `--enable-logging --log-level=0` has Chromium write INFO logs
+            // to a stderr nobody reads: work in every process for nothing (docs/performance.md).
+            "excludeSwitches": ["enable-automation", "enable-logging"],
             // No preconnects or DNS prefetches: they open sockets outside request interception.
             "prefs": {
                 "net": { "network_prediction_options": 2 },

@@ -451,7 +451,9 @@ impl Interceptor {
             self.fail(&id, s).await;
             return;
         };
-        let answer = if self.is_app_request(&params) {
+        let started = std::time::Instant::now();
+        let app = self.is_app_request(&params);
+        let answer = if app {
             self.log.app_served.fetch_add(1, Ordering::Relaxed);
             self.serve_app(&url, method).await
         } else {
@@ -478,6 +480,15 @@ impl Interceptor {
             }
             None => self.fail(&id, s).await,
         }
+        use crate::profile::{add, Phase};
+        add(
+            if app {
+                Phase::ServeAsset
+            } else {
+                Phase::ServeBackend
+            },
+            started.elapsed(),
+        );
     }
 
     async fn fail(&self, id: &str, session: Option<&str>) {

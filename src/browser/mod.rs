@@ -472,11 +472,12 @@ impl Browser {
         let mut marked = None;
         while Instant::now() < deadline {
             if self.intercept.log.in_flight() == 0 {
-                if let Ok(v) = self
-                    .client
-                    .execute_async(SETTLE_JS, vec![json!(quiet_ms), json!(SETTLE_WAIT_MS)])
-                    .await
-                {
+                let look = crate::profile::timed(
+                    crate::profile::Phase::SettlePoll,
+                    self.client
+                        .execute_async(SETTLE_JS, vec![json!(quiet_ms), json!(SETTLE_WAIT_MS)]),
+                );
+                if let Ok(v) = look.await {
                     marked = v["marked"].as_bool();
                     if v["quiet"] == true && self.intercept.log.in_flight() == 0 {
                         return marked;

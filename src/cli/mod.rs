@@ -458,7 +458,27 @@ pub(crate) async fn replay(
         RunError::Output(..) => Failure::usage(e.to_string(), None),
     })?;
     reporter.summary(&report);
+    print_profile(report.duration_ms);
     Ok(Ok(report))
+}
+
+/// `REPRISE_PROFILE=1`: the run's time by phase, to stderr (docs/performance.md). Sessions
+/// running side by side add up, so phases may sum to more than the wall time.
+fn print_profile(wall_ms: u64) {
+    if std::env::var_os("REPRISE_PROFILE").is_none_or(|v| v.is_empty() || v == "0") {
+        return;
+    }
+    eprintln!(
+        "profile: wall {:.3} s; phase totals over all sessions:",
+        wall_ms as f64 / 1000.0
+    );
+    for (name, count, took) in crate::profile::totals() {
+        eprintln!(
+            "  {name:<26} {:>8.3} s  {count:>6}x  {:>8.1} ms each",
+            took.as_secs_f64(),
+            took.as_secs_f64() * 1000.0 / count as f64
+        );
+    }
 }
 
 /// A watched replay (`open`, `run --until`/`--slow-mo`): one session at a time, a line per

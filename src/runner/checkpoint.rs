@@ -36,11 +36,14 @@ pub(super) struct Capture {
 impl Capture {
     pub async fn take(browser: &Browser, normalizer: &Normalizer, viewport: &str) -> Self {
         let mut problem = None;
-        let dom = match browser
-            .client
-            .execute(SERIALIZE_JS, vec![json!({ "mask": normalizer.mask })])
-            .await
-        {
+        let serialized = crate::profile::timed(
+            crate::profile::Phase::SerializeDom,
+            browser
+                .client
+                .execute(SERIALIZE_JS, vec![json!({ "mask": normalizer.mask })]),
+        )
+        .await;
+        let dom = match serialized {
             Ok(v) => normalizer.apply(v.as_str().unwrap_or_default()),
             Err(e) => {
                 problem = Some(format!("cannot serialize the DOM: {e}"));
@@ -59,7 +62,8 @@ impl Capture {
                 problem.get_or_insert(format!("cannot paint the masks: {e}"));
             }
         }
-        let png = browser.screenshot().await;
+        let png =
+            crate::profile::timed(crate::profile::Phase::Screenshot, browser.screenshot()).await;
         if !normalizer.mask.is_empty() {
             let _ = browser
                 .client

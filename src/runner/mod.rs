@@ -247,7 +247,11 @@ async fn replay_with_retries(ctx: &Context, spec: &SessionSpec) -> (SessionRepor
         attempt += 1;
     };
     if report.status == SessionStatus::Changed {
-        flake::check(ctx, spec, &prepared, &mut report, &candidates).await;
+        crate::profile::timed(
+            crate::profile::Phase::FlakeReplay,
+            flake::check(ctx, spec, &prepared, &mut report, &candidates),
+        )
+        .await;
     }
     below_floor(&prepared.settings, &mut report);
     // A flaky capture never becomes a baseline, nor a pending one.

@@ -12,6 +12,7 @@ use crate::model::{
     BrokenStep, CheckpointStatus, ErrorKind, Event, NetworkReport, SessionReport, SessionStatus,
     StepReport, StepStatus,
 };
+use crate::profile::{self, Phase};
 use crate::recording::{self, Recording, StepKind};
 use crate::suite::SessionSpec;
 use std::path::PathBuf;
@@ -143,21 +144,24 @@ pub(super) async fn replay(
         settings,
     } = prepared;
     let recording_path = recording_path.clone();
-    let backend = MockBackend::start(exchanges.clone()).await;
+    let backend = profile::timed(Phase::Mock, MockBackend::start(exchanges.clone())).await;
     let determinism = Determinism::for_recording(rec);
     let generation = ctx.pool.generation().await;
     let webdriver_url = ctx.pool.webdriver_url();
-    let opened = match ctx.pool.take().await {
+    let opened = match profile::timed(Phase::Launch, ctx.pool.take()).await {
         Ok(launched) => {
-            Browser::bind(
-                launched,
-                SessionConfig {
-                    webdriver_url: &webdriver_url,
-                    app_origin: app_origin.clone(),
-                    app: ctx.opts.app.clone(),
-                    backend_uri: backend.uri(),
-                    determinism: determinism.clone(),
-                },
+            profile::timed(
+                Phase::Bind,
+                Browser::bind(
+                    launched,
+                    SessionConfig {
+                        webdriver_url: &webdriver_url,
+                        app_origin: app_origin.clone(),
+                        app: ctx.opts.app.clone(),
+                        backend_uri: backend.uri(),
+                        determinism: determinism.clone(),
+                    },
+                ),
             )
             .await
         }
@@ -223,7 +227,7 @@ pub(super) async fn replay(
     // A step that failed because the browser or driver died is not the app's fault: report
     // it as infrastructure, which the runner retries, rather than as a broken flow.
     let crashed = outcome.is_err() && !browser.alive().await;
-    ctx.pool.retire(browser).await;
+    profile::timed(Phase::Recycle, ctx.pool.retire(browser)).await;
     if let (true, Err((_, b))) = (crashed, &outcome) {
         let what = ctx
             .pool
@@ -406,7 +410,9 @@ impl Replay<'_> {
                     },
                 )
             };
-            if let Err(e) = self.browser.perform(step, timeout).await {
+            if let Err(e) =
+                profile::timed(Phase::Perform, self.browser.perform(step, timeout)).await
+            {
                 record(&mut self.timeline, StepStatus::Failed);
                 return Err(broken(e.message, e.selectors));
             }
@@ -418,7 +424,11 @@ impl Replay<'_> {
                 record(&mut self.timeline, StepStatus::Passed);
                 return Ok(n);
             }
-            let marked = self.browser.settle(STEP_QUIET_MS, SETTLE_MAX).await;
+            let marked = profile::timed(
+                Phase::Settle,
+                self.browser.settle(STEP_QUIET_MS, SETTLE_MAX),
+            )
+            .await;
             for ev in &step.asserted_events {
                 if let Err(msg) = self.check_navigation(ev).await {
                     record(&mut self.timeline, StepStatus::Failed);
@@ -517,8 +527,12 @@ impl Replay<'_> {
 
     async fn checkpoint(&mut self, step: usize, label: &str) {
         let name = recording::checkpoint_name(step, label);
-        self.browser.settle(SNAPSHOT_QUIET_MS, SETTLE_MAX).await;
-        self.browser.prepare_snapshot().await;
+        profile::timed(
+            Phase::Settle,
+            self.browser.settle(SNAPSHOT_QUIET_MS, SETTLE_MAX),
+        )
+        .await;
+        profile::timed(Phase::PrepareSnapshot, self.browser.prepare_snapshot()).await;
         let capture = Capture::take(self.browser, &self.normalizer, &self.viewport).await;
         let place = Place {
             session: &self.spec.id,
@@ -527,8 +541,11 @@ impl Replay<'_> {
             artifacts: &self.artifacts,
             compare: &self.settings.compare,
         };
-        let (report, candidate, unwritten) =
-            checkpoint::compare_and_store(self.ctx, place, capture).await;
+        let (report, candidate, unwritten) = profile::timed(
+            Phase::Compare,
+            checkpoint::compare_and_store(self.ctx, place, capture),
+        )
+        .await;
         self.unwritten.extend(unwritten);
         self.checkpoints.push(report);
         self.candidates.extend(candidate);
