@@ -50,7 +50,7 @@ pub(crate) fn check_all_changed_reports(
 
     let page = dir.join("index.html");
     let page_size = std::fs::metadata(&page).expect("index.html").len();
-    let folder_size = size_of_folder(&dir);
+    let folder_size = size_of_folder(dir);
     let inline_size = std::fs::metadata(inline).expect("inline report").len();
     let images = names(&dir.join("img"));
     eprintln!(
