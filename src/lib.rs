@@ -23,6 +23,7 @@ pub mod capture;
 pub mod cli;
 pub mod compare;
 pub mod config;
+pub mod curate;
 pub mod determinism;
 pub mod excerpt;
 pub mod fsutil;

@@ -376,6 +376,7 @@ async fn run(args: RunArgs) -> Result<i32, Failure> {
         shard: args.shard,
         keep_captures: false,
         watch: None,
+        coverage: false,
     };
     if args.until.is_some() || args.slow_mo > 0 {
         return watch(opts, args.until, args.slow_mo).await;
