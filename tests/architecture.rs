@@ -31,7 +31,7 @@ const LAYERS: &[&[&str]] = &[
     // Driving a browser, storing snapshots, bringing sessions in, handling personal data.
     &["browser", "baseline", "import", "privacy"],
     // Producing runs and recordings.
-    &["runner", "score", "record"],
+    &["runner", "score", "record", "curate"],
     // Consuming them.
     &["report"],
     // The command line, on top of everything.

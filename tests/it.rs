@@ -20,6 +20,8 @@ mod architecture;
 mod config_gate;
 #[path = "corpus.rs"]
 mod corpus;
+#[path = "curate.rs"]
+mod curate;
 #[path = "determinism.rs"]
 mod determinism;
 #[path = "diff_images.rs"]

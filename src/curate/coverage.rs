@@ -160,8 +160,14 @@ fn join_rel(dir: &str, rel: &str) -> String {
     for p in rel.split('/') {
         match p {
             "" | "." => {}
+            // a source outside the app folder keeps its `..`: `run --affected` compares it
+            // with the changed file's path relative to the app folder
             ".." => {
-                parts.pop();
+                if parts.last().is_some_and(|l| *l != "..") {
+                    parts.pop();
+                } else {
+                    parts.push("..");
+                }
             }
             p => parts.push(p),
         }

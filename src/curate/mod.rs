@@ -9,4 +9,5 @@
 
 pub mod coverage;
 pub mod features;
+pub mod pool;
 pub mod select;

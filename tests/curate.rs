@@ -1,0 +1,147 @@
+//! `reprise curate` and `run --affected-by`, end to end: the demo suite as the pool, its
+//! sessions replayed twice with CDP coverage in real Chromium, the chosen set, and per-change
+//! selection from a real git history.
+
+use crate::support;
+
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::process::Command;
+use support::TestSuite;
+
+fn json_out(stdout: &str) -> Value {
+    serde_json::from_str(stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{stdout}"))
+}
+
+fn ids(v: &Value) -> Vec<String> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["id"].as_str().map(str::to_string))
+        .collect()
+}
+
+fn git(dir: &std::path::Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn bad_budgets_pins_and_pools_exit_2_with_a_hint() {
+    let suite = TestSuite::demo();
+    let cases: [(&[&str], &str); 6] = [
+        (&["curate", "--budget-sessions", "0"], "chooses nothing"),
+        (&["curate"], "no budget"),
+        (&["curate", "--budget-seconds", "-3"], "out of range"),
+        (&["curate", "--budget-sessions", "2", "--pin", "chekout"], "did you mean `checkout`"),
+        (&["curate", "--budget-sessions", "2", "--format", "xml"], "unknown --format"),
+        (&["curate", "--budget-sessions", "2", "--pool", "nowhere"], "cannot read the pool"),
+    ];
+    for (args, want) in cases {
+        let out = suite.run(args);
+        assert_eq!(out.code, 2, "{args:?}: {}{}", out.stdout, out.stderr);
+        assert!(out.stderr.contains(want), "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains("hint:"), "{args:?}: {}", out.stderr);
+    }
+    let empty = TestSuite::empty().file("recordings/.keep", "");
+    let out = empty.run(&["curate", "--budget-sessions", "2"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("holds no session"), "{}", out.stderr);
+}
+
+#[test]
+fn features_alone_rank_the_demo_pool_and_json_lists_the_selection() {
+    let suite = TestSuite::demo();
+    let out = suite.run(&["curate", "--budget-sessions", "3", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let v = json_out(&out.stdout);
+    let chosen = ids(&v["selected"]);
+    assert_eq!(chosen.len(), 3, "{v}");
+    // every member of the demo pool is in the suite, so all are marked as such
+    assert!(v["selected"][0]["in_suite"] == true, "{v}");
+    let cov: Vec<f64> = v["selected"]
+        .as_array()
+        .expect("selected")
+        .iter()
+        .map(|s| s["coverage"].as_f64().expect("coverage"))
+        .collect();
+    assert!(cov.windows(2).all(|w| w[0] <= w[1]), "cumulative coverage grows: {cov:?}");
+    assert!(!v["uncovered"].as_array().expect("uncovered").is_empty());
+    // a pin comes first whatever its gain
+    let out = suite.run(&["curate", "--budget-sessions", "2", "--pin", "retry", "--format", "json"]);
+    let v = json_out(&out.stdout);
+    assert_eq!(ids(&v["selected"])[0], "retry", "{v}");
+    assert_eq!(v["selected"][0]["pinned"], true);
+}
+
+/// Coverage from two real replays per session; a change to one demo module then selects
+/// exactly the sessions whose replays ran it, plus the session tagged `always`.
+#[test]
+fn coverage_replays_and_a_change_to_one_module_selects_exactly_the_sessions_that_ran_it() {
+    if !std::path::Path::new("/usr/bin/chromium").exists() && std::env::var_os("REPRISE_CHROMIUM").is_none() {
+        support::missing_prerequisite("Chromium");
+        return;
+    }
+    let suite = TestSuite::demo().edit("recordings/browse.json", |s| {
+        s.replacen("\"smoke\"", "\"smoke\", \"always\"", 1)
+    });
+    let out = suite.run(&[
+        "curate", "--coverage", "--budget-sessions", "4", "--format", "json",
+    ]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let v = json_out(&out.stdout);
+    assert!(v["set_aside"].as_array().expect("set_aside").is_empty(), "{v}");
+    let cov_dir = suite.path().join(".reprise/coverage");
+    let mut ran_checkout = BTreeSet::new();
+    let mut ran_shop = BTreeSet::new();
+    for entry in std::fs::read_dir(&cov_dir).expect("coverage stored") {
+        let c = support::read_json(&entry.expect("entry").path());
+        assert_eq!(c["agreed"], true, "{c}");
+        let files: Vec<&str> = c["files"].as_array().expect("files").iter().filter_map(Value::as_str).collect();
+        let units = c["units"].as_array().expect("units");
+        assert!(units.iter().any(|u| u.as_str().is_some_and(|u| u.starts_with("js:/common.js|"))), "{c}");
+        assert!(units.iter().any(|u| u.as_str().is_some_and(|u| u.starts_with("css:/styles.css|"))), "{c}");
+        let id = c["session"].as_str().expect("session").to_string();
+        if files.contains(&"checkout.js") {
+            ran_checkout.insert(id.clone());
+        }
+        if files.contains(&"shop.js") {
+            ran_shop.insert(id);
+        }
+    }
+    assert_eq!(ran_checkout, BTreeSet::from(["checkout".to_string()]));
+    assert!(ran_shop.len() >= 6, "{ran_shop:?}");
+
+    git(suite.path(), &["init", "-q"]);
+    git(suite.path(), &["add", "-A"]);
+    git(suite.path(), &["commit", "-qm", "base"]);
+    let suite = suite.edit("demo/checkout.js", |s| format!("{s}\n// a harmless change\n"));
+    let out = suite.run(&["run", "--affected-by", "HEAD"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let replayed: BTreeSet<String> = ids(&out.report["sessions"]).into_iter().collect();
+    let mut want = ran_checkout.clone();
+    want.insert("browse".into());
+    assert_eq!(replayed, want, "{}", out.stdout);
+    assert!(out.stdout.contains("run checkout: its replays ran `checkout.js`"), "{}", out.stdout);
+    assert!(out.stdout.contains("run browse: tagged `always`"), "{}", out.stdout);
+
+    // a file no coverage maps to is named; with nothing selected that is exit 2, not a pass
+    let suite = suite
+        .edit("recordings/browse.json", |s| s.replacen(", \"always\"", "", 1))
+        .file("demo/unused.js", "export const x = 1;\n");
+    let out = suite.run(&["run", "--affected", "demo/unused.js"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("no stored coverage runs `unused.js`"), "{}", out.stdout);
+    assert!(out.stderr.contains("--allow-empty"), "{}", out.stderr);
+    let out = suite.run(&["run", "--affected", "demo/unused.js", "--allow-empty"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+}
