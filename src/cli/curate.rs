@@ -59,6 +59,9 @@ pub struct CurateArgs {
     /// Sessions replayed at once.
     #[arg(long, short = 'j', default_value_t = 2)]
     jobs: usize,
+    /// Benchmark: choose among N synthetic sessions and print how long it took (bench/).
+    #[arg(long, hide = true, value_name = "N")]
+    synthetic: Option<usize>,
 }
 
 /// At most this many sessions or seconds: larger is a typo.
@@ -81,6 +84,24 @@ pub async fn run(args: CurateArgs) -> Result<i32, Failure> {
             format!("--min-cover {} is out of range", args.min_cover),
             Some("give K between 1 and 100"),
         ));
+    }
+    if let Some(n) = args.synthetic {
+        if n == 0 || n > 1_000_000 {
+            return Err(Failure::usage(
+                format!("--synthetic {n} is out of range"),
+                Some("give between 1 and 1000000 sessions"),
+            ));
+        }
+        let (cands, weights) = select::synthetic(n, (n / 2).max(10), 42);
+        let started = Instant::now();
+        let s = select::select(&cands, &weights, budget, args.min_cover);
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        println!(
+            "{}",
+            serde_json::json!({ "sessions": n, "units": weights.len(), "selected": s.picks.len(),
+                                "coverage": round(s.share()), "selection_ms": round(ms) })
+        );
+        return Ok(exit::PASSED);
     }
     if let Some(spec) = &args.store {
         return Err(Failure::usage(
