@@ -145,3 +145,106 @@ fn coverage_replays_and_a_change_to_one_module_selects_exactly_the_sessions_that
     let out = suite.run(&["run", "--affected", "demo/unused.js", "--allow-empty"]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
 }
+
+/// How many copies of each demo session the proof pool holds (as bench/curate.mjs): the
+/// common paths many times at other people's pace, the rare ones (the error state `retry`,
+/// the invalid form, the keyboard-only path) once or twice. 100 sessions.
+const MIX: [(&str, usize); 8] = [
+    ("browse", 30),
+    ("product-detail", 24),
+    ("search", 20),
+    ("newsletter", 12),
+    ("checkout", 10),
+    ("newsletter-invalid", 2),
+    ("retry", 1),
+    ("keyboard", 1),
+];
+
+fn proof_pool() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = support::repo_root();
+    for d in ["recordings", "mocks"] {
+        std::fs::create_dir_all(dir.path().join(d)).expect("mkdir");
+    }
+    let mut rng = 7u64;
+    for (base, n) in MIX {
+        let rec: Value = support::read_json(&root.join(format!("recordings/{base}.json")));
+        let har = std::fs::read(root.join(format!("mocks/{base}.har"))).expect("har");
+        for i in 0..n {
+            rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let pace = 0.7 + (rng >> 33) as f64 / (1u64 << 31) as f64 * 0.8;
+            let mut copy = rec.clone();
+            copy["title"] = Value::String(format!("{} (#{})", rec["title"].as_str().unwrap_or(""), i + 1));
+            for s in copy["steps"].as_array_mut().expect("steps") {
+                if let Some(t) = s["timestamp"].as_f64() {
+                    s["timestamp"] = serde_json::json!((t * pace).round() as u64);
+                }
+            }
+            let id = format!("{base}-{:02}", i + 1);
+            std::fs::write(dir.path().join(format!("recordings/{id}.json")), copy.to_string()).expect("write");
+            std::fs::write(dir.path().join(format!("mocks/{id}.har")), &har).expect("write");
+        }
+    }
+    dir
+}
+
+/// The base demo session a pool member copies.
+fn base(id: &str) -> &str {
+    id.rsplit_once('-').map(|(b, _)| b).unwrap_or(id)
+}
+
+/// Regressions of the mutation suite a set of sessions catches.
+fn caught(set: &[String]) -> usize {
+    crate::mutations::regressions_by_session()
+        .iter()
+        .filter(|(_, sessions)| set.iter().any(|id| sessions.contains(&base(id))))
+        .count()
+}
+
+/// The proof on 100 sessions: a budget of 10 covers at least 95% of the pool, catches as
+/// many mutation-suite regressions as the whole pool and more than 10 random sessions (mean
+/// of 20 draws). Features only here (no browser, fast); bench/curate.mjs repeats it with
+/// replay coverage.
+#[test]
+fn ten_curated_sessions_of_a_hundred_cover_the_pool_and_catch_what_it_catches() {
+    let pool = proof_pool();
+    let p = pool.path().to_str().expect("utf-8 path");
+    let suite = TestSuite::empty().file("recordings/.keep", "");
+    let out = suite.run(&["curate", "--pool", p, "--budget-sessions", "10", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let v = json_out(&out.stdout);
+    assert_eq!(v["pool"], 100);
+    let chosen = ids(&v["selected"]);
+    assert!(chosen.len() <= 10);
+    let share = v["coverage"].as_f64().expect("coverage");
+    assert!(share >= 0.95, "budget 10 covers {share}: {v}");
+    // every rare path is in
+    for rare in ["retry-01", "keyboard-01"] {
+        assert!(chosen.iter().any(|c| c == rare), "{rare} not chosen: {chosen:?}");
+    }
+    let all: Vec<String> = std::fs::read_dir(pool.path().join("recordings"))
+        .expect("dir")
+        .filter_map(|e| e.ok()?.path().file_stem()?.to_str().map(str::to_string))
+        .collect();
+    assert_eq!(all.len(), 100);
+    let whole = caught(&all);
+    assert!(whole > 0);
+    assert_eq!(caught(&chosen), whole, "curated {chosen:?}");
+    let mut rng = 11u64;
+    let mut random_total = 0;
+    for _ in 0..20 {
+        let mut ids = all.clone();
+        // Fisher–Yates with a fixed seed: the same draws every run
+        for i in (1..ids.len()).rev() {
+            rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ids.swap(i, (rng >> 33) as usize % (i + 1));
+        }
+        random_total += caught(&ids[..10]);
+    }
+    let random_mean = random_total as f64 / 20.0;
+    eprintln!(
+        "proof: curated 10 catch {} of {whole} regressions, 10 random {random_mean:.2} (mean of 20), coverage {share:.3}",
+        caught(&chosen)
+    );
+    assert!((caught(&chosen) as f64) > random_mean, "random {random_mean}");
+}

@@ -133,7 +133,7 @@ pub async fn run(args: CurateArgs) -> Result<i32, Failure> {
                 .unwrap_or_default();
             return Err(Failure::usage(
                 format!("--pin `{p}`: no such session in the pool"),
-                Some(&format!("{near}pin a session id from `{}`", pool_dir.display())),
+                Some(format!("{near}pin a session id from `{}`", pool_dir.display()).as_str()),
             ));
         }
     }
@@ -212,7 +212,7 @@ fn budget(args: &CurateArgs) -> Result<Budget, Failure> {
             Some("give at most 1000000"),
         )),
         (Some(n), _) => Ok(Budget::Sessions(n)),
-        (None, Some(s)) if !(s > 0.0 && s <= MAX_BUDGET) => Err(Failure::usage(
+        (None, Some(s)) if s.is_nan() || s <= 0.0 || s > MAX_BUDGET => Err(Failure::usage(
             format!("--budget-seconds {s} is out of range"),
             Some("give a number of seconds above 0 (at most 1000000)"),
         )),

@@ -232,12 +232,10 @@ fn greedy(
     }
     let mut picks = Vec::new();
     let mut covered_weight = 0.0;
-    let mut spent = 0.0;
     let mut push = |i: usize, gain: f64, cover: &mut Cover, picks: &mut Vec<Pick>| {
         let c = &candidates[i];
         cover.take(c);
         covered_weight += gain;
-        spent += c.cost;
         picks.push(Pick {
             id: c.id.clone(),
             gain,
