@@ -142,7 +142,7 @@ pub fn select(
             c
         })
         .collect();
-    let greedy = greedy(&candidates, weights, budget, min_cover.max(1), true);
+    let chosen = greedy(&candidates, weights, budget, min_cover.max(1), true);
     // For a seconds budget the ratio rule can lose to one expensive session that covers
     // much more; the better of the two keeps the constant-factor guarantee.
     if let Budget::Seconds(limit) = budget {
@@ -161,12 +161,12 @@ pub fn select(
                 }
             }
             let single = greedy(&only, weights, budget, min_cover.max(1), true);
-            if single.covered_weight > greedy.covered_weight + 1e-9 {
+            if single.covered_weight > chosen.covered_weight + 1e-9 {
                 return finish(single, &candidates, weights, min_cover.max(1));
             }
         }
     }
-    finish(greedy, &candidates, weights, min_cover.max(1))
+    finish(chosen, &candidates, weights, min_cover.max(1))
 }
 
 /// Fills in what the set leaves uncovered.
