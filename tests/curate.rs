@@ -41,7 +41,7 @@ fn bad_budgets_pins_and_pools_exit_2_with_a_hint() {
     let cases: [(&[&str], &str); 6] = [
         (&["curate", "--budget-sessions", "0"], "chooses nothing"),
         (&["curate"], "no budget"),
-        (&["curate", "--budget-seconds", "-3"], "out of range"),
+        (&["curate", "--budget-seconds", "0"], "out of range"),
         (&["curate", "--budget-sessions", "2", "--pin", "chekout"], "did you mean `checkout`"),
         (&["curate", "--budget-sessions", "2", "--format", "xml"], "unknown --format"),
         (&["curate", "--budget-sessions", "2", "--pool", "nowhere"], "cannot read the pool"),
