@@ -21,6 +21,9 @@ pub struct Blocks {
     pub js: BTreeMap<String, BTreeSet<(String, u32, u32)>>,
     /// Stylesheet URL → (start offset, end offset) of each rule used.
     pub css: BTreeMap<String, BTreeSet<(u32, u32)>>,
+    /// Documents the replay showed (a change to their HTML touches the session too).
+    #[serde(default)]
+    pub documents: BTreeSet<String>,
 }
 
 impl Blocks {
@@ -125,6 +128,18 @@ impl Browser {
             .unwrap_or_else(|p| p.into_inner())
             .clone();
         blocks.add_css(&css, &sheets);
+        let here = self
+            .intercept
+            .page_command(
+                "Runtime.evaluate",
+                json!({ "expression": "location.href", "returnByValue": true }),
+            )
+            .await?;
+        if let Some(url) = here["result"]["value"].as_str() {
+            if url.starts_with("http") && blocks.documents.len() < 10_000 {
+                blocks.documents.insert(url.to_string());
+            }
+        }
         Ok(())
     }
 }

@@ -299,6 +299,16 @@ pub fn units_and_files(blocks: &Blocks, mut app: Option<&mut AppDir>) -> (Vec<St
             }
         }
     }
+    if let Some(a) = app.as_deref() {
+        for url in &blocks.documents {
+            let path = url::Url::parse(url)
+                .map(|u| u.path().to_string())
+                .unwrap_or_else(|_| url.clone());
+            if let Some(f) = a.file_of(&path) {
+                files.insert(f);
+            }
+        }
+    }
     for (url, set) in &blocks.css {
         let key = stable_url(url);
         if let Some(a) = app.as_deref() {

@@ -259,7 +259,12 @@ fn greedy(
         Budget::Sessions(n) => picks.len() < n,
         Budget::Seconds(s) => spent_now + c.cost <= s + 1e-9,
     };
-    let ratio = |gain: f64, c: &Candidate| gain / c.cost.max(1e-9);
+    // A session budget counts sessions, so every session costs 1 there; seconds are the
+    // cost only under a seconds budget.
+    let ratio = |gain: f64, c: &Candidate| match budget {
+        Budget::Sessions(_) => gain,
+        Budget::Seconds(_) => gain / c.cost.max(1e-9),
+    };
     let entry = |i: usize, r: f64| Entry {
         ratio: r,
         in_suite: candidates[i].in_suite,
@@ -454,6 +459,14 @@ mod tests {
         let s = select(&c, &w, Budget::Sessions(3), 2);
         let ids: Vec<&str> = s.picks.iter().map(|p| p.id.as_str()).collect();
         assert_eq!(ids, vec!["p", "b", "a"]);
+    }
+
+    #[test]
+    fn a_session_budget_ignores_replay_seconds() {
+        let mut c = vec![cand("slow-big", &[0, 1, 2]), cand("fast-small", &[3])];
+        c[0].cost = 30.0;
+        let s = select(&c, &[1.0; 4], Budget::Sessions(1), 1);
+        assert_eq!(s.picks[0].id, "slow-big");
     }
 
     #[test]
