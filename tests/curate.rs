@@ -23,7 +23,14 @@ fn ids(v: &Value) -> Vec<String> {
 
 fn git(dir: &std::path::Path, args: &[&str]) {
     let out = Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"])
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "-c",
+            "commit.gpgsign=false",
+        ])
         .args(args)
         .current_dir(dir)
         .output()
@@ -42,9 +49,18 @@ fn bad_budgets_pins_and_pools_exit_2_with_a_hint() {
         (&["curate", "--budget-sessions", "0"], "chooses nothing"),
         (&["curate"], "no budget"),
         (&["curate", "--budget-seconds", "0"], "out of range"),
-        (&["curate", "--budget-sessions", "2", "--pin", "chekout"], "did you mean `checkout`"),
-        (&["curate", "--budget-sessions", "2", "--format", "xml"], "unknown --format"),
-        (&["curate", "--budget-sessions", "2", "--pool", "nowhere"], "cannot read the pool"),
+        (
+            &["curate", "--budget-sessions", "2", "--pin", "chekout"],
+            "did you mean `checkout`",
+        ),
+        (
+            &["curate", "--budget-sessions", "2", "--format", "xml"],
+            "unknown --format",
+        ),
+        (
+            &["curate", "--budget-sessions", "2", "--pool", "nowhere"],
+            "cannot read the pool",
+        ),
     ];
     for (args, want) in cases {
         let out = suite.run(args);
@@ -74,10 +90,21 @@ fn features_alone_rank_the_demo_pool_and_json_lists_the_selection() {
         .iter()
         .map(|s| s["coverage"].as_f64().expect("coverage"))
         .collect();
-    assert!(cov.windows(2).all(|w| w[0] <= w[1]), "cumulative coverage grows: {cov:?}");
+    assert!(
+        cov.windows(2).all(|w| w[0] <= w[1]),
+        "cumulative coverage grows: {cov:?}"
+    );
     assert!(!v["uncovered"].as_array().expect("uncovered").is_empty());
     // a pin comes first whatever its gain
-    let out = suite.run(&["curate", "--budget-sessions", "2", "--pin", "retry", "--format", "json"]);
+    let out = suite.run(&[
+        "curate",
+        "--budget-sessions",
+        "2",
+        "--pin",
+        "retry",
+        "--format",
+        "json",
+    ]);
     let v = json_out(&out.stdout);
     assert_eq!(ids(&v["selected"])[0], "retry", "{v}");
     assert_eq!(v["selected"][0]["pinned"], true);
@@ -87,7 +114,9 @@ fn features_alone_rank_the_demo_pool_and_json_lists_the_selection() {
 /// exactly the sessions whose replays ran it, plus the session tagged `always`.
 #[test]
 fn coverage_replays_and_a_change_to_one_module_selects_exactly_the_sessions_that_ran_it() {
-    if !std::path::Path::new("/usr/bin/chromium").exists() && std::env::var_os("REPRISE_CHROMIUM").is_none() {
+    if !std::path::Path::new("/usr/bin/chromium").exists()
+        && std::env::var_os("REPRISE_CHROMIUM").is_none()
+    {
         support::missing_prerequisite("Chromium");
         return;
     }
@@ -95,21 +124,44 @@ fn coverage_replays_and_a_change_to_one_module_selects_exactly_the_sessions_that
         s.replacen("\"smoke\"", "\"smoke\", \"always\"", 1)
     });
     let out = suite.run(&[
-        "curate", "--coverage", "--budget-sessions", "4", "--format", "json",
+        "curate",
+        "--coverage",
+        "--budget-sessions",
+        "4",
+        "--format",
+        "json",
     ]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     let v = json_out(&out.stdout);
-    assert!(v["set_aside"].as_array().expect("set_aside").is_empty(), "{v}");
+    assert!(
+        v["set_aside"].as_array().expect("set_aside").is_empty(),
+        "{v}"
+    );
     let cov_dir = suite.path().join(".reprise/coverage");
     let mut ran_checkout = BTreeSet::new();
     let mut ran_shop = BTreeSet::new();
     for entry in std::fs::read_dir(&cov_dir).expect("coverage stored") {
         let c = support::read_json(&entry.expect("entry").path());
         assert_eq!(c["agreed"], true, "{c}");
-        let files: Vec<&str> = c["files"].as_array().expect("files").iter().filter_map(Value::as_str).collect();
+        let files: Vec<&str> = c["files"]
+            .as_array()
+            .expect("files")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
         let units = c["units"].as_array().expect("units");
-        assert!(units.iter().any(|u| u.as_str().is_some_and(|u| u.starts_with("js:/common.js|"))), "{c}");
-        assert!(units.iter().any(|u| u.as_str().is_some_and(|u| u.starts_with("css:/styles.css|"))), "{c}");
+        assert!(
+            units
+                .iter()
+                .any(|u| u.as_str().is_some_and(|u| u.starts_with("js:/common.js|"))),
+            "{c}"
+        );
+        assert!(
+            units.iter().any(|u| u
+                .as_str()
+                .is_some_and(|u| u.starts_with("css:/styles.css|"))),
+            "{c}"
+        );
         let id = c["session"].as_str().expect("session").to_string();
         if files.contains(&"checkout.js") {
             ran_checkout.insert(id.clone());
@@ -124,23 +176,40 @@ fn coverage_replays_and_a_change_to_one_module_selects_exactly_the_sessions_that
     git(suite.path(), &["init", "-q"]);
     git(suite.path(), &["add", "-A"]);
     git(suite.path(), &["commit", "-qm", "base"]);
-    let suite = suite.edit("demo/checkout.js", |s| format!("{s}\n// a harmless change\n"));
+    let suite = suite.edit("demo/checkout.js", |s| {
+        format!("{s}\n// a harmless change\n")
+    });
     let out = suite.run(&["run", "--affected-by", "HEAD"]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     let replayed: BTreeSet<String> = ids(&out.report["sessions"]).into_iter().collect();
     let mut want = ran_checkout.clone();
     want.insert("browse".into());
     assert_eq!(replayed, want, "{}", out.stdout);
-    assert!(out.stdout.contains("run checkout: its replays ran `checkout.js`"), "{}", out.stdout);
-    assert!(out.stdout.contains("run browse: tagged `always`"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("run checkout: its replays ran `checkout.js`"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("run browse: tagged `always`"),
+        "{}",
+        out.stdout
+    );
 
     // a file no coverage maps to is named; with nothing selected that is exit 2, not a pass
     let suite = suite
-        .edit("recordings/browse.json", |s| s.replacen(", \"always\"", "", 1))
+        .edit("recordings/browse.json", |s| {
+            s.replacen(", \"always\"", "", 1)
+        })
         .file("demo/unused.js", "export const x = 1;\n");
     let out = suite.run(&["run", "--affected", "demo/unused.js"]);
     assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
-    assert!(out.stdout.contains("no stored coverage runs `unused.js`"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("no stored coverage runs `unused.js`"),
+        "{}",
+        out.stdout
+    );
     assert!(out.stderr.contains("--allow-empty"), "{}", out.stderr);
     let out = suite.run(&["run", "--affected", "demo/unused.js", "--allow-empty"]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
@@ -171,17 +240,27 @@ fn proof_pool() -> tempfile::TempDir {
         let rec: Value = support::read_json(&root.join(format!("recordings/{base}.json")));
         let har = std::fs::read(root.join(format!("mocks/{base}.har"))).expect("har");
         for i in 0..n {
-            rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            rng = rng
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let pace = 0.7 + (rng >> 33) as f64 / (1u64 << 31) as f64 * 0.8;
             let mut copy = rec.clone();
-            copy["title"] = Value::String(format!("{} (#{})", rec["title"].as_str().unwrap_or(""), i + 1));
+            copy["title"] = Value::String(format!(
+                "{} (#{})",
+                rec["title"].as_str().unwrap_or(""),
+                i + 1
+            ));
             for s in copy["steps"].as_array_mut().expect("steps") {
                 if let Some(t) = s["timestamp"].as_f64() {
                     s["timestamp"] = serde_json::json!((t * pace).round() as u64);
                 }
             }
             let id = format!("{base}-{:02}", i + 1);
-            std::fs::write(dir.path().join(format!("recordings/{id}.json")), copy.to_string()).expect("write");
+            std::fs::write(
+                dir.path().join(format!("recordings/{id}.json")),
+                copy.to_string(),
+            )
+            .expect("write");
             std::fs::write(dir.path().join(format!("mocks/{id}.har")), &har).expect("write");
         }
     }
@@ -210,7 +289,15 @@ fn ten_curated_sessions_of_a_hundred_cover_the_pool_and_catch_what_it_catches() 
     let pool = proof_pool();
     let p = pool.path().to_str().expect("utf-8 path");
     let suite = TestSuite::empty().file("recordings/.keep", "");
-    let out = suite.run(&["curate", "--pool", p, "--budget-sessions", "10", "--format", "json"]);
+    let out = suite.run(&[
+        "curate",
+        "--pool",
+        p,
+        "--budget-sessions",
+        "10",
+        "--format",
+        "json",
+    ]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     let v = json_out(&out.stdout);
     assert_eq!(v["pool"], 100);
@@ -220,7 +307,10 @@ fn ten_curated_sessions_of_a_hundred_cover_the_pool_and_catch_what_it_catches() 
     assert!(share >= 0.95, "budget 10 covers {share}: {v}");
     // every rare path is in
     for rare in ["retry-01", "keyboard-01"] {
-        assert!(chosen.iter().any(|c| c == rare), "{rare} not chosen: {chosen:?}");
+        assert!(
+            chosen.iter().any(|c| c == rare),
+            "{rare} not chosen: {chosen:?}"
+        );
     }
     let all: Vec<String> = std::fs::read_dir(pool.path().join("recordings"))
         .expect("dir")
@@ -236,7 +326,9 @@ fn ten_curated_sessions_of_a_hundred_cover_the_pool_and_catch_what_it_catches() 
         let mut ids = all.clone();
         // Fisher–Yates with a fixed seed: the same draws every run
         for i in (1..ids.len()).rev() {
-            rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            rng = rng
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             ids.swap(i, (rng >> 33) as usize % (i + 1));
         }
         random_total += caught(&ids[..10]);
@@ -246,5 +338,8 @@ fn ten_curated_sessions_of_a_hundred_cover_the_pool_and_catch_what_it_catches() 
         "proof: curated 10 catch {} of {whole} regressions, 10 random {random_mean:.2} (mean of 20), coverage {share:.3}",
         caught(&chosen)
     );
-    assert!((caught(&chosen) as f64) > random_mean, "random {random_mean}");
+    assert!(
+        (caught(&chosen) as f64) > random_mean,
+        "random {random_mean}"
+    );
 }

@@ -76,7 +76,9 @@ pub(super) fn filters(
             code: exit::USAGE,
         });
     }
-    Ok(Some(chosen.into_iter().map(|(id, _)| format!("={id}")).collect()))
+    Ok(Some(
+        chosen.into_iter().map(|(id, _)| format!("={id}")).collect(),
+    ))
 }
 
 /// Files changed since `reference`: `git diff --name-only REF...HEAD`, plus staged, unstaged
@@ -131,7 +133,10 @@ fn git_changed(suite: &Path, reference: &str) -> Result<Vec<PathBuf>, Failure> {
 }
 
 fn absolute(p: &Path) -> PathBuf {
-    normalize(&std::fs::canonicalize(p).unwrap_or_else(|_| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())))
+    normalize(
+        &std::fs::canonicalize(p)
+            .unwrap_or_else(|_| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())),
+    )
 }
 
 /// `.` and `..` resolved lexically (the file may be deleted, so no canonicalize); symlinked
@@ -169,6 +174,10 @@ fn relative(base: &Path, file: &Path) -> String {
     let f: Vec<_> = file.components().collect();
     let common = b.iter().zip(&f).take_while(|(x, y)| x == y).count();
     let mut parts: Vec<String> = vec!["..".into(); b.len() - common];
-    parts.extend(f[common..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned()));
+    parts.extend(
+        f[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
     parts.join("/")
 }

@@ -329,7 +329,10 @@ async fn measure(
         AppSource::Url(_) => None,
     };
     let by_id = |r: &RunReport| -> BTreeMap<String, crate::model::SessionReport> {
-        r.sessions.iter().map(|s| (s.id.clone(), s.clone())).collect()
+        r.sessions
+            .iter()
+            .map(|s| (s.id.clone(), s.clone()))
+            .collect()
     };
     let (a, b) = (by_id(&first), by_id(&second));
     let dir = pool::coverage_dir(pool_dir);
@@ -453,12 +456,18 @@ fn print_table(s: &Selection, keys: &[String], members: &[Member], took_ms: f64)
     );
     if !s.uncovered.is_empty() {
         const SHOWN: usize = 20;
-        println!("left uncovered ({} unit(s) the pool covers):", s.uncovered.len());
+        println!(
+            "left uncovered ({} unit(s) the pool covers):",
+            s.uncovered.len()
+        );
         for &u in s.uncovered.iter().take(SHOWN) {
             println!("  {}", keys[u as usize]);
         }
         if s.uncovered.len() > SHOWN {
-            println!("  … and {} more (`--format json` lists all)", s.uncovered.len() - SHOWN);
+            println!(
+                "  … and {} more (`--format json` lists all)",
+                s.uncovered.len() - SHOWN
+            );
         }
     }
 }
@@ -492,7 +501,10 @@ async fn apply(
         }
         for (from, to) in [
             (Some(m.spec.recording.clone()), rec),
-            (m.spec.mocks.clone(), args.suite.join("mocks").join(format!("{}.har", p.id))),
+            (
+                m.spec.mocks.clone(),
+                args.suite.join("mocks").join(format!("{}.har", p.id)),
+            ),
             (
                 Some(pool::coverage_dir(pool_dir).join(format!("{}.json", p.id))),
                 pool::coverage_dir(&args.suite).join(format!("{}.json", p.id)),
@@ -556,7 +568,11 @@ async fn apply(
         .sessions
         .iter()
         .any(|s| matches!(s.status, SessionStatus::Broken | SessionStatus::Error));
-    Ok(if broken { exit::REGRESSION } else { exit::PASSED })
+    Ok(if broken {
+        exit::REGRESSION
+    } else {
+        exit::PASSED
+    })
 }
 
 /// Sessions of a suite whose stored coverage touches one of `changed` (paths relative to the
@@ -606,7 +622,10 @@ pub(crate) fn affected(
                 }
                 if !hits.is_empty() {
                     let list: Vec<String> = hits.iter().map(|h| format!("`{h}`")).collect();
-                    chosen.push((spec.id.clone(), format!("its replays ran {}", list.join(", "))));
+                    chosen.push((
+                        spec.id.clone(),
+                        format!("its replays ran {}", list.join(", ")),
+                    ));
                 }
             }
             None => chosen.push((

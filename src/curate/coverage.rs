@@ -68,7 +68,9 @@ pub fn stable_url(url: &str) -> String {
 }
 
 fn is_hash(s: &str) -> bool {
-    s.len() >= 8 && s.chars().all(|c| c.is_ascii_hexdigit()) && s.chars().any(|c| c.is_ascii_digit())
+    s.len() >= 8
+        && s.chars().all(|c| c.is_ascii_hexdigit())
+        && s.chars().any(|c| c.is_ascii_digit())
 }
 
 /// A source map read from the build: the sources and, per generated line, the segments
@@ -137,7 +139,11 @@ fn decode_vlq(seg: &str) -> Option<Vec<i64>> {
         if d & 32 != 0 {
             shift += 5;
         } else {
-            let v = if value & 1 == 1 { -(value >> 1) } else { value >> 1 };
+            let v = if value & 1 == 1 {
+                -(value >> 1)
+            } else {
+                value >> 1
+            };
             out.push(v);
             value = 0;
             shift = 0;
@@ -266,7 +272,10 @@ fn line_col(text: &str, offset: u32) -> (usize, u32) {
 
 /// The units and files of one replay's blocks. With an app folder, scripts that have a
 /// source map beside them give units in their original files.
-pub fn units_and_files(blocks: &Blocks, mut app: Option<&mut AppDir>) -> (Vec<String>, Vec<String>) {
+pub fn units_and_files(
+    blocks: &Blocks,
+    mut app: Option<&mut AppDir>,
+) -> (Vec<String>, Vec<String>) {
     let mut units = BTreeSet::new();
     let mut files = BTreeSet::new();
     for (url, set) in &blocks.js {
@@ -335,7 +344,11 @@ pub fn disagreement(a: &[String], b: &[String]) -> Option<String> {
     if only_a.is_empty() && only_b.is_empty() {
         return None;
     }
-    let example = only_a.first().or(only_b.first()).map(|s| s.as_str()).unwrap_or("");
+    let example = only_a
+        .first()
+        .or(only_b.first())
+        .map(|s| s.as_str())
+        .unwrap_or("");
     Some(format!(
         "its two replays ran different code: {} unit(s) only in the first, {} only in the second (e.g. `{example}`)",
         only_a.len(),
@@ -349,10 +362,19 @@ mod tests {
 
     #[test]
     fn content_hashes_and_queries_are_stripped_from_script_urls() {
-        assert_eq!(stable_url("https://a.test/assets/index-3f9a8b7c.js?v=2"), "/assets/index.js");
-        assert_eq!(stable_url("https://a.test/static/js/main.3f9a8b7c.chunk.js"), "/static/js/main.chunk.js");
+        assert_eq!(
+            stable_url("https://a.test/assets/index-3f9a8b7c.js?v=2"),
+            "/assets/index.js"
+        );
+        assert_eq!(
+            stable_url("https://a.test/static/js/main.3f9a8b7c.chunk.js"),
+            "/static/js/main.chunk.js"
+        );
         assert_eq!(stable_url("https://a.test/shop.js"), "/shop.js");
-        assert_eq!(stable_url("https://a.test/date-picker.js"), "/date-picker.js");
+        assert_eq!(
+            stable_url("https://a.test/date-picker.js"),
+            "/date-picker.js"
+        );
         assert_eq!(stable_url("https://a.test/"), "/");
     }
 
@@ -387,8 +409,16 @@ mod tests {
         .expect("write");
         std::fs::write(dir.path().join("plain.js"), "x()").expect("write");
         let mut blocks = Blocks::default();
-        blocks.js.entry("https://a.test/dist/app-0a1b2c3d4e.js".into()).or_default().insert(("b".into(), 15, 29));
-        blocks.js.entry("https://a.test/plain.js".into()).or_default().insert(("".into(), 0, 3));
+        blocks
+            .js
+            .entry("https://a.test/dist/app-0a1b2c3d4e.js".into())
+            .or_default()
+            .insert(("b".into(), 15, 29));
+        blocks
+            .js
+            .entry("https://a.test/plain.js".into())
+            .or_default()
+            .insert(("".into(), 0, 3));
         let mut app = AppDir::new(dir.path());
         let (units, files) = units_and_files(&blocks, Some(&mut app));
         assert_eq!(units, vec!["js:/plain.js||0-3", "js:src/b.js|b|1"]);
@@ -404,6 +434,9 @@ mod tests {
         let b = vec!["js:/a.js|f|1-2".to_string(), "js:/a.js|g|3-4".to_string()];
         assert!(disagreement(&a, &a).is_none());
         let why = disagreement(&a, &b).expect("differs");
-        assert!(why.contains("0 unit(s) only in the first, 1 only in the second"), "{why}");
+        assert!(
+            why.contains("0 unit(s) only in the first, 1 only in the second"),
+            "{why}"
+        );
     }
 }

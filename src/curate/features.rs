@@ -108,7 +108,10 @@ pub fn of_session(recording: &Value, har: &Value, console_errors: &[String]) -> 
     let mut endpoints = BTreeSet::new();
     let mut errors = BTreeSet::new();
 
-    let steps = recording["steps"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+    let steps = recording["steps"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
     for step in steps {
         let ty = step["type"].as_str().unwrap_or("");
         if ty == "navigate" {
@@ -232,8 +235,7 @@ fn best_selector(step: &Value) -> Option<String> {
             0
         } else if s.starts_with("aria/") {
             2
-        } else if s.starts_with("xpath/") || s.starts_with("text/") || s.starts_with("pierce/")
-        {
+        } else if s.starts_with("xpath/") || s.starts_with("text/") || s.starts_with("pierce/") {
             3
         } else {
             1
@@ -430,16 +432,28 @@ mod tests {
 
     #[test]
     fn routes_collapse_ids_uuids_numbers_and_hashes() {
-        assert_eq!(route_template("https://a.test/product/123?x=1"), "/product/:n");
+        assert_eq!(
+            route_template("https://a.test/product/123?x=1"),
+            "/product/:n"
+        );
         assert_eq!(
             route_template("https://a.test/o/3f2b8c1e-1a2b-4c3d-9e8f-0123456789ab/edit"),
             "/o/:uuid/edit"
         );
-        assert_eq!(route_template("https://a.test/build/deadbeef12"), "/build/:hash");
-        assert_eq!(route_template("https://a.test/u/aZ09xY8wVq7r6s5t"), "/u/:id");
+        assert_eq!(
+            route_template("https://a.test/build/deadbeef12"),
+            "/build/:hash"
+        );
+        assert_eq!(
+            route_template("https://a.test/u/aZ09xY8wVq7r6s5t"),
+            "/u/:id"
+        );
         assert_eq!(route_template("https://a.test/#menu"), "/");
         assert_eq!(route_template("https://a.test/#/orders/42"), "/#/orders/:n");
-        assert_eq!(route_template("https://a.test/checkout.html"), "/checkout.html");
+        assert_eq!(
+            route_template("https://a.test/checkout.html"),
+            "/checkout.html"
+        );
     }
 
     #[test]

@@ -62,7 +62,12 @@ pub fn load(root: &Path) -> Result<Vec<Member>, PoolError> {
         let coverage = load_coverage(&cov, &spec.id);
         let tags = recording["reprise"]["tags"]
             .as_array()
-            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
             .unwrap_or_default();
         let cost = coverage
             .as_ref()
@@ -108,7 +113,10 @@ fn read_json(path: &Path) -> Result<Value, PoolError> {
 
 /// Replay seconds from the recording alone: the recorded pace plus a per-step cost.
 fn estimate_seconds(recording: &Value) -> f64 {
-    let steps = recording["steps"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+    let steps = recording["steps"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
     let last = steps
         .iter()
         .filter_map(|s| s["timestamp"].as_f64())

@@ -347,7 +347,13 @@ pub fn idf_weights(candidates: &[Candidate], kind_weights: &[f64]) -> Vec<f64> {
     kind_weights
         .iter()
         .zip(&df)
-        .map(|(&k, &d)| if d == 0 { 0.0 } else { k * (1.0 + n / d as f64).ln() })
+        .map(|(&k, &d)| {
+            if d == 0 {
+                0.0
+            } else {
+                k * (1.0 + n / d as f64).ln()
+            }
+        })
         .collect()
 }
 
@@ -471,7 +477,11 @@ mod tests {
 
     #[test]
     fn a_seconds_budget_prefers_gain_per_second_and_respects_the_limit() {
-        let mut c = vec![cand("slow", &[0, 1, 2]), cand("fast1", &[0, 1]), cand("fast2", &[2])];
+        let mut c = vec![
+            cand("slow", &[0, 1, 2]),
+            cand("fast1", &[0, 1]),
+            cand("fast2", &[2]),
+        ];
         c[0].cost = 10.0;
         let w = vec![1.0; 3];
         let s = select(&c, &w, Budget::Seconds(2.0), 1);
@@ -516,8 +526,10 @@ mod tests {
                 if mask.count_ones() as usize > budget {
                     continue;
                 }
-                let set: Vec<&Candidate> =
-                    (0..n).filter(|i| mask & (1 << i) != 0).map(|i| &cands[i]).collect();
+                let set: Vec<&Candidate> = (0..n)
+                    .filter(|i| mask & (1 << i) != 0)
+                    .map(|i| &cands[i])
+                    .collect();
                 best = best.max(value(&set, &w, k));
             }
             let chosen: Vec<&Candidate> = lazy
