@@ -577,11 +577,14 @@ async fn apply(
 
 /// Sessions of a suite whose stored coverage touches one of `changed` (paths relative to the
 /// app folder), with why each was chosen; plus changed files no coverage maps to.
+/// A session chosen for a change, with why.
+type Chosen = (String, String);
+
 pub(crate) fn affected(
     suite: &Path,
     changed_app_files: &[String],
     changed_suite_files: &[String],
-) -> Result<(Vec<(String, String)>, Vec<String>), Failure> {
+) -> Result<(Vec<Chosen>, Vec<String>), Failure> {
     let specs = crate::suite::discover(suite, &[])
         .map_err(|e| Failure::usage(e.to_string(), e.hint().as_deref()))?;
     let dir = pool::coverage_dir(suite);

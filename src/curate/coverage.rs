@@ -283,10 +283,9 @@ pub fn units_and_files(
             .map(|u| u.path().to_string())
             .unwrap_or_else(|_| url.clone());
         let key = stable_url(url);
-        let script = app.as_deref_mut().and_then(|a| {
+        let script = app.as_deref_mut().map(|a| {
             let file = a.file_of(&path);
-            let s = a.script(&path);
-            Some((file, s))
+            (file, a.script(&path))
         });
         match script {
             Some((_, Some((text, Some(map))))) => {

@@ -364,19 +364,19 @@ pub fn synthetic(n: usize, units: usize, seed: u64) -> (Vec<Candidate>, Vec<f64>
     let common = (units / 20).max(1);
     let candidates: Vec<Candidate> = (0..n)
         .map(|i| {
-            let k = 20 + (rng.next() % 40) as usize;
+            let k = 20 + (rng.next_u64() % 40) as usize;
             let units: Vec<u32> = (0..k)
                 .map(|_| {
-                    if rng.next() % 10 < 8 {
-                        (rng.next() % common as u64) as u32
+                    if rng.next_u64() % 10 < 8 {
+                        (rng.next_u64() % common as u64) as u32
                     } else {
-                        (rng.next() % units as u64) as u32
+                        (rng.next_u64() % units as u64) as u32
                     }
                 })
                 .collect();
             Candidate {
                 id: format!("s{i:06}"),
-                cost: 1.0 + (rng.next() % 300) as f64 / 10.0,
+                cost: 1.0 + (rng.next_u64() % 300) as f64 / 10.0,
                 units,
                 pinned: false,
                 in_suite: false,
@@ -391,7 +391,7 @@ pub fn synthetic(n: usize, units: usize, seed: u64) -> (Vec<Candidate>, Vec<f64>
 pub struct Rng(pub u64);
 
 impl Rng {
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;
@@ -502,20 +502,24 @@ mod tests {
     fn lazy_greedy_matches_plain_greedy_and_the_bound_against_brute_force() {
         let mut rng = Rng(7);
         for round in 0..300 {
-            let n = 3 + (rng.next() % 7) as usize;
-            let units = 3 + (rng.next() % 10) as usize;
+            let n = 3 + (rng.next_u64() % 7) as usize;
+            let units = 3 + (rng.next_u64() % 10) as usize;
             let cands: Vec<Candidate> = (0..n)
                 .map(|i| {
-                    let k = 1 + (rng.next() % 4) as usize;
-                    let u: Vec<u32> = (0..k).map(|_| (rng.next() % units as u64) as u32).collect();
+                    let k = 1 + (rng.next_u64() % 4) as usize;
+                    let u: Vec<u32> = (0..k)
+                        .map(|_| (rng.next_u64() % units as u64) as u32)
+                        .collect();
                     let mut c = cand(&format!("c{i}"), &u);
                     c.units.sort_unstable();
                     c.units.dedup();
                     c
                 })
                 .collect();
-            let w: Vec<f64> = (0..units).map(|_| 1.0 + (rng.next() % 5) as f64).collect();
-            let budget = 1 + (rng.next() % 4) as usize;
+            let w: Vec<f64> = (0..units)
+                .map(|_| 1.0 + (rng.next_u64() % 5) as f64)
+                .collect();
+            let budget = 1 + (rng.next_u64() % 4) as usize;
             let k = 1 + (round % 2) as u32;
             let lazy = greedy(&cands, &w, Budget::Sessions(budget), k, true);
             let plain = greedy(&cands, &w, Budget::Sessions(budget), k, false);
