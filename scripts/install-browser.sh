@@ -5,7 +5,8 @@
 # browser from anywhere else.
 set -euo pipefail
 
-packages=(chromium chromium-driver fonts-dejavu-core fonts-liberation libxml2-utils)
+# postgresql: the PostgreSQL store's test starts a throwaway server with its initdb.
+packages=(chromium chromium-driver fonts-dejavu-core fonts-liberation libxml2-utils postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

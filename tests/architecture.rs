@@ -29,9 +29,9 @@ const LAYERS: &[&[&str]] = &[
         "huge_alloc",
     ],
     // Driving a browser, storing snapshots, bringing sessions in, handling personal data.
-    &["browser", "baseline", "import", "privacy"],
+    &["browser", "baseline", "import", "privacy", "store"],
     // Producing runs and recordings.
-    &["runner", "score", "record", "curate"],
+    &["runner", "score", "record", "collect", "curate"],
     // Consuming them.
     &["report"],
     // The command line, on top of everything.

@@ -16,6 +16,10 @@ mod support;
 
 #[path = "architecture.rs"]
 mod architecture;
+#[path = "capture.rs"]
+mod capture;
+#[path = "collect.rs"]
+mod collect;
 #[path = "config_gate.rs"]
 mod config_gate;
 #[path = "corpus.rs"]
@@ -58,6 +62,8 @@ mod review;
 mod scale;
 #[path = "steps.rs"]
 mod steps;
+#[path = "store_pg.rs"]
+mod store_pg;
 
 /// Every `tests/*.rs` is built: a module above, or a `[[test]]` target of its own.
 #[test]

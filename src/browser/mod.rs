@@ -428,6 +428,18 @@ impl Browser {
             .await;
     }
 
+    /// The recording's start storage was set by the first document (the shim does it); later
+    /// documents must keep what the page made of it, so it leaves the shim's config.
+    pub async fn forget_start_storage(&self) {
+        let script = {
+            let mut d = self.determinism.lock().unwrap_or_else(|p| p.into_inner());
+            d.storage.take().map(|_| d.script())
+        };
+        if let Some(script) = script {
+            self.intercept.update_script(script).await;
+        }
+    }
+
     /// Runs a script with the page helpers defined.
     pub async fn js(
         &self,

@@ -103,13 +103,18 @@ pub async fn run(args: CurateArgs) -> Result<i32, Failure> {
         );
         return Ok(exit::PASSED);
     }
-    if let Some(spec) = &args.store {
-        return Err(Failure::usage(
-            format!("cannot open the store `{spec}`: this build has no session store yet"),
-            Some("export the sessions into a folder and pass it with `--pool DIR`"),
-        ));
-    }
-    let pool_dir = args.pool.clone().unwrap_or_else(|| args.suite.clone());
+    let store = match &args.store {
+        Some(spec) => Some(crate::store::open(spec).map_err(|e| Failure {
+            message: format!("cannot open the store `{spec}`: {e}"),
+            hint: e.hint().map(str::to_string),
+            code: exit::USAGE,
+        })?),
+        None => None,
+    };
+    let pool_dir = match &store {
+        Some(s) => pool_from_store(s.as_ref(), &args.suite, json)?,
+        None => args.pool.clone().unwrap_or_else(|| args.suite.clone()),
+    };
     let load = || {
         pool::load(&pool_dir).map_err(|e| {
             Failure::usage(
@@ -140,6 +145,9 @@ pub async fn run(args: CurateArgs) -> Result<i32, Failure> {
     let members = if args.coverage {
         let app = resolve_app(&args, &pool_dir)?;
         measure(&args, &pool_dir, &app, &members, json).await?;
+        if let Some(s) = &store {
+            coverage_to_store(s.as_ref(), &pool_dir)?;
+        }
         load()?
     } else {
         members
@@ -195,6 +203,92 @@ pub async fn run(args: CurateArgs) -> Result<i32, Failure> {
         return apply(&args, &pool_dir, &members, &selection, json).await;
     }
     Ok(exit::PASSED)
+}
+
+/// Where a store's sessions are exported for curation: a pool folder in the suite's
+/// `.reprise/`, refreshed on every `curate --store`.
+fn store_pool_dir(suite: &Path) -> PathBuf {
+    suite.join(".reprise").join("store-pool")
+}
+
+/// Exports every closed session of the store into a pool folder (recording + HAR, through
+/// the snippet's assembler), storing features as meta "features" where missing. A session
+/// that does not assemble is skipped, saying why.
+fn pool_from_store(
+    store: &dyn crate::store::Store,
+    suite: &Path,
+    quiet: bool,
+) -> Result<PathBuf, Failure> {
+    let dir = store_pool_dir(suite);
+    let sessions = store
+        .list(&crate::store::Query {
+            closed: Some(true),
+            ..Default::default()
+        })
+        .map_err(|e| Failure {
+            message: format!("cannot list the store's sessions: {e}"),
+            hint: e.hint().map(str::to_string),
+            code: exit::INFRASTRUCTURE,
+        })?;
+    for s in &sessions {
+        let rec = dir.join("recordings").join(format!("{}.json", s.id));
+        if rec.is_file() && s.features.is_some() {
+            continue;
+        }
+        match crate::collect::export::export_session(store, &s.id, &dir, &s.id, true, "curate") {
+            Ok(done) => {
+                if s.features.is_none() {
+                    let read = |p: &Path| {
+                        std::fs::read(p)
+                            .ok()
+                            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                            .unwrap_or_default()
+                    };
+                    let f = crate::curate::features::of_session(
+                        &read(&done.recording),
+                        &read(&done.har),
+                        &done.console_errors,
+                    );
+                    if let Ok(v) = serde_json::to_value(&f) {
+                        let _ = store.set_meta(&s.id, "features", &v);
+                    }
+                }
+            }
+            Err(e) => {
+                if !quiet {
+                    eprintln!("curate: session {} skipped: {e}", s.id);
+                }
+            }
+        }
+    }
+    Ok(dir)
+}
+
+/// Stores each session's measured coverage as its meta "coverage".
+fn coverage_to_store(store: &dyn crate::store::Store, pool_dir: &Path) -> Result<(), Failure> {
+    let dir = pool::coverage_dir(pool_dir);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(());
+    };
+    for e in entries.flatten() {
+        let Some(id) = e
+            .path()
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        if let Some(c) = pool::load_coverage(&dir, &id) {
+            let v = serde_json::to_value(&c).unwrap_or_default();
+            store.set_meta(&id, "coverage", &v).map_err(|e| Failure {
+                message: format!("cannot store the coverage of session {id}: {e}"),
+                hint: e.hint().map(str::to_string),
+                code: exit::INFRASTRUCTURE,
+            })?;
+        }
+    }
+    Ok(())
 }
 
 fn round(x: f64) -> f64 {

@@ -4,6 +4,7 @@
 mod affected;
 mod app_command;
 mod check;
+mod collect;
 mod curate;
 mod diff_images;
 mod import;
@@ -15,6 +16,7 @@ mod repeat;
 mod review;
 mod scan;
 mod serve;
+mod sessions;
 mod signals;
 
 use crate::browser::intercept::AppSource;
@@ -92,6 +94,10 @@ enum Command {
     Accept(review::BulkArgs),
     /// Discard pending snapshots; the baselines stay as they are.
     Reject(review::BulkArgs),
+    /// Run the collector the capture snippet posts sessions to (docs/capture.md).
+    Collect(collect::CollectArgs),
+    /// Captured sessions in the store: list, show, search, export into the suite, delete.
+    Sessions(sessions::SessionsArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -270,6 +276,10 @@ pub fn main() -> i32 {
         Command::Redact(args) => redact::run(args),
         Command::Accept(args) => review::bulk(args, crate::baseline::Action::Accept),
         Command::Reject(args) => review::bulk(args, crate::baseline::Action::Reject),
+        // Both run the sync store outside any runtime (its PostgreSQL client runs its own);
+        // `collect` starts the server's runtime after opening the store.
+        Command::Collect(args) => collect::run(args),
+        Command::Sessions(args) => sessions::run(args),
         command => {
             let rt = match tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -296,7 +306,9 @@ pub fn main() -> i32 {
                     | Command::Scan(_)
                     | Command::Redact(_)
                     | Command::Accept(_)
-                    | Command::Reject(_) => unreachable!("dispatched above"),
+                    | Command::Reject(_)
+                    | Command::Collect(_)
+                    | Command::Sessions(_) => unreachable!("dispatched above"),
                 }
             })
         }

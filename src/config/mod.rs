@@ -1,6 +1,7 @@
 //! `reprise.toml`: the suite's configuration. Every key has a default, so a suite without the
 //! file still runs once the build under test is given on the command line.
 
+pub mod collect;
 pub mod selector;
 pub mod validate;
 
@@ -19,6 +20,8 @@ pub struct Config {
     /// Personal data: what `reprise scan` looks for besides the built-in kinds, what it
     /// tolerates, and which elements are masked at capture time.
     pub privacy: PrivacyConfig,
+    /// The collector and the session store (`reprise collect`, `reprise sessions`).
+    pub collect: collect::CollectConfig,
     /// Settings for some sessions only, chosen by name glob or tag, applied in order.
     #[serde(rename = "override")]
     pub overrides: Vec<Override>,

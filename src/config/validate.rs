@@ -104,6 +104,12 @@ pub fn config(c: &Config) -> Vec<Problem> {
         MAX_FLAKE_RETRIES,
         "the replays of a changed session",
     );
+    let mut collect = Vec::new();
+    super::collect::validate(&c.collect, &mut collect);
+    out.extend(collect.into_iter().map(|i| Problem {
+        key: i.key,
+        message: i.message,
+    }));
     let selectors =
         c.privacy
             .selectors

@@ -19,6 +19,10 @@ pub struct Determinism {
     pub seed: u32,
     pub timezone: String,
     pub locale: String,
+    /// The recording's start storage (`reprise.storage`) with the origin it belongs to, as
+    /// the shim's config: set by the shim in the app's first document, then dropped (see
+    /// `Browser::forget_start_storage`) so later documents see what the page made of it.
+    pub storage: Option<serde_json::Value>,
 }
 
 impl Determinism {
@@ -31,6 +35,7 @@ impl Determinism {
             seed: rec.meta.seed.map_or(1, |s| (s ^ (s >> 32)) as u32),
             timezone: rec.meta.timezone.clone().unwrap_or_else(|| "UTC".into()),
             locale: rec.meta.locale.clone().unwrap_or_else(|| "en-US".into()),
+            storage: start_storage(rec),
         }
     }
 
@@ -47,9 +52,35 @@ impl Determinism {
 
     /// The script for new documents, with the clock as it stands now.
     pub fn script(&self) -> String {
-        let cfg = serde_json::json!({ "now": self.now_ms, "seed": self.seed });
+        let mut cfg = serde_json::json!({ "now": self.now_ms, "seed": self.seed });
+        if let Some(st) = &self.storage {
+            cfg["storage"] = st.clone();
+        }
         SHIM_JS.replace("__REPRISE_CONFIG__", &cfg.to_string())
     }
+}
+
+/// `reprise.storage` for the shim, on the origin the recording starts at (its `origin`, else
+/// its first `navigate`'s).
+fn start_storage(rec: &Recording) -> Option<serde_json::Value> {
+    let st = rec.meta.storage.as_ref()?;
+    let origin_of = |s: &str| {
+        url::Url::parse(s)
+            .ok()
+            .map(|u| u.origin().ascii_serialization())
+    };
+    let origin = rec.meta.origin.as_deref().and_then(origin_of).or_else(|| {
+        rec.steps.iter().find_map(|s| match &s.kind {
+            crate::recording::StepKind::Navigate { url } => origin_of(url),
+            _ => None,
+        })
+    })?;
+    Some(serde_json::json!({
+        "origin": origin,
+        "localStorage": st.local_storage,
+        "sessionStorage": st.session_storage,
+        "cookies": st.cookies,
+    }))
 }
 
 #[cfg(test)]
@@ -64,6 +95,7 @@ mod tests {
             seed: 1,
             timezone: "UTC".into(),
             locale: "en-US".into(),
+            storage: None,
         };
         assert_eq!(d.time_of_step(3, Some(250)), 1250);
         assert_eq!(d.time_of_step(3, None), 1000 + 3 * DEFAULT_STEP_MS);

@@ -4,6 +4,19 @@
 (() => {
   if (window.__repriseShim) return;
   const cfg = __REPRISE_CONFIG__;
+  // The replay marker: the capture snippet (capture.js, docs/capture.md) records nothing in
+  // a page reprise replays.
+  try { Object.defineProperty(window, '__repriseReplay', { value: true }); } catch (_) { /* */ }
+  // The recording's start state (`reprise.storage`), set in the app's first document before
+  // its own scripts run; reprise drops it from this config once that document loaded.
+  const st = cfg.storage;
+  if (st && window === window.top && location.origin === st.origin) {
+    try {
+      for (const k of Object.keys(st.localStorage || {})) localStorage.setItem(k, st.localStorage[k]);
+      for (const k of Object.keys(st.sessionStorage || {})) sessionStorage.setItem(k, st.sessionStorage[k]);
+      for (const c of (st.cookies || '').split(';')) if (c.trim()) document.cookie = c.trim() + '; path=/';
+    } catch (_) { /* storage disabled: the page starts empty */ }
+  }
   const realPerfNow = performance.now.bind(performance);
   const OrigDate = Date;
   let now = cfg.now;

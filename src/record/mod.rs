@@ -8,8 +8,11 @@
 //! HAR that `mock::har` serves. This module never prints: it sends [`Notice`]s, and the CLI
 //! decides what the person sees.
 
+pub mod assemble;
+pub mod batch;
 mod capture;
 pub mod har;
+pub mod snippet;
 pub mod steps;
 
 use crate::browser::cdp::{self, Cdp, CdpEvent};

@@ -5,6 +5,7 @@
 // they leave the page; the secret itself is only sent as a `secret` message so reprise can
 // scrub it from captured request bodies in memory (it is never written).
 // Configuration arrives as window.__repriseRecorderConfig, defined just before this script.
+// The capture snippet (src/record/snippet.rs) embeds this file: one recorder for both.
 (() => {
   // Once per document: a popup's window is reused when it goes from its initial
   // about:blank to its first page, and the listeners below belong to the old document.
@@ -14,8 +15,9 @@
   const PRIVATE = cfg.privacySelectors || [];
   const MASK = cfg.mask || 'redacted-secret';
   const CHORD = cfg.checkpointKey || 'K';
-  // Looked up on each message: in a popup the binding may arrive after this script ran.
-  const send = (m) => { try { window.__repriseRecord(JSON.stringify(m)); } catch (_) { /* page closing */ } };
+  // Looked up on each message: in a popup the binding may arrive after this script ran. The
+  // capture snippet (capture.js) passes its own `send` and takes the messages in the page.
+  const send = cfg.send || ((m) => { try { window.__repriseRecord(JSON.stringify(m)); } catch (_) { /* page closing */ } });
   const norm = (s) => (s || '').replace(/\s+/g, ' ').trim();
 
   // The frame path from the top document, as the Recorder's `frame` field (indices into
@@ -104,7 +106,18 @@
     return parts.join('/');
   };
   const accName = (el) => window.__reprisePage.accName(el);
+  // The last element's selectors, kept while the document is unchanged (the observer below
+  // counts changes): a click computes them at its press (a drag may start) and at the click,
+  // and every candidate's uniqueness check walks the whole document.
+  let domGen = 0;
+  let memo = null;
   const selectorsOf = (el) => {
+    if (memo && memo.el === el && memo.gen === domGen) return memo.sel;
+    const sel = rankSelectors(el);
+    memo = { el, gen: domGen, sel };
+    return sel;
+  };
+  const rankSelectors = (el) => {
     const out = [];
     const add = (s) => { if (s && !out.some((o) => o[0] === s) && uniqueStr(s, el)) out.push([s]); };
     const tid = el.getAttribute(TEST_ID);
@@ -350,6 +363,7 @@
     }
   }, true);
   new MutationObserver(() => {
+    domGen++;
     if (press) press.mutated = true;
     if (!hoverRaw || performance.now() - hoverAt > 300) return;
     const raw = hoverRaw;

@@ -208,6 +208,18 @@ impl StepLog {
         self.acted_since_load = false;
     }
 
+    /// A navigation the person made without a new document (back/forward between router
+    /// states, a typed hash): replayed as a `navigate` to that URL.
+    pub fn navigate(&mut self, url: &str, at_ms: u64) {
+        if !(url.starts_with("http:") || url.starts_with("https:")) {
+            return;
+        }
+        self.steps
+            .push(json!({ "type": "navigate", "url": url, "timestamp": at_ms }));
+        self.current_url = url.to_string();
+        self.acted_since_load = false;
+    }
+
     fn checkpoint(&mut self, at_ms: u64) {
         if self.steps.last().is_some_and(|s| s["name"] == "checkpoint") {
             return;

@@ -14,7 +14,7 @@ mod write;
 
 pub use model::{
     AssertedEvent, ClickStep, CountOperator, MouseButton, RecordedConsole, Recording, RepriseMeta,
-    Step, StepKind,
+    StartStorage, Step, StepKind,
 };
 pub use naming::{checkpoint_name, page_label, slug};
 pub use parse::{

@@ -40,6 +40,19 @@ pub struct RepriseMeta {
     /// Console messages the page logged while it was recorded (rrweb's `rrweb/console@1`
     /// plugin), kept so a report can show them beside the replay's own; replay ignores them.
     pub console: Vec<RecordedConsole>,
+    /// The storage and cookies the page started with (`reprise.storage`, written by the
+    /// capture assembler): replay sets them on the app's origin before the first document.
+    pub storage: Option<StartStorage>,
+}
+
+/// `reprise.storage`: the app origin's state when the session started.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StartStorage {
+    pub local_storage: BTreeMap<String, String>,
+    pub session_storage: BTreeMap<String, String>,
+    /// `document.cookie` form: `a=1; b=2`.
+    pub cookies: String,
 }
 
 /// One console message seen while recording.

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use super::model::{
     AssertedEvent, ClickStep, CountOperator, MouseButton, RecordedConsole, Recording, RepriseMeta,
-    Step, StepKind,
+    StartStorage, Step, StepKind,
 };
 use super::selector::{Selector, SelectorPart};
 use super::time::parse_rfc3339_ms;
@@ -247,7 +247,45 @@ fn parse_meta(f: &Fields<'_>) -> Result<RepriseMeta, RecordingError> {
         tags: f.opt_str_list("tags")?,
         origin: f.opt_str("origin")?,
         console: parse_console(f)?,
+        storage: parse_storage(f)?,
     })
+}
+
+/// `reprise.storage`: `{"localStorage": {k: v}, "sessionStorage": {k: v}, "cookies": "a=1"}`.
+fn parse_storage(f: &Fields<'_>) -> Result<Option<StartStorage>, RecordingError> {
+    let Some(v) = f.get("storage") else {
+        return Ok(None);
+    };
+    let obj = v.as_object().ok_or_else(|| {
+        f.wrong(
+            "storage",
+            "an object with `localStorage`, `sessionStorage` and `cookies`",
+            v,
+        )
+    })?;
+    let map = |key: &str| -> Result<std::collections::BTreeMap<String, String>, RecordingError> {
+        match obj.get(key) {
+            None | Some(Value::Null) => Ok(Default::default()),
+            Some(Value::Object(m)) => m
+                .iter()
+                .map(|(k, v)| match v {
+                    Value::String(s) => Ok((k.clone(), s.clone())),
+                    other => Err(f.wrong(&format!("storage.{key}.{k}"), "a string", other)),
+                })
+                .collect(),
+            Some(other) => Err(f.wrong(&format!("storage.{key}"), "an object of strings", other)),
+        }
+    };
+    let cookies = match obj.get("cookies") {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => return Err(f.wrong("storage.cookies", "a string like `a=1; b=2`", other)),
+    };
+    Ok(Some(StartStorage {
+        local_storage: map("localStorage")?,
+        session_storage: map("sessionStorage")?,
+        cookies,
+    }))
 }
 
 fn parse_step(index: usize, raw: &Value) -> Result<Step, RecordingError> {
@@ -1107,6 +1145,7 @@ mod tests {
                 tags: vec!["smoke".into(), "checkout".into()],
                 origin: Some("https://shop.reprise.test".into()),
                 console: Vec::new(),
+                storage: None,
             }
         );
         assert_eq!(rec.selector_attribute.as_deref(), Some("data-test"));

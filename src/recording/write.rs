@@ -68,6 +68,16 @@ fn meta_json(meta: &RepriseMeta) -> Map<String, Value> {
             .collect();
         m.insert("console".into(), Value::Array(list));
     }
+    if let Some(st) = &meta.storage {
+        m.insert(
+            "storage".into(),
+            serde_json::json!({
+                "localStorage": st.local_storage,
+                "sessionStorage": st.session_storage,
+                "cookies": st.cookies,
+            }),
+        );
+    }
     m
 }
 

@@ -438,6 +438,9 @@ impl Replay<'_> {
                 record(&mut self.timeline, StepStatus::Failed);
                 return Err(broken(e.message, e.selectors));
             }
+            if matches!(step.kind, StepKind::Navigate { .. }) {
+                self.browser.forget_start_storage().await;
+            }
             // Closing the main page ends the replay; closing a popup only closes it.
             if matches!(step.kind, StepKind::Close) && step.target == "main" {
                 record(&mut self.timeline, StepStatus::Passed);
