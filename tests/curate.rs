@@ -343,3 +343,57 @@ fn ten_curated_sessions_of_a_hundred_cover_the_pool_and_catch_what_it_catches() 
         "random {random_mean}"
     );
 }
+
+/// `curate --store`: closed sessions of a real store (SQLite folder) are assembled into a
+/// pool, get features as store meta, and are selected.
+#[test]
+fn curate_reads_a_store_and_stores_features_as_meta() {
+    let suite = TestSuite::empty().file("recordings/.keep", "");
+    let dir = suite.path().join("store");
+    let spec = dir.to_str().expect("utf-8").to_string();
+    {
+        let store = reprise::store::open(&spec).expect("store opens");
+        for (id, seqs) in [
+            ("commonAAAA1", 2u32),
+            ("commonAAAA2", 2),
+            ("rareBBBBBB1", 3),
+        ] {
+            for b in crate::collect::generated(id, seqs, "{\"ok\":true}") {
+                let key = reprise::store::BatchKey {
+                    session: id.into(),
+                    window: b["window"].as_str().expect("window").into(),
+                    seq: b["seq"].as_u64().expect("seq") as u32,
+                };
+                store
+                    .put_batch(&key, b.to_string().as_bytes(), 1_733_900_000_000)
+                    .expect("stored");
+            }
+            store.end_session(id, "stop").expect("closed");
+        }
+    }
+    let out = suite.run(&[
+        "curate",
+        "--store",
+        &spec,
+        "--budget-sessions",
+        "1",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let v = json_out(&out.stdout);
+    assert_eq!(v["pool"], 3, "{v}");
+    // the three sessions share their templates (`/api/cart/:n`, `#item-N`): one covers all,
+    // and the smallest id wins the tie
+    assert_eq!(ids(&v["selected"]), vec!["commonAAAA1"], "{v}");
+    assert_eq!(v["coverage"], 1.0, "{v}");
+    let store = reprise::store::open(&spec).expect("store reopens");
+    let f = store
+        .meta("rareBBBBBB1", "features")
+        .expect("meta")
+        .expect("features stored");
+    assert!(
+        f["endpoints"].as_array().is_some_and(|e| !e.is_empty()),
+        "{f}"
+    );
+}
