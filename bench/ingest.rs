@@ -139,7 +139,7 @@ fn main() {
                     let path = format!("/v1/ingest/{id}/win-{id}/{seq}");
                     let t = Instant::now();
                     let code = post(&addr, &path, &body);
-                    assert_eq!(code, 202, "{path}");
+                    assert_eq!(code, 202, "{path}: HTTP {code}");
                     lat.lock().expect("lock").push(t.elapsed());
                 }
             })

@@ -17,26 +17,26 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-const PASSWORD: &str = "Hunter2-S3cret!";
-const AUTH: &str = "Bearer tok-9f8e7d6c5b4a";
+pub(crate) const PASSWORD: &str = "Hunter2-S3cret!";
+pub(crate) const AUTH: &str = "Bearer tok-9f8e7d6c5b4a";
 
-struct Req {
-    method: String,
-    path: String,
-    body: Vec<u8>,
+pub(crate) struct Req {
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) body: Vec<u8>,
 }
 
-struct Resp {
-    status: u16,
-    content_type: &'static str,
-    body: Vec<u8>,
+pub(crate) struct Resp {
+    pub(crate) status: u16,
+    pub(crate) content_type: &'static str,
+    pub(crate) body: Vec<u8>,
 }
 
-type Handler = Arc<dyn Fn(Req) -> Resp + Send + Sync>;
+pub(crate) type Handler = Arc<dyn Fn(Req) -> Resp + Send + Sync>;
 
 /// A minimal HTTP/1.1 server on 127.0.0.1 (one request per connection), enough for a page,
 /// its backend and the snippet's batches.
-async fn serve(handler: Handler) -> SocketAddr {
+pub(crate) async fn serve(handler: Handler) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -123,7 +123,7 @@ fn gunzip(body: &[u8]) -> Vec<u8> {
 
 /// The demo app with the snippet in its page (before the app's scripts), a password field,
 /// an Authorization header on every API call, and its API on `backend`.
-fn app_dir(into: &Path, backend: SocketAddr, sink: SocketAddr, extra: &str) {
+pub(crate) fn app_dir(into: &Path, backend: SocketAddr, sink: SocketAddr, extra: &str) {
     let root = support::repo_root().join("demo");
     std::fs::create_dir_all(into).expect("mkdir");
     for e in std::fs::read_dir(&root).expect("demo") {
@@ -157,7 +157,7 @@ fn app_dir(into: &Path, backend: SocketAddr, sink: SocketAddr, extra: &str) {
     });
 }
 
-fn static_files(dir: std::path::PathBuf) -> Handler {
+pub(crate) fn static_files(dir: std::path::PathBuf) -> Handler {
     Arc::new(move |r: Req| {
         let path = r.path.split('?').next().unwrap_or("/");
         let name = if path == "/" {
@@ -185,7 +185,7 @@ fn static_files(dir: std::path::PathBuf) -> Handler {
 }
 
 /// The demo's backend, answering what the bundled newsletter HAR holds.
-fn backend() -> Handler {
+pub(crate) fn backend() -> Handler {
     let har = support::read_json(&support::repo_root().join("mocks/newsletter.har"));
     let entries: Vec<(String, String, u16, String)> = har["log"]["entries"]
         .as_array()
@@ -284,7 +284,7 @@ async fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
     }
 }
 
-async fn find(c: &fantoccini::Client, css: &str) -> fantoccini::elements::Element {
+pub(crate) async fn find(c: &fantoccini::Client, css: &str) -> fantoccini::elements::Element {
     c.wait()
         .at_most(Duration::from_secs(10))
         .for_element(fantoccini::Locator::Css(css))
@@ -292,7 +292,7 @@ async fn find(c: &fantoccini::Client, css: &str) -> fantoccini::elements::Elemen
         .unwrap_or_else(|e| panic!("{css}: {e}"))
 }
 
-fn prerequisites() -> bool {
+pub(crate) fn prerequisites() -> bool {
     if reprise::browser::driver::find_chromium().is_err() {
         support::missing_prerequisite("chromium");
         return false;

@@ -759,3 +759,150 @@ fn a_captured_session_exports_and_replays_with_fidelity_one() {
     assert_eq!(s["fidelity"], 1.0, "{s:#}");
     assert_eq!(s["network"]["unmatched"], json!([]), "{s:#}");
 }
+
+/// The whole chain with the real parts: the demo app with the snippet served by the real
+/// collector, a real backend, a real Chromium through chromedriver; then `sessions export`,
+/// `run -u` and `run`. A typed password, an Authorization header and an email the backend
+/// answered appear nowhere in the store's bytes.
+#[test]
+fn a_real_browser_session_through_the_collector_exports_and_replays_with_fidelity_one() {
+    use crate::capture::{self as cap, find};
+    if !cap::prerequisites() {
+        return;
+    }
+    let email = "grace.hopper@navy-example.org";
+    let work = tempfile::tempdir().unwrap();
+    let store = work.path().join("store");
+    let store_s = store.to_str().unwrap().to_string();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    // The backend answers the demo's API, with a customer's email in the product list.
+    let inner = cap::backend();
+    let backend: cap::Handler = std::sync::Arc::new(move |r: cap::Req| {
+        let mut resp = inner(r);
+        if resp.body.starts_with(b"{") && resp.status == 200 {
+            let mut v: Value = serde_json::from_slice(&resp.body).unwrap_or(Value::Null);
+            if let Some(o) = v.as_object_mut() {
+                o.insert("accountManager".into(), json!(email));
+                resp.body = serde_json::to_vec(&v).unwrap();
+            }
+        }
+        resp
+    });
+    let api = rt.block_on(cap::serve(backend));
+    // The app's origin must be known before the collector starts: bind the app server first.
+    let app = work.path().join("demo");
+    let placeholder: std::net::SocketAddr = "127.0.0.1:9".parse().unwrap();
+    cap::app_dir(&app, api, placeholder, "");
+    let app_addr = rt.block_on(cap::serve(cap::static_files(app.clone())));
+    let c = Collector::start(
+        work.path(),
+        &store_s,
+        &["--allow-origin", &format!("http://{app_addr}")],
+    );
+    let index = app.join("index.html");
+    let html = std::fs::read_to_string(&index)
+        .unwrap()
+        .replace(
+            &format!("http://{placeholder}/v1/capture.js"),
+            &format!("http://{}/v1/capture.js", c.addr),
+        )
+        .replace(
+            "data-token=\"write-token\"",
+            &format!("data-token=\"{WRITE}\""),
+        );
+    assert!(html.contains(&c.addr) && html.contains(WRITE));
+    std::fs::write(&index, html).unwrap();
+    let session = rt.block_on(async {
+        let (_driver, b, _profile) = crate::support::headless_browser().await;
+        b.goto(&format!("http://{app_addr}/"))
+            .await
+            .expect("open the demo");
+        find(&b, "[data-testid=\"product-list\"] .card").await;
+        let id = b
+            .execute("return reprise.sessionId", vec![])
+            .await
+            .expect("session id");
+        let name = find(&b, "[data-testid=\"nl-name\"]").await;
+        name.click().await.unwrap();
+        name.send_keys("Ada Lovelace").await.unwrap();
+        let mail = find(&b, "[data-testid=\"nl-email\"]").await;
+        mail.click().await.unwrap();
+        mail.send_keys("ada@example.com").await.unwrap();
+        find(&b, "[data-testid=\"nl-plan\"]")
+            .await
+            .select_by_value("monthly")
+            .await
+            .unwrap();
+        let pw = find(&b, "[data-testid=\"nl-pw\"]").await;
+        pw.click().await.unwrap();
+        pw.send_keys(cap::PASSWORD).await.unwrap();
+        find(&b, "[data-testid=\"nl-terms\"]")
+            .await
+            .click()
+            .await
+            .unwrap();
+        find(&b, "[data-testid=\"nl-submit\"]")
+            .await
+            .click()
+            .await
+            .unwrap();
+        find(&b, "[data-testid=\"newsletter-success\"]:not([hidden])").await;
+        b.execute("reprise.flush()", vec![]).await.expect("flush");
+        // Leaving the page sends the rest with `keepalive`.
+        b.goto(&format!("http://{app_addr}/styles.css"))
+            .await
+            .unwrap();
+        let _ = b.close().await;
+        id.as_str().unwrap_or_default().to_string()
+    });
+    assert!(!session.is_empty());
+    // Wait until the session's submit click is stored.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let st = reprise::store::open(&store_s).unwrap();
+        let got = st
+            .list(&reprise::store::Query {
+                session: Some(session.clone()),
+                ..Default::default()
+            })
+            .unwrap();
+        if got
+            .first()
+            .is_some_and(|s| s.selectors.iter().any(|x| x.contains("nl-submit")))
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the session never reached the store: {got:?}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    drop(c);
+    let bytes = store_bytes(&store);
+    for secret in [cap::PASSWORD, "tok-9f8e7d6c5b4a", email] {
+        assert!(!contains(&bytes, secret), "`{secret}` reached the store");
+    }
+    // Export into a suite with the app, then replay.
+    let suite = crate::support::TestSuite::empty().file("reprise.toml", "[app]\ndir = \"demo\"\n");
+    let demo = suite.path().join("demo");
+    std::fs::create_dir_all(&demo).unwrap();
+    for e in std::fs::read_dir(&app).unwrap().flatten() {
+        std::fs::copy(e.path(), demo.join(e.file_name())).unwrap();
+    }
+    let (code, out, err) = reprise(
+        suite.path(),
+        &[
+            "sessions", "export", &session, "--name", "real", "--store", &store_s,
+        ],
+        &[("REPRISE_READ_TOKEN", READ)],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    let o = suite.run(&["run", "-u"]);
+    assert_eq!(o.code, 0, "{}\n{}\n{out}", o.stdout, o.stderr);
+    let o = suite.run(&["run"]);
+    assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+    let s = o.session("real");
+    assert_eq!(s["fidelity"], 1.0, "{s:#}");
+    assert_eq!(s["network"]["unmatched"], json!([]), "{s:#}");
+}

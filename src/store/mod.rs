@@ -138,7 +138,7 @@ impl Query {
             && (has(&s.texts, &self.text) || has(&s.errors, &self.text))
             && self.since_ms.is_none_or(|t| s.last_seen_ms >= t)
             && self.until_ms.is_none_or(|t| s.first_seen_ms <= t)
-            && self.errors.is_none_or(|e| e == !s.errors.is_empty())
+            && self.errors.is_none_or(|e| e != s.errors.is_empty())
             && self.closed.is_none_or(|c| c == s.closed)
     }
 

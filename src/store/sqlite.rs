@@ -127,7 +127,10 @@ impl SqliteStore {
         }
         let parent = path.parent().unwrap_or(&self.dir);
         std::fs::create_dir_all(parent).map_err(io(parent))?;
-        let tmp = parent.join(format!(".{hash}.{}.tmp", std::process::id()));
+        // Unique per writer: two batches may write the same blob at once.
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = parent.join(format!(".{hash}.{}.{n}.tmp", std::process::id()));
         let mut f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
         f.write_all(gz).map_err(io(&tmp))?;
         f.sync_all().map_err(io(&tmp))?;
@@ -267,18 +270,31 @@ impl Store for SqliteStore {
             .map(|(h, b)| (h.clone(), b.len(), gzip(b)))
             .collect();
         blobs.push((skel_hash.clone(), sp.skeleton.len(), gzip(&sp.skeleton)));
-        let mut conn = self.lock();
-        let exists: Option<i64> = conn
-            .query_row(
+        let seen = |conn: &Connection| -> Result<bool, StoreError> {
+            conn.query_row(
                 "SELECT 1 FROM batches WHERE session = ?1 AND win = ?2 AND seq = ?3",
                 params![key.session, key.window, key.seq],
-                |r| r.get(0),
+                |r| r.get::<_, i64>(0),
             )
             .optional()
-            .map_err(db)?;
-        if exists.is_some() {
+            .map(|x| x.is_some())
+            .map_err(db)
+        };
+        if seen(&self.lock())? {
             return Ok(Put::Duplicate);
         }
+        // The blob files are written and fsynced outside the lock, so concurrent batches
+        // wait on their disk writes together rather than one after another; content
+        // addressing makes two writers of one blob harmless.
+        for (h, _, gz) in &blobs {
+            self.write_blob(h, gz)?;
+        }
+        let mut conn = self.lock();
+        if seen(&conn)? {
+            return Ok(Put::Duplicate);
+        }
+        // A delete between the writes and the lock may have removed a file this batch
+        // shares with the deleted session: written again (deletes run under this lock).
         for (h, _, gz) in &blobs {
             self.write_blob(h, gz)?;
         }
@@ -482,7 +498,11 @@ impl Store for SqliteStore {
         rows.collect::<Result<_, _>>().map_err(db)
     }
 
+    /// After a WAL checkpoint, so the figure is the store's size, not the log's.
     fn size_bytes(&self) -> Result<u64, StoreError> {
+        let _ = self
+            .lock()
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
         fn walk(p: &Path) -> u64 {
             let Ok(rd) = std::fs::read_dir(p) else {
                 return 0;
