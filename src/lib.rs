@@ -24,6 +24,7 @@ pub mod cli;
 pub mod collect;
 pub mod compare;
 pub mod config;
+pub mod curate;
 pub mod determinism;
 pub mod excerpt;
 pub mod fsutil;

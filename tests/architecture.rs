@@ -32,7 +32,7 @@ const LAYERS: &[&[&str]] = &[
     // Driving a browser, storing snapshots, bringing sessions in, handling personal data.
     &["browser", "baseline", "import", "privacy", "store"],
     // Producing runs and recordings.
-    &["runner", "score", "record", "collect"],
+    &["runner", "score", "record", "collect", "curate"],
     // Consuming them.
     &["report"],
     // The command line, on top of everything.

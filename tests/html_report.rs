@@ -170,6 +170,7 @@ fn session(id: &str, title: &str, status: SessionStatus) -> SessionReport {
         tags: vec!["smoke".into()],
         divergence: None,
         recording: format!("recordings/{id}.json"),
+        coverage: None,
     }
 }
 

@@ -24,6 +24,8 @@ mod collect;
 mod config_gate;
 #[path = "corpus.rs"]
 mod corpus;
+#[path = "curate.rs"]
+mod curate;
 #[path = "determinism.rs"]
 mod determinism;
 #[path = "diff_images.rs"]

@@ -85,6 +85,7 @@ fn session(id: &str, status: SessionStatus) -> SessionReport {
         tags: vec!["shop.cart".into()],
         divergence: None,
         recording: format!("recordings/{id}.json"),
+        coverage: None,
     };
     match status {
         SessionStatus::Changed => {

@@ -140,6 +140,17 @@ impl Mutation {
     }
 }
 
+/// Each regression (not a known gap) with the demo sessions whose recordings exercise the
+/// changed code: curation's proof (tests/curate.rs) counts the regressions a chosen set of
+/// sessions would catch.
+pub(crate) fn regressions_by_session() -> Vec<(&'static str, &'static [&'static str])> {
+    MUTATIONS
+        .iter()
+        .filter(|m| m.expect == Expect::Regression && m.known_gap.is_none())
+        .map(|m| (m.id, m.sessions))
+        .collect()
+}
+
 const MUTATIONS: &[Mutation] = &[
     // --- CSS -------------------------------------------------------------------------------
     regression(

@@ -38,6 +38,8 @@ pub struct NetworkLog {
     documents: Mutex<Vec<(String, Option<String>)>>,
     /// Page targets (the main page, popups) by target id, with their CDP session.
     pages: Mutex<Vec<(String, String)>>,
+    /// Stylesheets by id, with their URL (`CSS.styleSheetAdded`, while coverage is on).
+    pub stylesheets: Mutex<std::collections::BTreeMap<String, String>>,
 }
 
 impl NetworkLog {
@@ -130,6 +132,17 @@ impl Interceptor {
                                 .lock()
                                 .unwrap_or_else(|p| p.into_inner())
                                 .retain(|(id, _)| id != s);
+                        }
+                    }
+                    "CSS.styleSheetAdded" => {
+                        let h = &ev.params["header"];
+                        if let Some(id) = h["styleSheetId"].as_str() {
+                            let url = h["sourceURL"].as_str().unwrap_or("").to_string();
+                            let mut sheets =
+                                me.log.stylesheets.lock().unwrap_or_else(|p| p.into_inner());
+                            if sheets.len() < 100_000 {
+                                sheets.insert(id.to_string(), url);
+                            }
                         }
                     }
                     "Runtime.exceptionThrown" => {

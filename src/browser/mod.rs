@@ -2,6 +2,7 @@
 //! steps, plus a CDP connection to the same browser for interception and emulation.
 
 pub mod cdp;
+pub mod coverage;
 pub mod driver;
 mod environment;
 pub mod hygiene;

@@ -1,9 +1,11 @@
 //! The command line: parses arguments, resolves the suite and the build under test, runs, and
 //! maps the outcome to the documented exit status. Only `main` exits.
 
+mod affected;
 mod app_command;
 mod check;
 mod collect;
+mod curate;
 mod diff_images;
 mod import;
 mod list;
@@ -85,6 +87,9 @@ enum Command {
     Open(OpenArgs),
     /// Review pending snapshots: interactively in a terminal, or in the browser with --serve.
     Review(review::ReviewArgs),
+    /// Choose, from a pool of captured sessions, the few that cover the most within a
+    /// budget; with --apply, bring them into the suite.
+    Curate(curate::CurateArgs),
     /// Make pending snapshots the baselines.
     Accept(review::BulkArgs),
     /// Discard pending snapshots; the baselines stay as they are.
@@ -220,6 +225,16 @@ struct RunArgs {
     /// checkpoint, whether the DOM and the screenshot were identical in every run.
     #[arg(long, value_name = "K", default_value_t = 1, conflicts_with_all = ["update_snapshots", "prune"])]
     repeat: usize,
+    /// Replay only the sessions whose stored coverage touches a file changed since REF
+    /// (`git diff REF...HEAD` and the working tree), plus those tagged `always`.
+    #[arg(long, value_name = "REF", conflicts_with_all = ["affected", "filters"])]
+    affected_by: Option<String>,
+    /// Replay only the sessions whose stored coverage touches one of these files.
+    #[arg(long, value_name = "FILE", num_args = 1.., value_delimiter = ',', conflicts_with = "filters")]
+    affected: Vec<PathBuf>,
+    /// With --affected-by/--affected: when no session is affected, pass instead of failing.
+    #[arg(long)]
+    allow_empty: bool,
 }
 
 /// Where a run keeps its captures and report, relative to the suite.
@@ -282,6 +297,7 @@ pub fn main() -> i32 {
                     Command::Record(args) => record::run(args).await,
                     Command::Open(args) => open(args).await,
                     Command::Review(args) => review::review(args).await,
+                    Command::Curate(args) => curate::run(args).await,
                     Command::List(_)
                     | Command::Check(_)
                     | Command::Import(_)
@@ -362,6 +378,13 @@ async fn run(args: RunArgs) -> Result<i32, Failure> {
         )
     })?;
     let (app, _server) = resolve_app(&args, &config, &suite).await?;
+    let mut filters = args.filters.clone();
+    if args.affected_by.is_some() || !args.affected.is_empty() {
+        match affected::filters(&args, &suite, &app)? {
+            Some(f) => filters.extend(f),
+            None => return Ok(exit::PASSED),
+        }
+    }
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
@@ -374,7 +397,7 @@ async fn run(args: RunArgs) -> Result<i32, Failure> {
     }
     let opts = RunOptions {
         suite_dir: suite.clone(),
-        filters: args.filters.clone(),
+        filters,
         app,
         config,
         update_snapshots: args.update_snapshots,
@@ -388,6 +411,7 @@ async fn run(args: RunArgs) -> Result<i32, Failure> {
         shard: args.shard,
         keep_captures: false,
         watch: None,
+        coverage: false,
     };
     if args.until.is_some() || args.slow_mo > 0 {
         return watch(opts, args.until, args.slow_mo).await;

@@ -316,6 +316,7 @@ async fn replay_for_baselines(
         shard: None,
         keep_captures: false,
         watch: None,
+        coverage: false,
     };
     let retry = format!("reprise run ={} --update-snapshots", args.name);
     let report = match super::replay(opts, false).await {

@@ -19,20 +19,17 @@ pub fn close(store: &dyn Store, session: &str, reason: &str) {
     }
 }
 
-/// THE single call site of curation's features (issue 18, `crate::curate::features`).
-/// Once `curate` is merged, its body becomes:
-///
-/// ```text
-/// let a = super::export::assemble_session(store, session, "collector").map_err(|e| e.to_string())?;
-/// let f = crate::curate::features::of_session(&a.recording, &a.har, &a.console_errors);
-/// let v = serde_json::to_value(f).map_err(|e| e.to_string())?;
-/// store.set_meta(session, "features", &v).map_err(|e| e.to_string())
-/// ```
-///
-/// Until then nothing is computed; curation computes features on the fly when the meta is
-/// missing.
-fn features_at_close(_store: &dyn Store, _session: &str) -> Result<(), String> {
-    Ok(())
+/// THE single call site of curation's features (issue 18, `crate::curate::features`): the
+/// session assembled once at close, its features stored as meta "features", so `sessions`
+/// and `curate` read them for free. Curation computes them on the fly when missing.
+fn features_at_close(store: &dyn Store, session: &str) -> Result<(), String> {
+    let a = super::export::assemble_session(store, session, "collector")
+        .map_err(|e| e.to_string())?;
+    let f = crate::curate::features::of_session(&a.recording, &a.har, &a.console_errors);
+    let v = serde_json::to_value(&f).map_err(|e| e.to_string())?;
+    store
+        .set_meta(session, "features", &v)
+        .map_err(|e| e.to_string())
 }
 
 /// One sweep: closes sessions idle for longer than `idle`, deletes those last seen before

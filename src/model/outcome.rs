@@ -191,6 +191,10 @@ pub struct SessionReport {
     pub divergence: Option<Divergence>,
     pub tags: Vec<String>,
     pub recording: String,
+    /// What the replay ran (`browser::coverage::Blocks` as JSON), when the run measured
+    /// coverage (`reprise curate --coverage`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<serde_json::Value>,
 }
 
 impl SessionReport {
@@ -215,6 +219,7 @@ impl SessionReport {
             tags: Vec::new(),
             divergence: None,
             recording: recording.into(),
+            coverage: None,
         }
     }
 }

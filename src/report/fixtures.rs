@@ -59,6 +59,7 @@ pub(crate) fn session(id: &str, status: SessionStatus) -> SessionReport {
         tags: Vec::new(),
         divergence: None,
         recording: format!("recordings/{id}.json"),
+        coverage: None,
     };
     match status {
         SessionStatus::Passed => {}

@@ -875,6 +875,7 @@ mod tests {
             tags: vec![evil()],
             divergence: None,
             recording: format!("recordings/{}.json", evil()),
+            coverage: None,
         }
     }
 

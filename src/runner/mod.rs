@@ -46,6 +46,8 @@ pub struct RunOptions {
     pub keep_captures: bool,
     /// Watching a replay: pause after a step, slow it down, print each step.
     pub watch: Option<Watch>,
+    /// Measure what each replay runs (JS block coverage, CSS rule usage) into its report.
+    pub coverage: bool,
 }
 
 /// How a person watches a replay (`reprise open`, `run --until`).

@@ -3,6 +3,7 @@
 
 use super::checkpoint::{self, Candidate, Capture, Place};
 use super::Context;
+use crate::browser::coverage::Blocks;
 use crate::browser::{Browser, SessionConfig};
 use crate::capture::Normalizer;
 use crate::config::SessionSettings;
@@ -199,8 +200,25 @@ pub(super) async fn replay(
         backend: &backend,
         normalizer: Normalizer::new(&settings.normalize),
         settings,
+        coverage: None,
+        coverage_error: None,
     };
+    if ctx.opts.coverage {
+        // A replay that cannot measure what it ran would be stored as covering nothing.
+        run.coverage = Some(Blocks::default());
+        if let Err(e) = browser.start_coverage().await {
+            run.coverage_error = Some(e.to_string());
+        }
+    }
     let outcome = run.steps(rec, &determinism).await;
+    let coverage = match (run.coverage.take(), run.coverage_error.take()) {
+        (Some(_), Some(e)) => Some(serde_json::json!({ "error": e })),
+        (Some(mut blocks), None) => {
+            let _ = browser.take_coverage(&mut blocks).await;
+            serde_json::to_value(&blocks).ok()
+        }
+        _ => None,
+    };
     let checkpoints = std::mem::take(&mut run.checkpoints);
     let unwritten = std::mem::take(&mut run.unwritten);
     *candidates = std::mem::take(&mut run.candidates);
@@ -302,6 +320,7 @@ pub(super) async fn replay(
         tags: rec.meta.tags.clone(),
         divergence,
         recording: recording_path,
+        coverage,
     };
     if !unwritten.is_empty() {
         // A capture or diff that was not written leaves a report pointing at nothing.
@@ -344,6 +363,9 @@ struct Replay<'a> {
     backend: &'a MockBackend,
     settings: &'a SessionSettings,
     normalizer: Normalizer,
+    /// What the replay ran so far, when the run measures coverage.
+    coverage: Option<Blocks>,
+    coverage_error: Option<String>,
 }
 
 impl Replay<'_> {
@@ -410,6 +432,12 @@ impl Replay<'_> {
                     },
                 )
             };
+            // Taken before each step, so what a document ran is kept before a step leaves it.
+            if let Some(blocks) = self.coverage.as_mut() {
+                if let Err(e) = self.browser.take_coverage(blocks).await {
+                    self.coverage_error.get_or_insert(e.to_string());
+                }
+            }
             if let Err(e) =
                 profile::timed(Phase::Perform, self.browser.perform(step, timeout)).await
             {

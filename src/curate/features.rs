@@ -1,0 +1,527 @@
+//! What a session exercises, read from its recording and HAR alone (no replay): the cheap
+//! signal every stored session gets at ingest. Curation weighs these together with the
+//! coverage a replay measures (`coverage.rs`).
+//!
+//! Every feature is a *template*: ids, uuids, numbers and hashes are collapsed, so a thousand
+//! sessions that opened a thousand different products share one route feature, and the rare
+//! path stands out.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// The most bytes of an HTML response scanned for framework hints: markers sit near the top.
+const HINT_SCAN_BYTES: usize = 256 * 1024;
+/// The longest feature string kept (a console error quoting a whole payload is cut).
+const MAX_FEATURE_CHARS: usize = 200;
+/// The most features of one kind kept per session (a runaway recording stays bounded).
+const MAX_PER_KIND: usize = 2_000;
+
+/// A session's features, each list sorted and without duplicates.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Features {
+    /// Route templates visited: `/product/:n`, `/#/orders/:uuid`.
+    pub routes: Vec<String>,
+    /// Front-end frameworks the pages revealed (`react`, `next`, `angular`, `vue`, `nuxt`).
+    pub frameworks: Vec<String>,
+    /// `(selector, event)` pairs the person performed, as `selector|event`.
+    pub interactions: Vec<String>,
+    /// Backend endpoint templates: `METHOD host/path?keys STATUSCLASS [op=Name]`.
+    pub endpoints: Vec<String>,
+    /// Console errors, with numbers collapsed.
+    pub errors: Vec<String>,
+}
+
+/// The kind of a selection unit; weights differ by kind (see `select.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Route,
+    Framework,
+    Interaction,
+    Endpoint,
+    Error,
+    /// A block of JavaScript a replay ran (coverage).
+    Js,
+    /// A CSS rule a replay used (coverage).
+    Css,
+}
+
+impl Kind {
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Kind::Route => "route",
+            Kind::Framework => "fw",
+            Kind::Interaction => "ui",
+            Kind::Endpoint => "api",
+            Kind::Error => "err",
+            Kind::Js => "js",
+            Kind::Css => "css",
+        }
+    }
+
+    /// The kind of a unit key written by [`unit_key`].
+    pub fn of_key(key: &str) -> Option<Kind> {
+        let prefix = key.split(':').next()?;
+        [
+            Kind::Route,
+            Kind::Framework,
+            Kind::Interaction,
+            Kind::Endpoint,
+            Kind::Error,
+            Kind::Js,
+            Kind::Css,
+        ]
+        .into_iter()
+        .find(|k| k.prefix() == prefix)
+    }
+}
+
+/// A selection unit's key: its kind's prefix, `:`, the feature.
+pub fn unit_key(kind: Kind, feature: &str) -> String {
+    format!("{}:{feature}", kind.prefix())
+}
+
+impl Features {
+    /// Every feature as a selection unit key.
+    pub fn units(&self) -> Vec<String> {
+        let lists = [
+            (Kind::Route, &self.routes),
+            (Kind::Framework, &self.frameworks),
+            (Kind::Interaction, &self.interactions),
+            (Kind::Endpoint, &self.endpoints),
+            (Kind::Error, &self.errors),
+        ];
+        lists
+            .into_iter()
+            .flat_map(|(k, l)| l.iter().map(move |f| unit_key(k, f)))
+            .collect()
+    }
+}
+
+/// The features of one session: its recording (Chrome DevTools Recorder JSON, with reprise's
+/// extensions), its HAR (1.2 log) and the console errors seen while it was captured.
+pub fn of_session(recording: &Value, har: &Value, console_errors: &[String]) -> Features {
+    let mut routes = BTreeSet::new();
+    let mut frameworks = BTreeSet::new();
+    let mut interactions = BTreeSet::new();
+    let mut endpoints = BTreeSet::new();
+    let mut errors = BTreeSet::new();
+
+    let steps = recording["steps"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
+    for step in steps {
+        let ty = step["type"].as_str().unwrap_or("");
+        if ty == "navigate" {
+            if let Some(u) = step["url"].as_str() {
+                insert(&mut routes, route_template(u));
+            }
+        }
+        for ev in step["assertedEvents"].as_array().into_iter().flatten() {
+            if ev["type"] == "navigation" {
+                if let Some(u) = ev["url"].as_str() {
+                    insert(&mut routes, route_template(u));
+                }
+            }
+        }
+        if let Some(pair) = interaction(step, ty) {
+            insert(&mut interactions, pair);
+        }
+    }
+    // Hints the capture wrote into the recording's extensions.
+    let ext = &recording["reprise"];
+    for key in ["framework", "frameworks"] {
+        match &ext[key] {
+            Value::String(s) => insert(&mut frameworks, s.to_ascii_lowercase()),
+            Value::Array(a) => a
+                .iter()
+                .filter_map(Value::as_str)
+                .for_each(|s| insert(&mut frameworks, s.to_ascii_lowercase())),
+            _ => {}
+        }
+    }
+    for c in ext["console"].as_array().into_iter().flatten() {
+        if c["level"] == "error" {
+            if let Some(t) = c["text"].as_str().or_else(|| c["message"].as_str()) {
+                insert(&mut errors, collapse_numbers(t));
+            }
+        }
+    }
+
+    for entry in har["log"]["entries"].as_array().into_iter().flatten() {
+        let req = &entry["request"];
+        let res = &entry["response"];
+        let url = req["url"].as_str().unwrap_or("");
+        let mime = res["content"]["mimeType"].as_str().unwrap_or("");
+        if mime.contains("html") {
+            if let Some(text) = res["content"]["text"].as_str() {
+                for fw in framework_hints(text) {
+                    insert(&mut frameworks, fw.to_string());
+                }
+            }
+            if req["method"] == "GET" {
+                insert(&mut routes, route_template(url));
+            }
+            continue;
+        }
+        if is_static_asset(url, mime) {
+            continue;
+        }
+        let method = req["method"].as_str().unwrap_or("GET").to_ascii_uppercase();
+        let status = res["status"].as_i64().unwrap_or(0);
+        let class = if (100..600).contains(&status) {
+            format!("{}xx", status / 100)
+        } else {
+            "failed".into()
+        };
+        let mut feature = format!("{method} {} {class}", endpoint_template(url));
+        if let Some(op) = graphql_operation(req) {
+            feature.push_str(" op=");
+            feature.push_str(&op);
+        }
+        insert(&mut endpoints, feature);
+    }
+    for e in console_errors {
+        insert(&mut errors, collapse_numbers(e));
+    }
+    Features {
+        routes: routes.into_iter().collect(),
+        frameworks: frameworks.into_iter().collect(),
+        interactions: interactions.into_iter().collect(),
+        endpoints: endpoints.into_iter().collect(),
+        errors: errors.into_iter().collect(),
+    }
+}
+
+fn insert(set: &mut BTreeSet<String>, mut s: String) {
+    if s.is_empty() || set.len() >= MAX_PER_KIND {
+        return;
+    }
+    if s.chars().count() > MAX_FEATURE_CHARS {
+        s = s.chars().take(MAX_FEATURE_CHARS).collect();
+    }
+    set.insert(s);
+}
+
+/// `selector|event` for a step a person performs; `None` for navigation and waits.
+fn interaction(step: &Value, ty: &str) -> Option<String> {
+    let event = match ty {
+        "click" | "doubleClick" | "hover" | "change" | "scroll" => ty.to_string(),
+        "keyDown" | "keyUp" => format!("{ty}:{}", step["key"].as_str().unwrap_or("?")),
+        _ => return None,
+    };
+    let selector = best_selector(step).unwrap_or_else(|| "document".into());
+    Some(format!("{}|{event}", collapse_numbers(&selector)))
+}
+
+/// The selector a person would read: a test id or CSS selector before ARIA, text and XPath.
+fn best_selector(step: &Value) -> Option<String> {
+    let groups = step["selectors"].as_array()?;
+    let first = |g: &Value| -> Option<String> {
+        match g {
+            Value::Array(parts) => {
+                let parts: Vec<&str> = parts.iter().filter_map(Value::as_str).collect();
+                (!parts.is_empty()).then(|| parts.join(" >>> "))
+            }
+            Value::String(s) => Some(s.clone()),
+            _ => None,
+        }
+    };
+    let all: Vec<String> = groups.iter().filter_map(first).collect();
+    let rank = |s: &String| {
+        if s.contains("data-testid") || s.contains("data-test") {
+            0
+        } else if s.starts_with("aria/") {
+            2
+        } else if s.starts_with("xpath/") || s.starts_with("text/") || s.starts_with("pierce/") {
+            3
+        } else {
+            1
+        }
+    };
+    all.into_iter().min_by_key(rank)
+}
+
+/// Framework markers an HTML page carries in its markup.
+pub fn framework_hints(html: &str) -> Vec<&'static str> {
+    let mut cut = html.len().min(HINT_SCAN_BYTES);
+    while !html.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let head = &html[..cut];
+    let mut found = Vec::new();
+    let markers: [(&str, &'static str); 7] = [
+        ("__NEXT_DATA__", "next"),
+        ("data-reactroot", "react"),
+        ("ng-version", "angular"),
+        ("__NUXT__", "nuxt"),
+        ("data-v-app", "vue"),
+        ("data-svelte", "svelte"),
+        ("data-turbo", "turbo"),
+    ];
+    for (marker, name) in markers {
+        if head.contains(marker) {
+            found.push(name);
+        }
+    }
+    found
+}
+
+fn is_static_asset(url: &str, mime: &str) -> bool {
+    let path = url.split(['?', '#']).next().unwrap_or("");
+    let ext = path.rsplit('/').next().unwrap_or("").rsplit_once('.');
+    let static_ext = matches!(
+        ext.map(|(_, e)| e.to_ascii_lowercase()).as_deref(),
+        Some(
+            "js" | "mjs"
+                | "css"
+                | "png"
+                | "jpg"
+                | "jpeg"
+                | "gif"
+                | "svg"
+                | "webp"
+                | "ico"
+                | "woff"
+                | "woff2"
+                | "ttf"
+                | "map"
+        )
+    );
+    static_ext
+        || mime.starts_with("image/")
+        || mime.starts_with("font/")
+        || mime.contains("javascript")
+        || mime == "text/css"
+}
+
+/// A route template: the path (and an SPA's `#/` route) with variable segments collapsed;
+/// the origin, query and ordinary fragments dropped (the same page either way).
+pub fn route_template(url: &str) -> String {
+    let Ok(u) = url::Url::parse(url) else {
+        return collapse_path(url.split(['?', '#']).next().unwrap_or(url));
+    };
+    let mut out = collapse_path(u.path());
+    if let Some(f) = u.fragment() {
+        if let Some(rest) = f.strip_prefix('/').or_else(|| f.strip_prefix("!/")) {
+            let route = rest.split('?').next().unwrap_or("");
+            out.push_str("#/");
+            out.push_str(collapse_path(route).trim_start_matches('/'));
+        }
+    }
+    out
+}
+
+/// An endpoint template: host, collapsed path and the sorted query keys (values dropped).
+pub fn endpoint_template(url: &str) -> String {
+    let Ok(u) = url::Url::parse(url) else {
+        return collapse_path(url.split(['?', '#']).next().unwrap_or(url));
+    };
+    let mut keys: Vec<String> = u.query_pairs().map(|(k, _)| k.into_owned()).collect();
+    keys.sort();
+    keys.dedup();
+    let mut out = format!("{}{}", u.host_str().unwrap_or(""), collapse_path(u.path()));
+    if !keys.is_empty() {
+        out.push('?');
+        out.push_str(&keys.join("&"));
+    }
+    out
+}
+
+fn collapse_path(path: &str) -> String {
+    let segs: Vec<String> = path.split('/').map(collapse_segment).collect();
+    let joined = segs.join("/");
+    if joined.is_empty() {
+        "/".into()
+    } else {
+        joined
+    }
+}
+
+/// One path segment: `:n` for numbers, `:uuid`, `:hash` for long hex, `:id` for long tokens
+/// mixing letters and digits; anything else kept as it is.
+fn collapse_segment(seg: &str) -> String {
+    if seg.is_empty() {
+        return String::new();
+    }
+    if seg.chars().all(|c| c.is_ascii_digit()) {
+        return ":n".into();
+    }
+    if is_uuid(seg) {
+        return ":uuid".into();
+    }
+    let hex = seg.chars().all(|c| c.is_ascii_hexdigit());
+    let digits = seg.chars().filter(char::is_ascii_digit).count();
+    if hex && seg.len() >= 8 && digits > 0 {
+        return ":hash".into();
+    }
+    let alnum = seg
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if alnum && seg.len() >= 16 && digits >= 2 {
+        return ":id".into();
+    }
+    seg.to_string()
+}
+
+fn is_uuid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 5
+        && parts
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// Every run of digits as `N` (ids, line numbers, counts in a message).
+pub fn collapse_numbers(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_digits = false;
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            if !in_digits {
+                out.push('N');
+            }
+            in_digits = true;
+        } else {
+            in_digits = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A GraphQL request's operation: `operationName` in the JSON body or the query string, else
+/// the name after `query`/`mutation`/`subscription` in the document.
+fn graphql_operation(req: &Value) -> Option<String> {
+    let url = req["url"].as_str().unwrap_or("");
+    if let Ok(u) = url::Url::parse(url) {
+        if let Some((_, v)) = u.query_pairs().find(|(k, _)| k == "operationName") {
+            return Some(v.into_owned());
+        }
+    }
+    let text = req["postData"]["text"].as_str()?;
+    if !text.trim_start().starts_with('{') && !text.trim_start().starts_with('[') {
+        return None;
+    }
+    let body: Value = serde_json::from_str(text).ok()?;
+    let body = match &body {
+        Value::Array(a) => a.first()?,
+        v => v,
+    };
+    if let Some(op) = body["operationName"].as_str() {
+        return Some(op.to_string());
+    }
+    let doc = body["query"].as_str()?;
+    let mut words = doc.split(|c: char| !(c.is_alphanumeric() || c == '_'));
+    while let Some(w) = words.next() {
+        if matches!(w, "query" | "mutation" | "subscription") {
+            let name = words.find(|w| !w.is_empty())?;
+            return Some(format!("{w} {name}"));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn routes_collapse_ids_uuids_numbers_and_hashes() {
+        assert_eq!(
+            route_template("https://a.test/product/123?x=1"),
+            "/product/:n"
+        );
+        assert_eq!(
+            route_template("https://a.test/o/3f2b8c1e-1a2b-4c3d-9e8f-0123456789ab/edit"),
+            "/o/:uuid/edit"
+        );
+        assert_eq!(
+            route_template("https://a.test/build/deadbeef12"),
+            "/build/:hash"
+        );
+        assert_eq!(
+            route_template("https://a.test/u/aZ09xY8wVq7r6s5t"),
+            "/u/:id"
+        );
+        assert_eq!(route_template("https://a.test/#menu"), "/");
+        assert_eq!(route_template("https://a.test/#/orders/42"), "/#/orders/:n");
+        assert_eq!(
+            route_template("https://a.test/checkout.html"),
+            "/checkout.html"
+        );
+    }
+
+    #[test]
+    fn endpoints_keep_method_status_class_query_keys_and_graphql_operation() {
+        let rec = json!({ "steps": [] });
+        let har = json!({ "log": { "entries": [
+            { "request": { "method": "get", "url": "https://api.test/api/products/17?sort=name&category=all" },
+              "response": { "status": 200, "content": { "mimeType": "application/json" } } },
+            { "request": { "method": "POST", "url": "https://api.test/graphql",
+                           "postData": { "text": "{\"operationName\":\"AddToCart\",\"query\":\"mutation AddToCart {}\"}" } },
+              "response": { "status": 500, "content": { "mimeType": "application/json" } } },
+            { "request": { "method": "POST", "url": "https://api.test/graphql",
+                           "postData": { "text": "{\"query\":\"query Products { all }\"}" } },
+              "response": { "status": 200, "content": {} } },
+            { "request": { "method": "GET", "url": "https://a.test/app-3f9a8b7c.js" },
+              "response": { "status": 200, "content": { "mimeType": "application/javascript" } } }
+        ] } });
+        let f = of_session(&rec, &har, &[]);
+        assert_eq!(
+            f.endpoints,
+            vec![
+                "GET api.test/api/products/:n?category&sort 2xx",
+                "POST api.test/graphql 2xx op=query Products",
+                "POST api.test/graphql 5xx op=AddToCart",
+            ]
+        );
+    }
+
+    #[test]
+    fn interactions_routes_frameworks_and_errors_from_a_session() {
+        let rec = json!({
+            "reprise": { "framework": "React", "console": [ { "level": "error", "text": "boom at 12:7" } ] },
+            "steps": [
+                { "type": "navigate", "url": "https://shop.test/item/99",
+                  "assertedEvents": [ { "type": "navigation", "url": "https://shop.test/item/99" } ] },
+                { "type": "click", "selectors": [ ["aria/Add"], ["[data-testid=\"add-7\"]"], ["xpath///x"] ] },
+                { "type": "keyDown", "key": "Tab" },
+                { "type": "change", "selectors": [["#email"]], "value": "a@b" },
+                { "type": "waitForElement", "selectors": [["#done"]] }
+            ] });
+        let har = json!({ "log": { "entries": [
+            { "request": { "method": "GET", "url": "https://shop.test/" },
+              "response": { "status": 200, "content": { "mimeType": "text/html",
+                "text": "<div id=__next></div><script id=\"__NEXT_DATA__\">{}</script>" } } }
+        ] } });
+        let f = of_session(&rec, &har, &["TypeError: x is 3".to_string()]);
+        assert_eq!(f.routes, vec!["/", "/item/:n"]);
+        assert_eq!(f.frameworks, vec!["next", "react"]);
+        assert_eq!(
+            f.interactions,
+            vec![
+                "#email|change",
+                "[data-testid=\"add-N\"]|click",
+                "document|keyDown:Tab"
+            ]
+        );
+        assert_eq!(f.errors, vec!["TypeError: x is N", "boom at N:N"]);
+        let units = f.units();
+        assert!(units.contains(&"route:/item/:n".to_string()));
+        assert_eq!(Kind::of_key("ui:#email|change"), Some(Kind::Interaction));
+    }
+
+    #[test]
+    fn a_huge_feature_is_cut_and_non_ascii_html_is_scanned_safely() {
+        let long = "é".repeat(1000);
+        let f = of_session(&json!({}), &json!({}), &[long]);
+        assert_eq!(f.errors[0].chars().count(), MAX_FEATURE_CHARS);
+        let html = "é".repeat(HINT_SCAN_BYTES);
+        assert!(framework_hints(&html).is_empty());
+    }
+}
