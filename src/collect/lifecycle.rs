@@ -23,8 +23,8 @@ pub fn close(store: &dyn Store, session: &str, reason: &str) {
 /// session assembled once at close, its features stored as meta "features", so `sessions`
 /// and `curate` read them for free. Curation computes them on the fly when missing.
 fn features_at_close(store: &dyn Store, session: &str) -> Result<(), String> {
-    let a = super::export::assemble_session(store, session, "collector")
-        .map_err(|e| e.to_string())?;
+    let a =
+        super::export::assemble_session(store, session, "collector").map_err(|e| e.to_string())?;
     let f = crate::curate::features::of_session(&a.recording, &a.har, &a.console_errors);
     let v = serde_json::to_value(&f).map_err(|e| e.to_string())?;
     store
