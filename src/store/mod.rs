@@ -253,42 +253,59 @@ pub fn split(raw_json: &[u8]) -> Result<Split, StoreError> {
     let mut v: Value =
         serde_json::from_slice(raw_json).map_err(|e| StoreError::Batch(e.to_string()))?;
     let mut bodies = Vec::new();
-    if let Some(events) = v.get_mut("events").and_then(Value::as_array_mut) {
-        for ev in events {
-            let Some(entry) = ev.get_mut("entry") else {
-                continue;
-            };
-            for path in [["response", "content"], ["request", "postData"]] {
-                let Some(holder) = entry
-                    .get_mut(path[0])
-                    .and_then(|x| x.get_mut(path[1]))
-                    .and_then(Value::as_object_mut)
-                else {
-                    continue;
-                };
-                let Some(text) = holder.get("text").and_then(Value::as_str) else {
-                    continue;
-                };
-                if text.len() < MIN_BLOB_BODY {
-                    continue;
-                }
-                let bytes = text.as_bytes().to_vec();
-                let hash = sha256_hex(&bytes);
-                holder.insert("text".into(), serde_json::json!({ BLOB_REF: hash }));
-                bodies.push((hash, bytes));
-            }
+    for_each_body(&mut v, |holder| {
+        let Some(text) = holder.get("text").and_then(Value::as_str) else {
+            return Ok(());
+        };
+        if text.len() < MIN_BLOB_BODY {
+            return Ok(());
         }
-    }
+        let bytes = text.as_bytes().to_vec();
+        let hash = sha256_hex(&bytes);
+        holder.insert("text".into(), serde_json::json!({ BLOB_REF: hash }));
+        bodies.push((hash, bytes));
+        Ok(())
+    })?;
     let skeleton = serde_json::to_vec(&v).map_err(|e| StoreError::Batch(e.to_string()))?;
     Ok(Split { skeleton, bodies })
 }
+
+/// Where a batch's exchange bodies sit: each HAR entry's `response.content` and
+/// `request.postData`, the objects whose `text` [`split`] moves into a blob and [`join`]
+/// puts back. `f` sees each such object of every exchange event.
+fn for_each_body(
+    batch: &mut Value,
+    mut f: impl FnMut(&mut serde_json::Map<String, Value>) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let Some(events) = batch.get_mut("events").and_then(Value::as_array_mut) else {
+        return Ok(());
+    };
+    for ev in events {
+        let Some(entry) = ev.get_mut("entry") else {
+            continue;
+        };
+        for [outer, inner] in BODY_PATHS {
+            if let Some(holder) = entry
+                .get_mut(outer)
+                .and_then(|x| x.get_mut(inner))
+                .and_then(Value::as_object_mut)
+            {
+                f(holder)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The two places of a HAR entry that hold a body.
+const BODY_PATHS: [[&str; 2]; 2] = [["response", "content"], ["request", "postData"]];
 
 /// The blob hashes a skeleton refers to.
 pub fn refs(skeleton: &Value) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(events) = skeleton.get("events").and_then(Value::as_array) {
         for ev in events {
-            for path in [["response", "content"], ["request", "postData"]] {
+            for path in BODY_PATHS {
                 if let Some(h) = ev
                     .get("entry")
                     .and_then(|e| e.get(path[0]))
@@ -312,33 +329,20 @@ pub fn join(
 ) -> Result<Vec<u8>, StoreError> {
     let mut v: Value =
         serde_json::from_slice(skeleton).map_err(|e| StoreError::Batch(e.to_string()))?;
-    if let Some(events) = v.get_mut("events").and_then(Value::as_array_mut) {
-        for ev in events {
-            let Some(entry) = ev.get_mut("entry") else {
-                continue;
-            };
-            for path in [["response", "content"], ["request", "postData"]] {
-                let Some(holder) = entry
-                    .get_mut(path[0])
-                    .and_then(|x| x.get_mut(path[1]))
-                    .and_then(Value::as_object_mut)
-                else {
-                    continue;
-                };
-                let Some(hash) = holder
-                    .get("text")
-                    .and_then(|t| t.get(BLOB_REF))
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-                else {
-                    continue;
-                };
-                let bytes = get(&hash)?;
-                let text = String::from_utf8(bytes).map_err(|_| StoreError::Blob(hash.clone()))?;
-                holder.insert("text".into(), Value::String(text));
-            }
-        }
-    }
+    for_each_body(&mut v, |holder| {
+        let Some(hash) = holder
+            .get("text")
+            .and_then(|t| t.get(BLOB_REF))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+        else {
+            return Ok(());
+        };
+        let bytes = get(&hash)?;
+        let text = String::from_utf8(bytes).map_err(|_| StoreError::Blob(hash.clone()))?;
+        holder.insert("text".into(), Value::String(text));
+        Ok(())
+    })?;
     serde_json::to_vec(&v).map_err(|e| StoreError::Batch(e.to_string()))
 }
 
