@@ -9,7 +9,8 @@
 //! regression or a false alarm, except for the mutations marked `known_gap` (a real limit of
 //! reprise, explained in one line), which are still run, printed and counted.
 //!
-//! `scripts/mutations.sh` runs it; `REPRISE_MUTATIONS=id,id` runs only those mutations.
+//! `scripts/mutations.sh` runs it (three tests, each a third of the table, side by side);
+//! `REPRISE_MUTATIONS=id,id` runs only those mutations.
 
 use crate::support;
 
@@ -832,11 +833,145 @@ fn report_path() -> std::path::PathBuf {
         .join("mutation-report.json")
 }
 
+/// The mutations run as three tests, so that a runner with cores to spare (nextest) replays
+/// them side by side: together they were a third of CI's test time, in one test. Each shard
+/// takes every third mutation of the table, writes its rows beside the report, and the report
+/// is the union of the shards written so far (the last shard to finish writes the whole).
+const SHARDS: usize = 3;
+
 #[test]
-fn every_regression_is_caught_and_no_harmless_change_is_flagged() {
+fn every_regression_is_caught_and_no_harmless_change_is_flagged_1_of_3() {
+    run_shard(0);
+}
+
+#[test]
+fn every_regression_is_caught_and_no_harmless_change_is_flagged_2_of_3() {
+    run_shard(1);
+}
+
+#[test]
+fn every_regression_is_caught_and_no_harmless_change_is_flagged_3_of_3() {
+    run_shard(2);
+}
+
+/// The shards take every mutation exactly once.
+#[test]
+fn the_shards_take_every_mutation_once() {
+    let mut seen: Vec<&str> = (0..SHARDS)
+        .flat_map(|k| shard(k).into_iter().map(|m| m.id))
+        .collect();
+    seen.sort_unstable();
+    let mut all: Vec<&str> = selected().iter().map(|m| m.id).collect();
+    all.sort_unstable();
+    assert_eq!(seen, all);
+}
+
+fn shard(k: usize) -> Vec<&'static Mutation> {
+    selected()
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| i % SHARDS == k)
+        .map(|(_, m)| m)
+        .collect()
+}
+
+fn row_json(r: &Row) -> Value {
+    json!({
+        "id": r.mutation.id,
+        "kind": r.mutation.kind.as_str(),
+        "expected": r.mutation.expect.as_str(),
+        "description": r.mutation.description,
+        "file": r.mutation.file,
+        "from": r.mutation.from,
+        "to": r.mutation.to,
+        "sessions": r.mutation.sessions,
+        "replayed": r.mutation.replay,
+        "exit_code": r.code,
+        "statuses": r.statuses.iter()
+            .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+            .collect::<serde_json::Map<_, _>>(),
+        "outcome": r.outcome,
+        "ok": r.ok,
+        "why": r.why,
+        "fidelity": r.fidelity.iter()
+            .map(|(k, v)| (k.clone(), json!(v)))
+            .collect::<serde_json::Map<_, _>>(),
+        "reports": r.reports,
+        "known_gap": r.mutation.known_gap,
+        "duration_ms": r.duration_ms as u64,
+    })
+}
+
+/// Writes this shard's rows, then the report from every shard's rows found (in table order),
+/// under a lock so that two shards finishing together do not lose each other's rows.
+fn write_report(k: usize, rows: &[Row], elapsed_ms: u64) -> std::path::PathBuf {
+    let path = report_path();
+    let dir = path.with_extension("d");
+    std::fs::create_dir_all(&dir).expect("mutation report folder");
+    // A folder as the lock: creating one is atomic, and std's file locks are newer than the
+    // crate's minimum Rust. A lock left by a killed run is taken over after a minute.
+    let lock = dir.join("lock");
+    let waited = Instant::now();
+    while std::fs::create_dir(&lock).is_err() && waited.elapsed().as_secs() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let mine = json!({
+        "shard": k,
+        "duration_ms": elapsed_ms,
+        "mutations": rows.iter().map(row_json).collect::<Vec<_>>(),
+    });
+    std::fs::write(
+        dir.join(format!("shard-{k}.json")),
+        serde_json::to_string_pretty(&mine).expect("serialize"),
+    )
+    .expect("write the shard's rows");
+    let mut all: Vec<Value> = Vec::new();
+    let mut duration_ms = 0;
+    let mut shards = Vec::new();
+    for j in 0..SHARDS {
+        let Ok(text) = std::fs::read_to_string(dir.join(format!("shard-{j}.json"))) else {
+            continue;
+        };
+        let v: Value = serde_json::from_str(&text).expect("a shard's rows");
+        duration_ms += v["duration_ms"].as_u64().unwrap_or(0);
+        all.extend(v["mutations"].as_array().cloned().unwrap_or_default());
+        shards.push(j + 1);
+    }
+    let order = |v: &Value| MUTATIONS.iter().position(|m| v["id"] == m.id);
+    all.sort_by_key(order);
+    let count = |expected: &str, ok: Option<bool>| {
+        all.iter()
+            .filter(|r| r["expected"] == expected && ok.is_none_or(|ok| r["ok"] == ok))
+            .count()
+    };
+    let json = json!({
+        "caught": count("regression", Some(true)),
+        "regressions": count("regression", None),
+        "false_alarms": count("harmless", Some(false)),
+        "harmless": count("harmless", None),
+        "shards": shards,
+        "complete": shards.len() == SHARDS,
+        "known_gaps": all.iter().filter(|r| !r["known_gap"].is_null()).map(|r| json!({
+            "id": r["id"],
+            "reason": r["known_gap"],
+            "outcome": r["outcome"],
+        })).collect::<Vec<_>>(),
+        "duration_ms": duration_ms,
+        "mutations": all,
+    });
+    std::fs::write(
+        &path,
+        serde_json::to_string_pretty(&json).expect("serialize"),
+    )
+    .expect("write the mutation report");
+    let _ = std::fs::remove_dir(&lock);
+    path
+}
+
+fn run_shard(k: usize) {
     let started = Instant::now();
     let mut rows = Vec::new();
-    for m in selected() {
+    for m in shard(k) {
         let suite = TestSuite::demo().edit(m.file, |text| apply(m, text));
         let mut args = vec!["run"];
         args.extend(m.replay.iter().copied());
@@ -885,51 +1020,7 @@ fn every_regression_is_caught_and_no_harmless_change_is_flagged() {
         );
     }
 
-    let json = json!({
-        "caught": caught,
-        "regressions": regressions,
-        "false_alarms": false_alarms,
-        "harmless": harmless,
-        "known_gaps": gaps.iter().map(|r| json!({
-            "id": r.mutation.id,
-            "reason": r.mutation.known_gap,
-            "outcome": r.outcome,
-        })).collect::<Vec<_>>(),
-        "duration_ms": elapsed.as_millis() as u64,
-        "mutations": rows.iter().map(|r| json!({
-            "id": r.mutation.id,
-            "kind": r.mutation.kind.as_str(),
-            "expected": r.mutation.expect.as_str(),
-            "description": r.mutation.description,
-            "file": r.mutation.file,
-            "from": r.mutation.from,
-            "to": r.mutation.to,
-            "sessions": r.mutation.sessions,
-            "replayed": r.mutation.replay,
-            "exit_code": r.code,
-            "statuses": r.statuses.iter()
-                .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
-                .collect::<serde_json::Map<_, _>>(),
-            "outcome": r.outcome,
-            "ok": r.ok,
-            "why": r.why,
-            "fidelity": r.fidelity.iter()
-                .map(|(k, v)| (k.clone(), json!(v)))
-                .collect::<serde_json::Map<_, _>>(),
-            "reports": r.reports,
-            "known_gap": r.mutation.known_gap,
-            "duration_ms": r.duration_ms as u64,
-        })).collect::<Vec<_>>(),
-    });
-    let path = report_path();
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).expect("target dir");
-    }
-    std::fs::write(
-        &path,
-        serde_json::to_string_pretty(&json).expect("serialize"),
-    )
-    .expect("write the mutation report");
+    let path = write_report(k, &rows, elapsed.as_millis() as u64);
     println!("report: {}", path.display());
 
     let failures: Vec<String> = rows

@@ -7,6 +7,9 @@
 // `checkpoint` custom step, at the end), so both tools do comparable work.
 // Prints {"sessions", "failed", "wall_ms"} as one JSON line.
 // Usage: node bench/realapp/playwright.mjs SUITE_DIR [OUT_DIR]   (env: CHROMIUM, DEBUG)
+// Experiments (docs/performance.md, "Where the CPU goes"): PW_ARGS adds Chromium flags (give it
+// reprise's, to see whether they cost anything); PW_SHIM=1 runs reprise's determinism shim in
+// every document, as reprise does.
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -95,6 +98,7 @@ async function replay(browser, name) {
   const har = path.join(suite, 'mocks', `${stem}.har`);
   const escaped = origin.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   if (fs.existsSync(har)) await context.routeFromHAR(har, { url: new RegExp(`^(?!${escaped}/)https?://`), notFound: 'abort' });
+  if (shim) await context.addInitScript(shim);
   let page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT);
   let shot = 0;
@@ -186,7 +190,10 @@ async function replay(browser, name) {
 }
 
 const started = performance.now();
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true });
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, args: (process.env.PW_ARGS || '').split(' ').filter(Boolean) });
+const shim = process.env.PW_SHIM === '1'
+  ? fs.readFileSync(new URL('../../src/determinism/shim.js', import.meta.url), 'utf8').replace('__REPRISE_CONFIG__', JSON.stringify({ now: 1700000000000, seed: 1 }))
+  : null;
 let failed = 0;
 for (const name of names) {
   try {
