@@ -397,3 +397,114 @@ fn curate_reads_a_store_and_stores_features_as_meta() {
         "{f}"
     );
 }
+
+/// `curate --apply` from a small pool into a suite: the chosen sessions land with their
+/// recording, HAR and recorded baselines, and a second `run` passes; a suite session the pool
+/// does not justify is named and kept; a pool session whose id a different suite recording
+/// holds is refused (exit 2, the suite untouched) unless `--force`.
+#[test]
+fn apply_brings_the_chosen_sessions_in_with_baselines_and_never_overwrites_without_force() {
+    if !std::path::Path::new("/usr/bin/chromium").exists()
+        && std::env::var_os("REPRISE_CHROMIUM").is_none()
+    {
+        support::missing_prerequisite("Chromium");
+        return;
+    }
+    // the suite: the demo app and one session of its own (`retry`, the cheapest replay)
+    let suite = TestSuite::demo();
+    for id in [
+        "browse",
+        "checkout",
+        "keyboard",
+        "newsletter",
+        "newsletter-invalid",
+        "product-detail",
+        "search",
+    ] {
+        std::fs::remove_file(suite.path().join(format!("recordings/{id}.json"))).expect("rm");
+        std::fs::remove_file(suite.path().join(format!("mocks/{id}.har"))).expect("rm");
+        std::fs::remove_dir_all(suite.path().join(format!("snapshots/{id}"))).expect("rm");
+    }
+    // the pool: two demo sessions the suite does not have
+    let pool = tempfile::tempdir().expect("tmp");
+    let root = support::repo_root();
+    for d in ["recordings", "mocks"] {
+        std::fs::create_dir_all(pool.path().join(d)).expect("mkdir");
+    }
+    for (id, ext, dir) in [
+        ("newsletter-invalid", "json", "recordings"),
+        ("newsletter-invalid", "har", "mocks"),
+        ("search", "json", "recordings"),
+        ("search", "har", "mocks"),
+    ] {
+        let name = format!("{dir}/{id}.{ext}");
+        std::fs::copy(root.join(&name), pool.path().join(&name)).expect("copy");
+    }
+    let p = pool.path().to_str().expect("utf-8 path");
+    let apply = ["curate", "--pool", p, "--budget-sessions", "2", "--apply"];
+    let out = suite.run(&apply);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("suite sessions the pool no longer justifies (kept; remove them yourself if you agree): retry"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("apply: 2 session(s) added"),
+        "{}",
+        out.stdout
+    );
+    for id in ["newsletter-invalid", "search"] {
+        assert!(suite.path().join(format!("recordings/{id}.json")).is_file());
+        assert!(suite.path().join(format!("mocks/{id}.har")).is_file());
+        let shots = std::fs::read_dir(suite.path().join(format!("snapshots/{id}")))
+            .map(|d| d.count())
+            .unwrap_or(0);
+        assert!(shots > 0, "no baselines recorded for {id}");
+    }
+    assert!(suite.path().join("recordings/retry.json").is_file());
+    assert!(suite.path().join("snapshots/retry").is_dir());
+    // the suite now replays green: the new sessions against their new baselines
+    let out = suite.run(&["run"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(out.status("search"), "passed");
+    assert_eq!(out.status("retry"), "passed");
+
+    // the pool's `search` now differs from the suite's: refused, the suite untouched
+    let pool_rec = pool.path().join("recordings/search.json");
+    let changed = std::fs::read_to_string(&pool_rec).expect("read").replacen(
+        "\"title\": \"",
+        "\"title\": \"Another person's ",
+        1,
+    );
+    std::fs::write(&pool_rec, &changed).expect("write");
+    let before = std::fs::read(suite.path().join("recordings/search.json")).expect("read");
+    let out = suite.run(&apply);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("differs from the pool's session of the same id: search"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("--force"), "{}", out.stderr);
+    assert_eq!(
+        std::fs::read(suite.path().join("recordings/search.json")).expect("read"),
+        before
+    );
+    // --force replaces it and records its baselines again
+    let mut forced = apply.to_vec();
+    forced.push("--force");
+    let out = suite.run(&forced);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("apply: 1 session(s) added"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        std::fs::read_to_string(suite.path().join("recordings/search.json")).expect("read"),
+        changed
+    );
+}
