@@ -56,6 +56,10 @@ pub struct CurateArgs {
     /// Export the chosen sessions into the suite and record their baselines.
     #[arg(long)]
     apply: bool,
+    /// With `--apply`: replace a suite session whose recording or HAR differs from the pool's
+    /// session of the same id (its baselines are recorded again).
+    #[arg(long, requires = "apply")]
+    force: bool,
     /// Sessions replayed at once.
     #[arg(long, short = 'j', default_value_t = 2)]
     jobs: usize,
@@ -581,7 +585,11 @@ async fn apply(
         code: exit::INFRASTRUCTURE,
     };
     let same = std::fs::canonicalize(pool_dir).ok() == std::fs::canonicalize(&args.suite).ok();
-    let mut added = Vec::new();
+    // What to copy: a chosen session the suite lacks, or holds with other bytes (only with
+    // --force: the suite's session of that id is someone's reviewed recording). Decided for
+    // every session before anything is written, so a refusal leaves the suite as it was.
+    let mut todo = Vec::new();
+    let mut conflicts = Vec::new();
     for p in &selection.picks {
         let Some(m) = members.iter().find(|m| m.spec.id == p.id) else {
             continue;
@@ -590,15 +598,35 @@ async fn apply(
             continue;
         }
         let rec = args.suite.join("recordings").join(format!("{}.json", p.id));
+        let har = args.suite.join("mocks").join(format!("{}.har", p.id));
         if rec.exists() {
-            continue;
+            let differs = |ours: &Path, theirs: Option<&PathBuf>| {
+                let theirs = theirs.and_then(|t| std::fs::read(t).ok());
+                let ours = std::fs::read(ours).ok();
+                theirs.is_some() && ours != theirs
+            };
+            if differs(&rec, Some(&m.spec.recording)) || differs(&har, m.spec.mocks.as_ref()) {
+                conflicts.push(p.id.clone());
+            } else {
+                continue;
+            }
         }
+        todo.push((p, m, rec, har));
+    }
+    if !conflicts.is_empty() && !args.force {
+        return Err(Failure::usage(
+            format!(
+                "--apply would replace suite session(s) whose recording or HAR differs from the pool's session of the same id: {}",
+                conflicts.join(", ")
+            ),
+            Some("rename or remove the suite's session, or pass `--force` to replace it (its baselines are recorded again)"),
+        ));
+    }
+    let mut added = Vec::new();
+    for (p, m, rec, har) in todo {
         for (from, to) in [
             (Some(m.spec.recording.clone()), rec),
-            (
-                m.spec.mocks.clone(),
-                args.suite.join("mocks").join(format!("{}.har", p.id)),
-            ),
+            (m.spec.mocks.clone(), har),
             (
                 Some(pool::coverage_dir(pool_dir).join(format!("{}.json", p.id))),
                 pool::coverage_dir(&args.suite).join(format!("{}.json", p.id)),
@@ -641,7 +669,8 @@ async fn apply(
         headed: false,
         webdriver: None,
         out_dir: args.suite.join(super::LAST_RUN_DIR),
-        prune: false,
+        // a replaced session's checkpoints that its new recording no longer reaches
+        prune: args.force,
         shard: None,
         keep_captures: false,
         watch: None,

@@ -143,19 +143,21 @@
     if (!W.CompressionStream) return s;
     try { return await new Response(new Blob([s]).stream().pipeThrough(new CompressionStream('gzip'))).blob(); } catch (_) { return s; }
   };
-  const post = async (b, last) => {
+  const post = async (b, last, keepalive = last && b.json.length < 60000) => {
     const url = ingest + S.s + '/' + S.w + '/' + b.seq + '?token=' + encodeURIComponent(C.token);
     const body = last ? b.json : await gzip(b.json);
-    const res = await ofetch(url, { method: 'POST', body, keepalive: last && b.json.length < 60000, mode: 'cors', credentials: 'omit', headers: { 'Content-Type': 'text/plain' } });
+    const res = await ofetch(url, { method: 'POST', body, keepalive, mode: 'cors', credentials: 'omit', headers: { 'Content-Type': 'text/plain' } });
     return res.status < 500 && res.status !== 429;
   };
   const drain = async () => {
     while (outbox.length) {
       let ok = false;
-      try { ok = await post(outbox[0]); } catch (_) { /* network error */ }
+      const o = outbox[0];
+      try { ok = await post(o); } catch (_) { /* network error */ }
       if (!ok) { setTimeout(drain, Math.min(60000, 1000 * 2 ** failures++)); return; }
       failures = 0;
-      outbox.shift();
+      // (leaving the page may have sent and emptied the outbox meanwhile)
+      if (outbox[0] === o) outbox.shift();
     }
   };
   const batch = () => {
@@ -179,8 +181,19 @@
       return;
     }
     const b = batch();
+    if (last) {
+      // Leaving the page: the outbox goes too (a batch waiting for a retry, or in flight,
+      // which leaving aborts), uncompressed, with keepalive while the browser's 64 KB
+      // allowance lasts; the collector drops a batch it already has.
+      let allowance = 60000;
+      for (const o of outbox.splice(0).concat(b ? [b] : [])) {
+        const keep = o.json.length <= allowance;
+        if (keep) allowance -= o.json.length;
+        post(o, true, keep).catch(() => {});
+      }
+      return;
+    }
     if (!b) return;
-    if (last) { post(b, true).catch(() => {}); return; }
     outbox.push(b);
     let total = 0;
     for (let i = outbox.length - 1; i >= 0; i--) if ((total += outbox[i].json.length) > PENDING) { outbox.splice(0, i + 1); break; }
