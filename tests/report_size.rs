@@ -49,10 +49,6 @@ pub(crate) fn check_all_changed_reports(
     assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
     assert_eq!(o.report["summary"]["changed"], 8, "{}", o.stdout);
 
-    if let Ok(keep) = std::env::var("TMP_KEEP_REPORT") {
-        let _ = std::process::Command::new("cp").args(["-r", dir.to_str().unwrap(), &keep]).status();
-        let _ = std::process::Command::new("cp").args(["-r", suite.path().to_str().unwrap(), &format!("{keep}-suite")]).status();
-    }
     let page = dir.join("index.html");
     let page_size = std::fs::metadata(&page).expect("index.html").len();
     let folder_size = size_of_folder(dir);

@@ -123,8 +123,9 @@ pub fn html_section(r: &RunReport, review: bool, out: &mut String) {
                 esc(&m.checkpoint)
             );
         }
-        // up to three layers: a difference in a report folder is a root, a patch and a mask
-        out.push_str(r#"</figcaption><div class="stack rep"><img class="rep-img" alt="the representative's difference" loading="lazy" hidden><img class="rep-img" alt="" loading="lazy" hidden><img class="rep-img" alt="" loading="lazy" hidden></div></figure><ol class="members">"#);
+        // up to five layers: a difference in a report folder is a root, up to three patches and a
+        // mask
+        out.push_str(r#"</figcaption><div class="stack rep"><img class="rep-img" alt="the representative's difference" loading="lazy" hidden><img class="rep-img" alt="" loading="lazy" hidden><img class="rep-img" alt="" loading="lazy" hidden><img class="rep-img" alt="" loading="lazy" hidden><img class="rep-img" alt="" loading="lazy" hidden></div></figure><ol class="members">"#);
         for m in g.members.iter().take(HTML_MEMBERS) {
             match anchors.get(&(m.session.as_str(), m.checkpoint.as_str())) {
                 Some(a) => {

@@ -18,7 +18,7 @@
 //! Either way the URLs in the page are built from hex digests and fixed names only, never from
 //! report text, so they need no escaping and cannot point anywhere but `img/`.
 
-use crate::compare::png::{decode_png, encode_png};
+use crate::compare::png::{decode_png, encode_png_small};
 use ::image::RgbaImage;
 use base64::Engine as _;
 use sha2::Digest as _;
@@ -29,9 +29,13 @@ use std::path::{Path, PathBuf};
 /// The folder, inside the report's folder, that holds the image files.
 pub(super) const IMG_DIR: &str = "img";
 
-/// Roots kept in memory to patch against (the latest ones): 4 bytes a pixel each, so a
-/// report's memory stays bounded whatever the number of screenshots.
-const MAX_ROOTS: usize = 16;
+/// Pixels of the screenshots kept decoded to patch against (the latest ones; 4 bytes a pixel,
+/// 128 MB), so a report's memory stays bounded whatever the number of screenshots.
+const MAX_BASE_PIXELS: u64 = 32_000_000;
+
+/// Layers of a screenshot at most: a root and three patches (a replay over its baseline over
+/// another page's root, say). The difference's mask makes one more.
+const MAX_LAYERS: usize = 4;
 
 /// Screenshots larger than this are written whole, never decoded here.
 const MAX_LAYERED_PIXELS: u64 = crate::compare::limits::DEFAULT_MAX_IMAGE_PIXELS;
@@ -73,9 +77,10 @@ pub(super) enum Images {
     Files(Files),
 }
 
-struct Root {
+/// A screenshot already written, decoded, that a later one may be drawn over.
+struct Base {
     pixels: RgbaImage,
-    src: String,
+    layers: Vec<Layer>,
 }
 
 /// The image files of a report folder being written.
@@ -83,8 +88,8 @@ pub(super) struct Files {
     dir: PathBuf,
     /// Digest of a screenshot's PNG → its shot, so a repeat costs nothing.
     done: HashMap<String, Shot>,
-    /// Full images written, to patch later screenshots against (at most [`MAX_ROOTS`]).
-    roots: Vec<Root>,
+    /// Screenshots written, to patch later ones against (at most [`MAX_BASE_PIXELS`]).
+    bases: std::collections::VecDeque<Base>,
     /// The file names this report refers to; others in `img/` are left from earlier reports.
     names: HashSet<String>,
     /// The first write that failed, with its path: the report is incomplete, and says so.
@@ -100,7 +105,7 @@ impl Images {
         Ok(Images::Files(Files {
             dir: dir.to_path_buf(),
             done: HashMap::new(),
-            roots: Vec::new(),
+            bases: std::collections::VecDeque::new(),
             names: HashSet::new(),
             error: None,
         }))
@@ -184,62 +189,93 @@ impl Files {
         Ok(shot)
     }
 
-    /// `img` as a patch over the closest root, or as a new root (written as `bytes`).
+    /// `img` as a patch over the closest screenshot already written (the one with the fewest
+    /// differing rows, under half of them), when that patch is smaller than `bytes`; else a
+    /// new root, written as `bytes`.
     fn layered(&mut self, bytes: &[u8], img: RgbaImage, full: &str) -> Shot {
         let size = Some(img.dimensions());
-        let pixels = u64::from(img.width()) * u64::from(img.height());
-        // a patch's pixels must be opaque to cover the root's exactly
+        // a patch's pixels must be opaque to cover the layers under it exactly
         let opaque = img.pixels().all(|p| p.0[3] == 255);
-        let mut best: Option<(usize, u64)> = None;
+        let mut best: Option<(usize, usize)> = None;
         if opaque {
-            for (i, root) in self.roots.iter().enumerate() {
-                if root.pixels.dimensions() != img.dimensions() {
+            // the latest first: a replay is drawn over its baseline
+            for (i, base) in self.bases.iter().enumerate().rev() {
+                if base.pixels.dimensions() != img.dimensions() || base.layers.len() >= MAX_LAYERS
+                {
                     continue;
                 }
-                // under half the pixels, and fewer than the best so far
-                let limit = best.map_or(pixels / 2, |(_, n)| n);
-                if let Some(n) = differing(&root.pixels, &img, limit) {
+                let limit = best.map_or(img.height() as usize / 2, |(_, n)| n);
+                if let Some(n) = differing_rows(&base.pixels, &img, limit) {
                     best = Some((i, n));
                 }
             }
         }
-        if let Some((i, _)) = best {
-            let root = &self.roots[i];
-            let patch = patch(&root.pixels, &img);
-            if let Ok(png) = encode_png(&patch) {
-                let root_src = root.src.clone();
+        let patched = best.and_then(|(i, _)| {
+            let base = &self.bases[i];
+            let png = encode_png_small(&patch(&base.pixels, &img)).ok()?;
+            (png.len() < bytes.len()).then(|| (base.layers.clone(), png))
+        });
+        // A large patch against the image re-encoded: the smaller is written (and a root is
+        // the better base for the screenshots that follow).
+        let mut reencoded = None;
+        let patched = match patched {
+            Some((layers, png)) if png.len() > bytes.len() / 4 => {
+                let whole = encode_png_small(&img).ok();
+                match whole {
+                    Some(w) if w.len() <= png.len() => {
+                        reencoded = Some(w);
+                        None
+                    }
+                    _ => Some((layers, png)),
+                }
+            }
+            other => other,
+        };
+        let layers = match patched {
+            Some((mut layers, png)) => {
                 let name = name_of(&png);
                 self.put(&name, &png);
-                return Shot {
-                    layers: vec![
-                        Layer {
-                            src: root_src,
-                            kind: "root",
-                        },
-                        Layer {
-                            src: name,
-                            kind: "patch",
-                        },
-                    ],
-                    size,
+                layers.push(Layer {
+                    src: name,
+                    kind: "patch",
+                });
+                layers
+            }
+            None => {
+                // written as captured, or re-encoded when that is smaller
+                let src = match reencoded.map_or_else(|| encode_png_small(&img), Ok) {
+                    Ok(png) if png.len() < bytes.len() => {
+                        let name = name_of(&png);
+                        self.put(&name, &png);
+                        name
+                    }
+                    _ => {
+                        self.put(full, bytes);
+                        full.to_string()
+                    }
                 };
+                vec![Layer { src, kind: "root" }]
+            }
+        };
+        let pixels = |b: &Base| u64::from(b.pixels.width()) * u64::from(b.pixels.height());
+        let mut kept = pixels_of(&img) + self.bases.iter().map(pixels).sum::<u64>();
+        while kept > MAX_BASE_PIXELS {
+            match self.bases.pop_front() {
+                Some(b) => kept -= pixels(&b),
+                None => break,
             }
         }
-        self.put(full, bytes);
-        if self.roots.len() == MAX_ROOTS {
-            self.roots.remove(0);
-        }
-        self.roots.push(Root {
-            pixels: img,
-            src: full.to_string(),
-        });
-        Shot {
-            layers: vec![Layer {
-                src: full.to_string(),
-                kind: "root",
-            }],
+        let shot = Shot {
+            layers: layers.clone(),
             size,
+        };
+        if pixels_of(&img) <= MAX_BASE_PIXELS {
+            self.bases.push_back(Base {
+                pixels: img,
+                layers,
+            });
         }
+        shot
     }
 
     /// The difference image `bytes` as a mask over `baseline`'s layers: `None` when it does
@@ -250,7 +286,7 @@ impl Files {
             return None;
         }
         let diff = decode_png(bytes).ok()?;
-        let png = encode_png(&veil(diff)).ok()?;
+        let png = encode_png_small(&veil(diff)).ok()?;
         let name = name_of(&png);
         self.put(&name, &png);
         let mut layers = baseline.layers.clone();
@@ -296,34 +332,43 @@ impl Files {
     }
 }
 
-/// How many pixels of two images of one size differ, or `None` when at least `limit` do.
-fn differing(a: &RgbaImage, b: &RgbaImage, limit: u64) -> Option<u64> {
-    let mut n = 0u64;
+fn pixels_of(img: &RgbaImage) -> u64 {
+    u64::from(img.width()) * u64::from(img.height())
+}
+
+/// How many rows of two images of one size differ (one `memcmp` a row), or `None` when at
+/// least `limit` do.
+fn differing_rows(a: &RgbaImage, b: &RgbaImage, limit: usize) -> Option<usize> {
     let (ra, rb) = (crate::compare::png::raw(a), crate::compare::png::raw(b));
-    // rows at a time: one `memcmp` skips a row that is the same
-    let stride = a.width() as usize * 4;
-    for (x, y) in ra.chunks(stride.max(4)).zip(rb.chunks(stride.max(4))) {
-        if x == y {
-            continue;
-        }
-        n += x
-            .chunks_exact(4)
-            .zip(y.chunks_exact(4))
-            .filter(|(p, q)| p != q)
-            .count() as u64;
-        if n >= limit {
-            return None;
+    let stride = (a.width() as usize * 4).max(4);
+    let mut n = 0;
+    for (x, y) in ra.chunks(stride).zip(rb.chunks(stride)) {
+        if x != y {
+            n += 1;
+            if n >= limit {
+                return None;
+            }
         }
     }
     Some(n)
 }
 
-/// `img`'s pixels where they differ from `root`'s, transparent elsewhere.
-fn patch(root: &RgbaImage, img: &RgbaImage) -> RgbaImage {
+/// `img`'s pixels where they differ from `base`'s, transparent elsewhere.
+fn patch(base: &RgbaImage, img: &RgbaImage) -> RgbaImage {
     let mut out = RgbaImage::new(img.width(), img.height());
-    for ((o, r), p) in out.pixels_mut().zip(root.pixels()).zip(img.pixels()) {
-        if r != p {
-            *o = *p;
+    let stride = (img.width() as usize * 4).max(4);
+    let rows = crate::compare::png::raw(base)
+        .chunks(stride)
+        .zip(crate::compare::png::raw(img).chunks(stride));
+    for ((b, p), o) in rows.zip(out.chunks_mut(stride)) {
+        // a row that is the same stays transparent without a look at its pixels
+        if b == p {
+            continue;
+        }
+        for ((b, p), o) in b.chunks_exact(4).zip(p.chunks_exact(4)).zip(o.chunks_exact_mut(4)) {
+            if b != p {
+                o.copy_from_slice(p);
+            }
         }
     }
     out
