@@ -450,10 +450,11 @@ async fn check_file_page(
     .await;
     let images = images.as_array().cloned().unwrap_or_default();
     // Inline, 04-cart: 3 shots + 2 overlay; 05-end: 2 shots + 2 overlay; 02-results: 1.
-    // As files, a screenshot that differs from an earlier one is that one and a patch, and the
-    // difference is the baseline and a mask: 04-cart: 1 + 2 + 2, overlay 1 + 2; 05-end (its
-    // baseline is 04-cart's): 1 + 2, overlay 1 + 2; 02-results: 2.
-    let expected = if form == Form::Files { 16 } else { 10 };
+    // As files, a screenshot that differs from an earlier one is drawn as that one's layers and
+    // a patch, and the difference as the baseline's layers and a mask: 04-cart: 1 + 2 + 2,
+    // overlay 1 + 2; 05-end (its baseline is 04-cart's, its replay differs from 04-cart's by
+    // the button): 1 + 3, overlay 1 + 3; 02-results (04-cart's baseline, green): 2.
+    let expected = if form == Form::Files { 18 } else { 10 };
     assert_eq!(images.len(), expected, "{images:?}");
     let img_dir = url.join("img/").map_err(|e| e.to_string())?;
     for i in &images {
@@ -476,13 +477,21 @@ async fn check_file_page(
         // natural size over the page (CSS :target), and "close" puts it back.
         let stacks = eval(client, "return Array.from(document.querySelectorAll('.cp .stack')).map(s => Array.from(s.querySelectorAll('img')).map(i => [i.className, i.naturalWidth, i.naturalHeight]))").await;
         let stacks = stacks.as_array().cloned().unwrap_or_default();
-        assert_eq!(stacks.len(), 4, "two replays, a difference and a new shot: {stacks:?}");
+        assert_eq!(
+            stacks.len(),
+            4,
+            "two replays, a difference and a new shot: {stacks:?}"
+        );
         for s in &stacks {
             let layers = s.as_array().cloned().unwrap_or_default();
             assert!(layers.len() >= 2, "{s}");
             assert_eq!(layers[0][0], "layer root", "{s}");
             for l in &layers {
-                assert_eq!((l[1].as_u64(), l[2].as_u64()), (Some(640), Some(400)), "{s}");
+                assert_eq!(
+                    (l[1].as_u64(), l[2].as_u64()),
+                    (Some(640), Some(400)),
+                    "{s}"
+                );
             }
         }
         let zoom = "const f = document.querySelector('figure.layered'); const i = f.querySelector('.stack img'); \
@@ -507,7 +516,7 @@ async fn check_file_page(
         assert_eq!(eval(client, zoom).await, small);
         assert_eq!(
             eval(client, "return Array.from(document.querySelectorAll('.overlay img')).map(i => i.naturalWidth)").await,
-            json!([640, 640, 640, 640, 640, 640])
+            json!([640, 640, 640, 640, 640, 640, 640])
         );
         // Each link opens an image file of the folder.
         let links = eval(client, "return Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href')).filter(h => !h.startsWith('#'))").await;

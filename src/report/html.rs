@@ -574,13 +574,15 @@ impl Page<'_> {
         }
 
         let id = format!("s{i}-c{j}");
-        let actual = self.image(c.actual_png.as_deref());
         if c.status == CheckpointStatus::New {
+            let actual = self.image(c.actual_png.as_deref());
             self.out.push_str("<div class=\"shots one\">");
             self.figure("Replay (no baseline yet)", "actual", &actual, &id);
             self.out.push_str("</div>\n");
         } else {
+            // the baseline first: in a folder, the replay is drawn over it
             let baseline = self.image(c.baseline_png.as_deref());
+            let actual = self.image(c.actual_png.as_deref());
             let diff = self.diff_image(c.diff_png.as_deref(), &baseline);
             self.out.push_str("<div class=\"shots\">");
             self.figure("Baseline", "baseline", &baseline, &id);

@@ -200,8 +200,7 @@ impl Files {
         if opaque {
             // the latest first: a replay is drawn over its baseline
             for (i, base) in self.bases.iter().enumerate().rev() {
-                if base.pixels.dimensions() != img.dimensions() || base.layers.len() >= MAX_LAYERS
-                {
+                if base.pixels.dimensions() != img.dimensions() || base.layers.len() >= MAX_LAYERS {
                     continue;
                 }
                 let limit = best.map_or(img.height() as usize / 2, |(_, n)| n);
@@ -365,7 +364,11 @@ fn patch(base: &RgbaImage, img: &RgbaImage) -> RgbaImage {
         if b == p {
             continue;
         }
-        for ((b, p), o) in b.chunks_exact(4).zip(p.chunks_exact(4)).zip(o.chunks_exact_mut(4)) {
+        for ((b, p), o) in b
+            .chunks_exact(4)
+            .zip(p.chunks_exact(4))
+            .zip(o.chunks_exact_mut(4))
+        {
             if b != p {
                 o.copy_from_slice(p);
             }
@@ -476,7 +479,9 @@ mod tests {
     fn files_are_content_addressed_alike_shots_are_patches_and_stale_ones_removed() {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::create_dir_all(dir.path().join("img")).expect("mkdir");
-        let stale = dir.path().join("img/0123456789abcdef0123456789abcdef.thumb.png");
+        let stale = dir
+            .path()
+            .join("img/0123456789abcdef0123456789abcdef.thumb.png");
         let foreign = dir.path().join("img/notes.txt");
         std::fs::write(&stale, b"old").expect("write");
         std::fs::write(&foreign, b"mine").expect("write");
@@ -515,11 +520,18 @@ mod tests {
             }
         }
         assert_eq!(drawn, changed);
-        let patch_len = std::fs::metadata(dir.path().join(srcs[1])).expect("stat").len();
-        assert!(patch_len * 10 < big.len() as u64, "{patch_len} vs {}", big.len());
+        let patch_len = std::fs::metadata(dir.path().join(srcs[1]))
+            .expect("stat")
+            .len();
+        assert!(
+            patch_len * 10 < big.len() as u64,
+            "{patch_len} vs {}",
+            big.len()
+        );
 
         // A difference image: the baseline's layers under a veil with the marks opaque.
-        let mut diff = ::image::RgbaImage::from_pixel(1280, 800, ::image::Rgba([240, 240, 240, 255]));
+        let mut diff =
+            ::image::RgbaImage::from_pixel(1280, 800, ::image::Rgba([240, 240, 240, 255]));
         diff.put_pixel(5, 6, ::image::Rgba([255, 0, 0, 255]));
         let d = images
             .diff(crate::compare::png::encode_png(&diff).expect("encode"), &b)
@@ -545,7 +557,10 @@ mod tests {
         assert!(!stale.exists(), "images of an earlier report are removed");
         assert!(foreign.exists(), "files reprise did not name are kept");
         let n = std::fs::read_dir(dir.path().join("img")).unwrap().count();
-        assert_eq!(n, 6, "two roots, a patch, a mask, the small image, notes.txt");
+        assert_eq!(
+            n, 6,
+            "two roots, a patch, a mask, the small image, notes.txt"
+        );
     }
 
     #[test]
