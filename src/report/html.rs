@@ -1,5 +1,5 @@
 //! The HTML report: `--report html=DIR` writes `DIR/index.html` with the screenshots as files
-//! in `DIR/img/` (thumbnails in the page, full size a click away; see [`images`]);
+//! in `DIR/img/` (drawn as layers: roots, patches of what differs, masks; see [`images`]);
 //! `--report html-inline=FILE` and the page `reprise review --serve` shows are one
 //! self-contained file with the screenshots as `data:` URIs. Both open from `file://` with no
 //! network.
