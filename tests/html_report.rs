@@ -449,8 +449,13 @@ async fn check_file_page(
     )
     .await;
     let images = images.as_array().cloned().unwrap_or_default();
-    // 04-cart: 3 shots + 2 overlay; 05-end: 2 shots + 2 overlay; 02-results: 1.
-    assert_eq!(images.len(), 10, "{images:?}");
+    // Inline, 04-cart: 3 shots + 2 overlay; 05-end: 2 shots + 2 overlay; 02-results: 1.
+    // As files, a screenshot that differs from an earlier one is drawn as that one's layers and
+    // a patch, and the difference as the baseline's layers and a mask: 04-cart: 1 + 2 + 2,
+    // overlay 1 + 2; 05-end (its baseline is 04-cart's, its replay differs from 04-cart's by
+    // the button): 1 + 3, overlay 1 + 3; 02-results (04-cart's baseline, green): 2.
+    let expected = if form == Form::Files { 18 } else { 10 };
+    assert_eq!(images.len(), expected, "{images:?}");
     let img_dir = url.join("img/").map_err(|e| e.to_string())?;
     for i in &images {
         assert!(i[1].as_u64().unwrap_or(0) > 0, "not decoded: {i}");
@@ -468,24 +473,50 @@ async fn check_file_page(
         }
     }
     if form == Form::Files {
-        // The screenshots (640 wide) are shown as thumbnails linking to their full size,
-        // which the overlay shows.
-        let thumbs: Vec<_> = images
-            .iter()
-            .filter(|i| i[2].as_str().is_some_and(|s| s.ends_with(".thumb.png")))
-            .collect();
-        assert_eq!(thumbs.len(), 6, "{images:?}");
-        for t in &thumbs {
-            assert!(t[1].as_u64().is_some_and(|w| w <= 400), "{t}");
-            assert!(
-                t[3].as_str()
-                    .is_some_and(|f| f.starts_with("img/") && !f.ends_with(".thumb.png")),
-                "{t}"
-            );
+        // The layers of a stack are files of one size; a stack's "full size" shows it at its
+        // natural size over the page (CSS :target), and "close" puts it back.
+        let stacks = eval(client, "return Array.from(document.querySelectorAll('.cp .stack')).map(s => Array.from(s.querySelectorAll('img')).map(i => [i.className, i.naturalWidth, i.naturalHeight]))").await;
+        let stacks = stacks.as_array().cloned().unwrap_or_default();
+        assert_eq!(
+            stacks.len(),
+            4,
+            "two replays, a difference and a new shot: {stacks:?}"
+        );
+        for s in &stacks {
+            let layers = s.as_array().cloned().unwrap_or_default();
+            assert!(layers.len() >= 2, "{s}");
+            assert_eq!(layers[0][0], "layer root", "{s}");
+            for l in &layers {
+                assert_eq!(
+                    (l[1].as_u64(), l[2].as_u64()),
+                    (Some(640), Some(400)),
+                    "{s}"
+                );
+            }
         }
+        let zoom = "const f = document.querySelector('figure.layered'); const i = f.querySelector('.stack img'); \
+                    return [getComputedStyle(f).position, Math.round(i.getBoundingClientRect().width)]";
+        let small = eval(client, zoom).await;
+        assert_eq!(small[0], "static", "{small}");
+        client
+            .find(fantoccini::Locator::Css("figure.layered a.full"))
+            .await
+            .map_err(|e| e.to_string())?
+            .click()
+            .await
+            .map_err(|e| e.to_string())?;
+        assert_eq!(eval(client, zoom).await, json!(["fixed", 640]));
+        client
+            .find(fantoccini::Locator::Css("figure.layered:target a.close"))
+            .await
+            .map_err(|e| e.to_string())?
+            .click()
+            .await
+            .map_err(|e| e.to_string())?;
+        assert_eq!(eval(client, zoom).await, small);
         assert_eq!(
             eval(client, "return Array.from(document.querySelectorAll('.overlay img')).map(i => i.naturalWidth)").await,
-            json!([640, 640, 640, 640])
+            json!([640, 640, 640, 640, 640, 640, 640])
         );
         // Each link opens an image file of the folder.
         let links = eval(client, "return Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href')).filter(h => !h.startsWith('#'))").await;

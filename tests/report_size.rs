@@ -1,6 +1,7 @@
 //! The HTML report of a run where everything changed stays small: one colour in the demo's
-//! stylesheet changes every checkpoint of its 8 sessions. `html=DIR` keeps the page small
-//! (thumbnails as files, lazy) and opens quickly in the real Chromium; `html-inline=FILE` is the
+//! stylesheet changes every checkpoint of its 8 sessions. `html=DIR` keeps the page under
+//! 300 KB and its folder under 3 MB (screenshots as layers: roots, patches of what differs,
+//! masks; lazy) and opens quickly in the real Chromium; `html-inline=FILE` is the
 //! single file it was; `merge-reports` writes the same forms; a report that cannot be written
 //! fails with its path. The run is the one of tests/groups.rs's colour change.
 
@@ -53,18 +54,22 @@ pub(crate) fn check_all_changed_reports(
     let folder_size = size_of_folder(dir);
     let inline_size = std::fs::metadata(inline).expect("inline report").len();
     let images = names(&dir.join("img"));
+    let text = std::fs::read_to_string(&page).expect("read");
     eprintln!(
         "all-changed demo: index.html {page_size} bytes, folder {folder_size} bytes in {} files \
-         ({} thumbnails), inline report {inline_size} bytes",
+         ({} drawn as layers), inline report {inline_size} bytes",
         images.len() + 1,
-        images.iter().filter(|n| n.ends_with(".thumb.png")).count(),
+        text.matches("<figure class=\"layered\"").count(),
     );
     assert!(page_size < 300 * 1024, "index.html is {page_size} bytes");
+    assert!(
+        folder_size < 3 * 1024 * 1024,
+        "the folder is {folder_size} bytes, over 3 MB"
+    );
     assert!(
         folder_size < inline_size,
         "the folder is larger than the inline file"
     );
-    let text = std::fs::read_to_string(&page).expect("read");
     assert!(!text.contains("data:image/png"), "no image is inline");
     let inline_text = std::fs::read_to_string(inline).expect("read");
     assert!(inline_text.contains("data:image/png;base64,"));

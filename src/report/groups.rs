@@ -67,7 +67,7 @@ pub fn size(g: &Group) -> String {
 const HTML_MEMBERS: usize = 200;
 
 /// The HTML report's first section: one card per group, with what its members share, its
-/// representative (the first member: its diff image is copied from that member's card by the
+/// representative (the first member: its difference image's layers are copied from that member's card by the
 /// page's script, never embedded twice) and the member list linking to each card. Served by
 /// `review --serve`, each group has accept and reject buttons.
 pub fn html_section(r: &RunReport, review: bool, out: &mut String) {
@@ -123,7 +123,9 @@ pub fn html_section(r: &RunReport, review: bool, out: &mut String) {
                 esc(&m.checkpoint)
             );
         }
-        out.push_str(r#"</figcaption><img class="rep-img" alt="the representative's difference" hidden></figure><ol class="members">"#);
+        // up to five layers: a difference in a report folder is a root, up to three patches and a
+        // mask
+        out.push_str(r#"</figcaption><div class="stack rep"><img class="rep-img" alt="the representative's difference" loading="lazy" hidden><img class="rep-img" alt="" loading="lazy" hidden><img class="rep-img" alt="" loading="lazy" hidden><img class="rep-img" alt="" loading="lazy" hidden><img class="rep-img" alt="" loading="lazy" hidden></div></figure><ol class="members">"#);
         for m in g.members.iter().take(HTML_MEMBERS) {
             match anchors.get(&(m.session.as_str(), m.checkpoint.as_str())) {
                 Some(a) => {

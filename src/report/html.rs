@@ -1,5 +1,5 @@
 //! The HTML report: `--report html=DIR` writes `DIR/index.html` with the screenshots as files
-//! in `DIR/img/` (thumbnails in the page, full size a click away; see [`images`]);
+//! in `DIR/img/` (drawn as layers: roots, patches of what differs, masks; see [`images`]);
 //! `--report html-inline=FILE` and the page `reprise review --serve` shows are one
 //! self-contained file with the screenshots as `data:` URIs. Both open from `file://` with no
 //! network.
@@ -573,18 +573,21 @@ impl Page<'_> {
             w!(self.out, "<p class=\"note\">{}</p>\n", Esc(note));
         }
 
-        let actual = self.image(c.actual_png.as_deref());
+        let id = format!("s{i}-c{j}");
         if c.status == CheckpointStatus::New {
+            let actual = self.image(c.actual_png.as_deref());
             self.out.push_str("<div class=\"shots one\">");
-            self.figure("Replay (no baseline yet)", "actual", &actual);
+            self.figure("Replay (no baseline yet)", "actual", &actual, &id);
             self.out.push_str("</div>\n");
         } else {
+            // the baseline first: in a folder, the replay is drawn over it
             let baseline = self.image(c.baseline_png.as_deref());
-            let diff = self.image(c.diff_png.as_deref());
+            let actual = self.image(c.actual_png.as_deref());
+            let diff = self.diff_image(c.diff_png.as_deref(), &baseline);
             self.out.push_str("<div class=\"shots\">");
-            self.figure("Baseline", "baseline", &baseline);
-            self.figure("Replay", "actual", &actual);
-            self.figure("Difference", "diff", &diff);
+            self.figure("Baseline", "baseline", &baseline, &id);
+            self.figure("Replay", "actual", &actual, &id);
+            self.figure("Difference", "diff", &diff, &id);
             self.out.push_str("</div>\n");
             // A flaky session shows what a second replay of the same build captured.
             if let Some(second) = &c.second_capture {
@@ -595,20 +598,24 @@ impl Page<'_> {
                     second.replay,
                     checkpoint_status_str(second.status)
                 );
-                self.figure(&label, "second", &again);
+                self.figure(&label, "second", &again, &id);
                 self.out.push_str("</div>\n");
             }
-            if matches!((&baseline, &actual), (Image::Png(_), Image::Png(_))) {
-                // The overlay copies the two images' `src` in script rather than embedding them
-                // again: it needs the script for its slider anyway, and the page stays half the
-                // size. Without script it stays hidden.
-                self.out.push_str(
+            if let (Image::Png(b), Image::Png(a)) = (&baseline, &actual) {
+                // The overlay copies the two images' layers' `src` in script rather than
+                // embedding them again: it needs the script for its slider anyway, and the
+                // inline page stays half the size. Without script it stays hidden.
+                let blanks = |n: usize| "<img alt=\"\" loading=\"lazy\">".repeat(n);
+                w!(
+                    self.out,
                     "<div class=\"overlay\" hidden><div class=\"overlay-label\">\
                      <span>Baseline</span><input type=\"range\" min=\"0\" max=\"100\" value=\"50\" \
                      aria-label=\"Replay shown over the baseline, percent from the left\">\
                      <span>Replay</span></div><div class=\"overlay-stage\">\
-                     <img class=\"overlay-base\" alt=\"baseline\" loading=\"lazy\"><img class=\"overlay-top\" alt=\"replay\" loading=\"lazy\">\
+                     <div class=\"overlay-base\">{}</div><div class=\"overlay-top\">{}</div>\
                      <div class=\"overlay-line\"></div></div></div>\n",
+                    blanks(b.layers.len()),
+                    blanks(a.layers.len()),
                 );
             }
         }
@@ -761,11 +768,28 @@ impl Page<'_> {
     /// Reads a PNG the report points at; anything else (missing, unreadable, not a PNG)
     /// becomes a placeholder rather than a broken or misleading image.
     fn image(&mut self, rel: Option<&str>) -> Image {
+        self.read_png(rel, |images, bytes| images.shot(bytes))
+    }
+
+    /// The difference image of a checkpoint whose baseline is `baseline` (in a folder, a mask
+    /// drawn over the baseline's layers).
+    fn diff_image(&mut self, rel: Option<&str>, baseline: &Image) -> Image {
+        match baseline {
+            Image::Png(base) => self.read_png(rel, |images, bytes| images.diff(bytes, base)),
+            Image::Missing(_) => self.image(rel),
+        }
+    }
+
+    fn read_png(
+        &mut self,
+        rel: Option<&str>,
+        shot: impl FnOnce(&mut images::Images, Vec<u8>) -> Result<images::Shot, String>,
+    ) -> Image {
         let Some(rel) = rel else {
             return Image::Missing("not captured".into());
         };
         match std::fs::read(self.suite_dir.join(rel)) {
-            Ok(bytes) if bytes.starts_with(PNG_SIGNATURE) => match self.images.shot(bytes) {
+            Ok(bytes) if bytes.starts_with(PNG_SIGNATURE) => match shot(&mut *self.images, bytes) {
                 Ok(shot) => Image::Png(shot),
                 Err(why) => Image::Missing(format!("{why}: {rel}")),
             },
@@ -774,9 +798,10 @@ impl Page<'_> {
         }
     }
 
-    fn figure(&mut self, caption: &str, class: &str, img: &Image) {
+    /// A figure of checkpoint card `card` (its id).
+    fn figure(&mut self, caption: &str, class: &str, img: &Image, card: &str) {
         match img {
-            Image::Png(shot) => self.shot_figure(caption, class, shot),
+            Image::Png(shot) => self.shot_figure(caption, class, shot, &format!("{card}-{class}")),
             Image::Missing(why) => {
                 w!(
                     self.out,

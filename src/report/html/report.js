@@ -5,18 +5,33 @@
 (function () {
   'use strict';
 
+  // The images a figure draws, bottom first: one <img>, or the layers of a stack (html=DIR
+  // writes a screenshot as a root image and a patch of what differs, a difference as the
+  // baseline's layers under a mask).
+  function layers(el) {
+    if (!el) return [];
+    return el.tagName === 'IMG' ? [el] : Array.prototype.slice.call(el.querySelectorAll('img'));
+  }
+  // Copies the sources of `from` into the blank <img>s of `to`.
+  function copy(from, to) {
+    to.forEach(function (img, k) {
+      if (!from[k]) return;
+      img.src = from[k].currentSrc || from[k].src;
+      img.hidden = false;
+    });
+  }
+
   document.querySelectorAll('.overlay').forEach(function (overlay) {
     var card = overlay.closest('.cp');
-    var baseline = card.querySelector('img.shot-baseline');
-    var actual = card.querySelector('img.shot-actual');
+    var baseline = layers(card.querySelector('.shot-baseline'));
+    var actual = layers(card.querySelector('.shot-actual'));
     var base = overlay.querySelector('.overlay-base');
     var top = overlay.querySelector('.overlay-top');
     var line = overlay.querySelector('.overlay-line');
     var range = overlay.querySelector('input[type="range"]');
-    if (!baseline || !actual || !base || !top || !range) return;
-    // the full-size files when the page shows thumbnails (html=DIR)
-    base.src = baseline.dataset.full || baseline.src;
-    top.src = actual.dataset.full || actual.src;
+    if (!baseline.length || !actual.length || !base || !top || !range) return;
+    copy(baseline, layers(base));
+    copy(actual, layers(top));
     function apply() {
       var v = Math.max(0, Math.min(100, Number(range.value)));
       top.style.clipPath = 'inset(0 ' + (100 - v) + '% 0 0)';
@@ -30,11 +45,9 @@
   // A group's representative shows the difference image of its first member's card.
   document.querySelectorAll('.group[data-representative]').forEach(function (group) {
     var card = document.getElementById(group.getAttribute('data-representative'));
-    var img = group.querySelector('img.rep-img');
-    var shot = card && (card.querySelector('img.shot-diff') || card.querySelector('img.shot-actual'));
-    if (!img || !shot) return;
-    img.src = shot.currentSrc || shot.src;
-    img.hidden = false;
+    var shot = card && (card.querySelector('.shot-diff') || card.querySelector('.shot-actual'));
+    var imgs = Array.prototype.slice.call(group.querySelectorAll('img.rep-img'));
+    copy(layers(shot), imgs);
   });
 
   var token = document.body.getAttribute('data-review-token');
