@@ -669,6 +669,89 @@ mod tests {
     }
 
     #[test]
+    fn values_the_backend_sent_as_data_collapse_to_slug_and_controls_stay_distinct() {
+        let har = |products: &[&str]| {
+            let list: Vec<Value> = products
+                .iter()
+                .map(|p| json!({ "id": p, "name": "Some Coffee", "category": "beans" }))
+                .collect();
+            json!({ "log": { "entries": [
+                { "request": { "method": "GET", "url": "https://shop.test/api/products" },
+                  "response": { "status": 200, "content": { "mimeType": "application/json",
+                    "text": json!({ "products": list }).to_string() } } },
+                { "request": { "method": "GET", "url": "https://shop.test/api/products/kenya-nyeri" },
+                  "response": { "status": 200, "content": { "mimeType": "application/json", "text": "{}" } } }
+            ] } })
+        };
+        let rec = |slug: &str| {
+            json!({ "steps": [
+                { "type": "navigate", "url": format!("https://shop.test/product/{slug}") },
+                { "type": "hover", "selectors": [[format!("[data-testid=\"roast-{slug}\"]")]] },
+                { "type": "click", "selectors": [[format!("[data-testid=\"{slug}\"]")]] },
+                { "type": "click", "selectors": [[format!("[data-slug='{slug}'] > .tag-beans")]] },
+                { "type": "change", "selectors": [["[data-testid=\"co-email\"]"]] },
+                { "type": "click", "selectors": [["[data-testid=\"detail-close\"]"]] }
+            ] })
+        };
+        let a = of_session(
+            &rec("kenya-nyeri"),
+            &har(&["kenya-nyeri", "brazil-cerrado"]),
+            &[],
+        );
+        let b = of_session(
+            &rec("brazil-cerrado"),
+            &har(&["kenya-nyeri", "brazil-cerrado"]),
+            &[],
+        );
+        // Two sessions that differ only by the product they opened share every template.
+        assert_eq!(a, b);
+        assert_eq!(a.routes, vec!["/product/:slug"]);
+        assert_eq!(
+            a.interactions,
+            vec![
+                "[data-slug=':slug'] > .tag-beans|click",
+                "[data-testid=\":slug\"]|click",
+                "[data-testid=\"co-email\"]|change",
+                "[data-testid=\"detail-close\"]|click",
+                "[data-testid=\"roast-:slug\"]|hover",
+            ]
+        );
+        assert!(a
+            .endpoints
+            .contains(&"GET shop.test/api/products/:slug 2xx".to_string()));
+        // A value the responses do not list stays as it is: it names a control, not a record.
+        let c = of_session(&rec("kenya-nyeri"), &json!({}), &[]);
+        assert!(c
+            .interactions
+            .contains(&"[data-testid=\"roast-kenya-nyeri\"]|hover".to_string()));
+        assert_eq!(c.routes, vec!["/product/kenya-nyeri"]);
+    }
+
+    #[test]
+    fn only_slug_shaped_string_values_count_as_data() {
+        let body = json!({ "id": "ethiopia-guji", "n": "ab", "t": "Free text, With Caps",
+            "price": 1200, "ok": true, "kind": "beans", "key_is_not_a-value": 1 });
+        let har = json!({ "log": { "entries": [
+            { "response": { "content": { "mimeType": "application/json", "text": body.to_string() } } },
+            { "response": { "content": { "mimeType": "text/plain", "text": "{\"id\":\"not-json-mime\"}" } } },
+            { "response": { "content": { "mimeType": "application/json", "text": "not json" } } }
+        ] } });
+        let d = DataValues::of_har(&har);
+        let mut got: Vec<&String> = d.0.iter().collect();
+        got.sort();
+        assert_eq!(got, vec!["beans", "ethiopia-guji"]);
+        assert_eq!(
+            d.collapse_path("/c/beans/ethiopia-guji.json?x"),
+            "/c/:slug/:slug.json?x"
+        );
+        assert_eq!(d.collapse_quoted("[x=\"unterminated"), "[x=\"unterminated");
+        assert_eq!(
+            d.collapse_quoted("a[title='beans-x']"),
+            "a[title=':slug-x']"
+        );
+    }
+
+    #[test]
     fn a_huge_feature_is_cut_and_non_ascii_html_is_scanned_safely() {
         let long = "é".repeat(1000);
         let f = of_session(&json!({}), &json!({}), &[long]);
