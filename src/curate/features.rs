@@ -5,6 +5,12 @@
 //! Every feature is a *template*: ids, uuids, numbers and hashes are collapsed, so a thousand
 //! sessions that opened a thousand different products share one route feature, and the rare
 //! path stands out.
+//!
+//! Values the backend sent as data are collapsed too (`:slug`): a product's slug in a test id
+//! (`[data-testid="add-kenya-nyeri"]`) or a path segment (`/product/kenya-nyeri`) names *which*
+//! record the person touched, not *what* they did, exactly like a numeric id. Without this,
+//! every product a person happened to open looks like a new path and outweighs the one session
+//! that took a rare branch (see [`DataValues`]).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -16,6 +22,12 @@ const HINT_SCAN_BYTES: usize = 256 * 1024;
 const MAX_FEATURE_CHARS: usize = 200;
 /// The most features of one kind kept per session (a runaway recording stays bounded).
 const MAX_PER_KIND: usize = 2_000;
+/// The largest JSON response body read for data values (bigger ones are skipped).
+const MAX_DATA_BODY_BYTES: usize = 4 << 20;
+/// The most distinct data values kept per session.
+const MAX_DATA_VALUES: usize = 20_000;
+/// Data values shorter or longer than this are not treated as identifiers.
+const DATA_VALUE_CHARS: std::ops::RangeInclusive<usize> = 3..=64;
 
 /// A session's features, each list sorted and without duplicates.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,6 +114,7 @@ impl Features {
 /// The features of one session: its recording (Chrome DevTools Recorder JSON, with reprise's
 /// extensions), its HAR (1.2 log) and the console errors seen while it was captured.
 pub fn of_session(recording: &Value, har: &Value, console_errors: &[String]) -> Features {
+    let data = DataValues::of_har(har);
     let mut routes = BTreeSet::new();
     let mut frameworks = BTreeSet::new();
     let mut interactions = BTreeSet::new();
@@ -116,17 +129,17 @@ pub fn of_session(recording: &Value, har: &Value, console_errors: &[String]) -> 
         let ty = step["type"].as_str().unwrap_or("");
         if ty == "navigate" {
             if let Some(u) = step["url"].as_str() {
-                insert(&mut routes, route_template(u));
+                insert(&mut routes, data.collapse_path(&route_template(u)));
             }
         }
         for ev in step["assertedEvents"].as_array().into_iter().flatten() {
             if ev["type"] == "navigation" {
                 if let Some(u) = ev["url"].as_str() {
-                    insert(&mut routes, route_template(u));
+                    insert(&mut routes, data.collapse_path(&route_template(u)));
                 }
             }
         }
-        if let Some(pair) = interaction(step, ty) {
+        if let Some(pair) = interaction(step, ty, &data) {
             insert(&mut interactions, pair);
         }
     }
@@ -162,7 +175,7 @@ pub fn of_session(recording: &Value, har: &Value, console_errors: &[String]) -> 
                 }
             }
             if req["method"] == "GET" {
-                insert(&mut routes, route_template(url));
+                insert(&mut routes, data.collapse_path(&route_template(url)));
             }
             continue;
         }
@@ -176,7 +189,10 @@ pub fn of_session(recording: &Value, har: &Value, console_errors: &[String]) -> 
         } else {
             "failed".into()
         };
-        let mut feature = format!("{method} {} {class}", endpoint_template(url));
+        let mut feature = format!(
+            "{method} {} {class}",
+            data.collapse_path(&endpoint_template(url))
+        );
         if let Some(op) = graphql_operation(req) {
             feature.push_str(" op=");
             feature.push_str(&op);
@@ -206,14 +222,150 @@ fn insert(set: &mut BTreeSet<String>, mut s: String) {
 }
 
 /// `selector|event` for a step a person performs; `None` for navigation and waits.
-fn interaction(step: &Value, ty: &str) -> Option<String> {
+fn interaction(step: &Value, ty: &str, data: &DataValues) -> Option<String> {
     let event = match ty {
         "click" | "doubleClick" | "hover" | "change" | "scroll" => ty.to_string(),
         "keyDown" | "keyUp" => format!("{ty}:{}", step["key"].as_str().unwrap_or("?")),
         _ => return None,
     };
     let selector = best_selector(step).unwrap_or_else(|| "document".into());
+    let selector = data.collapse_quoted(&selector);
     Some(format!("{}|{event}", collapse_numbers(&selector)))
+}
+
+/// The identifier-like strings of a session's JSON responses (`"id": "kenya-nyeri"`, a
+/// category `"beans"`): values that name records of the backend's data. A selector's quoted
+/// attribute value or a path segment that is one of them, or ends or starts with one after a
+/// `-`/`_`/`:`/`.` separator (`add-kenya-nyeri`), has it replaced by `:slug`.
+///
+/// Why the session's own data and not a shape rule (e.g. "any hyphenated value"): a test id
+/// such as `co-email` or `detail-close` names a control of the page and must stay distinct,
+/// while `add-kenya-nyeri` differs from `add-brazil-cerrado` only by a record the backend
+/// listed. Only string *values* count (keys are the schema), lowercase slug-shaped ones
+/// (`[a-z0-9_-]`, with a letter, 3 to 64 characters), so free text, prices and flags do not.
+#[derive(Debug, Default)]
+pub struct DataValues(std::collections::HashSet<String>);
+
+impl DataValues {
+    /// The data values of every JSON response in a HAR (bodies over 4 MiB skipped; at most
+    /// 20,000 values).
+    pub fn of_har(har: &Value) -> Self {
+        let mut set = std::collections::HashSet::new();
+        for entry in har["log"]["entries"].as_array().into_iter().flatten() {
+            let content = &entry["response"]["content"];
+            let mime = content["mimeType"].as_str().unwrap_or("");
+            let Some(text) = content["text"].as_str() else {
+                continue;
+            };
+            if !mime.contains("json") || text.len() > MAX_DATA_BODY_BYTES {
+                continue;
+            }
+            // Base64 bodies are not JSON text; they fail to parse and are skipped.
+            if let Ok(v) = serde_json::from_str::<Value>(text) {
+                collect_values(&v, &mut set);
+            }
+        }
+        DataValues(set)
+    }
+
+    fn is_data(&self, s: &str) -> bool {
+        !s.is_empty() && self.0.contains(s)
+    }
+
+    /// `s` with its data value part as `:slug`: the whole of it, else the longest suffix or
+    /// prefix at a separator; `None` when no part is a data value.
+    fn collapse_value(&self, s: &str) -> Option<String> {
+        if self.is_data(s) {
+            return Some(":slug".into());
+        }
+        let seps: Vec<usize> = s
+            .char_indices()
+            .filter(|(_, c)| matches!(c, '-' | '_' | ':' | '.'))
+            .map(|(i, _)| i)
+            .collect();
+        // Earliest separator first: the longest suffix.
+        for &i in &seps {
+            if self.is_data(&s[i + 1..]) {
+                return Some(format!("{}:slug", &s[..=i]));
+            }
+        }
+        for &i in seps.iter().rev() {
+            if self.is_data(&s[..i]) {
+                return Some(format!(":slug{}", &s[i..]));
+            }
+        }
+        None
+    }
+
+    /// Every `"…"` / `'…'` quoted value in a selector, collapsed where it is data.
+    pub fn collapse_quoted(&self, selector: &str) -> String {
+        if self.0.is_empty() {
+            return selector.to_string();
+        }
+        let mut out = String::with_capacity(selector.len());
+        let mut rest = selector;
+        while let Some(open) = rest.find(['"', '\'']) {
+            let q = rest.as_bytes()[open] as char;
+            out.push_str(&rest[..=open]);
+            let after = &rest[open + 1..];
+            let Some(close) = after.find(q) else {
+                rest = after;
+                break;
+            };
+            let value = &after[..close];
+            match self.collapse_value(value) {
+                Some(c) => out.push_str(&c),
+                None => out.push_str(value),
+            }
+            out.push(q);
+            rest = &after[close + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// A path template's segments collapsed where they are data (the query part untouched).
+    pub fn collapse_path(&self, template: &str) -> String {
+        if self.0.is_empty() {
+            return template.to_string();
+        }
+        let (path, query) = match template.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (template, None),
+        };
+        let mut out: String = path
+            .split('/')
+            .map(|seg| self.collapse_value(seg).unwrap_or_else(|| seg.to_string()))
+            .collect::<Vec<_>>()
+            .join("/");
+        if let Some(q) = query {
+            out.push('?');
+            out.push_str(q);
+        }
+        out
+    }
+}
+
+fn collect_values(v: &Value, set: &mut std::collections::HashSet<String>) {
+    if set.len() >= MAX_DATA_VALUES {
+        return;
+    }
+    match v {
+        Value::String(s) if is_data_value(s) => {
+            set.insert(s.clone());
+        }
+        Value::Array(a) => a.iter().for_each(|x| collect_values(x, set)),
+        Value::Object(o) => o.values().for_each(|x| collect_values(x, set)),
+        _ => {}
+    }
+}
+
+/// Slug-shaped: lowercase letters, digits, `-` and `_`, with a letter, 3 to 64 characters.
+fn is_data_value(s: &str) -> bool {
+    DATA_VALUE_CHARS.contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        && s.chars().any(|c| c.is_ascii_lowercase())
 }
 
 /// The selector a person would read: a test id or CSS selector before ARIA, text and XPath.
@@ -514,6 +666,89 @@ mod tests {
         let units = f.units();
         assert!(units.contains(&"route:/item/:n".to_string()));
         assert_eq!(Kind::of_key("ui:#email|change"), Some(Kind::Interaction));
+    }
+
+    #[test]
+    fn values_the_backend_sent_as_data_collapse_to_slug_and_controls_stay_distinct() {
+        let har = |products: &[&str]| {
+            let list: Vec<Value> = products
+                .iter()
+                .map(|p| json!({ "id": p, "name": "Some Coffee", "category": "beans" }))
+                .collect();
+            json!({ "log": { "entries": [
+                { "request": { "method": "GET", "url": "https://shop.test/api/products" },
+                  "response": { "status": 200, "content": { "mimeType": "application/json",
+                    "text": json!({ "products": list }).to_string() } } },
+                { "request": { "method": "GET", "url": "https://shop.test/api/products/kenya-nyeri" },
+                  "response": { "status": 200, "content": { "mimeType": "application/json", "text": "{}" } } }
+            ] } })
+        };
+        let rec = |slug: &str| {
+            json!({ "steps": [
+                { "type": "navigate", "url": format!("https://shop.test/product/{slug}") },
+                { "type": "hover", "selectors": [[format!("[data-testid=\"roast-{slug}\"]")]] },
+                { "type": "click", "selectors": [[format!("[data-testid=\"{slug}\"]")]] },
+                { "type": "click", "selectors": [[format!("[data-slug='{slug}'] > .tag-beans")]] },
+                { "type": "change", "selectors": [["[data-testid=\"co-email\"]"]] },
+                { "type": "click", "selectors": [["[data-testid=\"detail-close\"]"]] }
+            ] })
+        };
+        let a = of_session(
+            &rec("kenya-nyeri"),
+            &har(&["kenya-nyeri", "brazil-cerrado"]),
+            &[],
+        );
+        let b = of_session(
+            &rec("brazil-cerrado"),
+            &har(&["kenya-nyeri", "brazil-cerrado"]),
+            &[],
+        );
+        // Two sessions that differ only by the product they opened share every template.
+        assert_eq!(a, b);
+        assert_eq!(a.routes, vec!["/product/:slug"]);
+        assert_eq!(
+            a.interactions,
+            vec![
+                "[data-slug=':slug'] > .tag-beans|click",
+                "[data-testid=\":slug\"]|click",
+                "[data-testid=\"co-email\"]|change",
+                "[data-testid=\"detail-close\"]|click",
+                "[data-testid=\"roast-:slug\"]|hover",
+            ]
+        );
+        assert!(a
+            .endpoints
+            .contains(&"GET shop.test/api/products/:slug 2xx".to_string()));
+        // A value the responses do not list stays as it is: it names a control, not a record.
+        let c = of_session(&rec("kenya-nyeri"), &json!({}), &[]);
+        assert!(c
+            .interactions
+            .contains(&"[data-testid=\"roast-kenya-nyeri\"]|hover".to_string()));
+        assert_eq!(c.routes, vec!["/product/kenya-nyeri"]);
+    }
+
+    #[test]
+    fn only_slug_shaped_string_values_count_as_data() {
+        let body = json!({ "id": "ethiopia-guji", "n": "ab", "t": "Free text, With Caps",
+            "price": 1200, "ok": true, "kind": "beans", "key_is_not_a-value": 1 });
+        let har = json!({ "log": { "entries": [
+            { "response": { "content": { "mimeType": "application/json", "text": body.to_string() } } },
+            { "response": { "content": { "mimeType": "text/plain", "text": "{\"id\":\"not-json-mime\"}" } } },
+            { "response": { "content": { "mimeType": "application/json", "text": "not json" } } }
+        ] } });
+        let d = DataValues::of_har(&har);
+        let mut got: Vec<&String> = d.0.iter().collect();
+        got.sort();
+        assert_eq!(got, vec!["beans", "ethiopia-guji"]);
+        assert_eq!(
+            d.collapse_path("/c/beans/ethiopia-guji.json?x"),
+            "/c/:slug/:slug.json?x"
+        );
+        assert_eq!(d.collapse_quoted("[x=\"unterminated"), "[x=\"unterminated");
+        assert_eq!(
+            d.collapse_quoted("a[title='beans-x']"),
+            "a[title=':slug-x']"
+        );
     }
 
     #[test]
