@@ -276,6 +276,59 @@ fn steps_in(batches: &[Batch]) -> Vec<Value> {
         .collect()
 }
 
+/// Whether a click on `selector` has reached the sink (as the first selector of a step).
+fn clicked(sink: &Mutex<Sink>, selector: &str) -> bool {
+    steps_in(&batches(sink))
+        .iter()
+        .any(|s| s["selectors"][0][0] == selector)
+}
+
+/// What every capture test starts from: a runtime, a work folder, the demo's backend and the
+/// in-test sink (its handler wrapped by `sink_with`, to refuse or delay batches), each on
+/// 127.0.0.1.
+struct Setup {
+    rt: tokio::runtime::Runtime,
+    work: tempfile::TempDir,
+    sink: Arc<Mutex<Sink>>,
+    api: SocketAddr,
+    sink_addr: SocketAddr,
+}
+
+impl Setup {
+    fn new(sink_with: impl FnOnce(Handler) -> Handler) -> Self {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        let work = tempfile::tempdir().expect("tempdir");
+        let sink = Arc::new(Mutex::new(Sink::default()));
+        let handler = sink_with(sink_handler(sink.clone()));
+        let (api, sink_addr) =
+            rt.block_on(async { (serve(backend()).await, serve(handler).await) });
+        Self {
+            rt,
+            work,
+            sink,
+            api,
+            sink_addr,
+        }
+    }
+
+    /// The demo app with the snippet (its tag given `attrs`) in `work/NAME`, served; returns
+    /// its folder and address.
+    fn app(&self, name: &str, attrs: &str) -> (std::path::PathBuf, SocketAddr) {
+        let dir = self.work.path().join(name);
+        app_dir(&dir, self.api, self.sink_addr, attrs);
+        let addr = self.rt.block_on(serve(static_files(dir.clone())));
+        (dir, addr)
+    }
+
+    fn sent(&self) -> usize {
+        self.sink
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .raw
+            .len()
+    }
+}
+
 async fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while !f() {
@@ -305,19 +358,10 @@ fn a_captured_demo_session_replays_with_fidelity_one_and_keeps_secrets_in_the_pa
     if !prerequisites() {
         return;
     }
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let work = tempfile::tempdir().expect("tempdir");
-    let sink = Arc::new(Mutex::new(Sink::default()));
+    let setup = Setup::new(|h| h);
     let session_id = Mutex::new(String::new());
-    let (api, sink_addr) = rt.block_on(async {
-        (
-            serve(backend()).await,
-            serve(sink_handler(sink.clone())).await,
-        )
-    });
-    let app = work.path().join("demo");
-    app_dir(&app, api, sink_addr, "");
-    let app_addr = rt.block_on(serve(static_files(app.clone())));
+    let (app, app_addr) = setup.app("demo", "");
+    let Setup { rt, sink, .. } = &setup;
 
     rt.block_on(async {
         let (_driver, c, _profile) = support::headless_browser().await;
@@ -362,7 +406,7 @@ fn a_captured_demo_session_replays_with_fidelity_one_and_keeps_secrets_in_the_pa
         // The 2 s batch timer sends the rest; wait for the click after the reload.
         let session = session_id.lock().unwrap_or_else(|p| p.into_inner()).clone();
         wait_until("the click after the reload in a batch", || {
-            let got: Vec<Batch> = batches(&sink).into_iter().filter(|b| b.session == session).collect();
+            let got: Vec<Batch> = batches(sink).into_iter().filter(|b| b.session == session).collect();
             let reloaded = got.iter().any(|b| b.seq > 0 && b.start.is_some());
             reloaded && steps_in(&got).iter().filter(|s| s["selectors"][0][0] == "[data-testid=\"nl-terms\"]").count() == 2
         })
@@ -389,7 +433,7 @@ fn a_captured_demo_session_replays_with_fidelity_one_and_keeps_secrets_in_the_pa
         );
     }
     let session = session_id.lock().unwrap_or_else(|p| p.into_inner()).clone();
-    let got: Vec<Batch> = batches(&sink)
+    let got: Vec<Batch> = batches(sink)
         .into_iter()
         .filter(|b| b.session == session)
         .collect();
@@ -480,7 +524,7 @@ fn a_captured_demo_session_replays_with_fidelity_one_and_keeps_secrets_in_the_pa
         sink.lock().unwrap_or_else(|p| p.into_inner()).raw.len(),
         before
     );
-    drop(rt);
+    drop(setup);
 }
 
 #[test]
@@ -488,20 +532,10 @@ fn consent_mode_buffers_until_start_and_drops_on_stop() {
     if !prerequisites() {
         return;
     }
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let work = tempfile::tempdir().expect("tempdir");
-    let sink = Arc::new(Mutex::new(Sink::default()));
-    let (api, sink_addr) = rt.block_on(async {
-        (
-            serve(backend()).await,
-            serve(sink_handler(sink.clone())).await,
-        )
-    });
-    let app = work.path().join("demo");
-    app_dir(&app, api, sink_addr, "data-consent=\"required\"");
-    let app_addr = rt.block_on(serve(static_files(app)));
-    let count = || sink.lock().unwrap_or_else(|p| p.into_inner()).raw.len();
-    rt.block_on(async {
+    let setup = Setup::new(|h| h);
+    let (_, app_addr) = setup.app("demo", "data-consent=\"required\"");
+    let (sink, count) = (&setup.sink, || setup.sent());
+    setup.rt.block_on(async {
         let (_driver, c, _profile) = support::headless_browser().await;
         c.goto(&format!("http://{app_addr}/"))
             .await
@@ -525,7 +559,7 @@ fn consent_mode_buffers_until_start_and_drops_on_stop() {
         assert_eq!(count(), 0, "nothing is sent before consent");
         c.execute("reprise.start()", vec![]).await.expect("start");
         wait_until("the buffered batch", || count() > 0).await;
-        let sent = steps_in(&batches(&sink));
+        let sent = steps_in(&batches(sink));
         assert!(
             sent.iter()
                 .any(|s| s["selectors"][0][0] == "[data-testid=\"nl-terms\"]"),
@@ -541,7 +575,7 @@ fn consent_mode_buffers_until_start_and_drops_on_stop() {
             .expect("name");
         c.execute("reprise.flush()", vec![]).await.expect("flush");
         tokio::time::sleep(Duration::from_millis(2500)).await;
-        let all = steps_in(&batches(&sink));
+        let all = steps_in(&batches(sink));
         assert!(
             !all.iter()
                 .any(|s| s["selectors"][0][0] == "[data-testid=\"nl-name\"]"),
@@ -550,7 +584,7 @@ fn consent_mode_buffers_until_start_and_drops_on_stop() {
         assert!(count() <= n + 1, "at most the `end` batch after stop");
         let _ = c.close().await;
     });
-    drop(rt);
+    drop(setup);
 }
 
 #[test]
@@ -558,27 +592,12 @@ fn sample_rate_and_deny_list_decide_what_is_recorded() {
     if !prerequisites() {
         return;
     }
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let work = tempfile::tempdir().expect("tempdir");
-    let sink = Arc::new(Mutex::new(Sink::default()));
-    let (api, sink_addr) = rt.block_on(async {
-        (
-            serve(backend()).await,
-            serve(sink_handler(sink.clone())).await,
-        )
-    });
-    let unsampled = work.path().join("unsampled");
-    app_dir(&unsampled, api, sink_addr, "data-sample-rate=\"0\"");
-    let denied = work.path().join("denied");
-    let deny = format!("data-deny=\"http://{api}/api/products*\"");
-    app_dir(&denied, api, sink_addr, &deny);
-    let (unsampled_addr, denied_addr) = rt.block_on(async {
-        (
-            serve(static_files(unsampled)).await,
-            serve(static_files(denied)).await,
-        )
-    });
-    rt.block_on(async {
+    let setup = Setup::new(|h| h);
+    let (_, unsampled_addr) = setup.app("unsampled", "data-sample-rate=\"0\"");
+    let deny = format!("data-deny=\"http://{}/api/products*\"", setup.api);
+    let (_, denied_addr) = setup.app("denied", &deny);
+    let sink = &setup.sink;
+    setup.rt.block_on(async {
         let (_driver, c, _profile) = support::headless_browser().await;
         // Sample rate 0: the snippet stays idle, with no page API.
         c.goto(&format!("http://{unsampled_addr}/"))
@@ -607,14 +626,12 @@ fn sample_rate_and_deny_list_decide_what_is_recorded() {
             .expect("terms");
         c.execute("reprise.flush()", vec![]).await.expect("flush");
         wait_until("the denied page's click", || {
-            steps_in(&batches(&sink))
-                .iter()
-                .any(|s| s["selectors"][0][0] == "[data-testid=\"nl-terms\"]")
+            clicked(sink, "[data-testid=\"nl-terms\"]")
         })
         .await;
         let _ = c.close().await;
     });
-    let got = batches(&sink);
+    let got = batches(sink);
     let origins: Vec<String> = got
         .iter()
         .filter_map(|b| b.start.as_ref().map(|s| s.url.clone()))
@@ -637,7 +654,7 @@ fn sample_rate_and_deny_list_decide_what_is_recorded() {
         !exchanges.iter().any(|u| u.contains("/api/products")),
         "a denied request was recorded: {exchanges:?}"
     );
-    drop(rt);
+    drop(setup);
 }
 
 /// A batch the collector has not accepted yet when the person leaves the page (waiting for a
@@ -650,25 +667,21 @@ fn batches_still_unsent_when_the_page_is_left_go_out_with_the_last() {
     if !prerequisites() {
         return;
     }
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let work = tempfile::tempdir().expect("tempdir");
-    let sink = Arc::new(Mutex::new(Sink::default()));
-    let inner = sink_handler(sink.clone());
-    let refusing: Handler = Arc::new(move |r: Req| {
-        if r.method == "POST" && r.body.starts_with(&[0x1f, 0x8b]) {
-            return Resp {
-                status: 503,
-                content_type: "application/json",
-                body: b"{}".to_vec(),
-            };
-        }
-        inner(r)
+    let setup = Setup::new(|inner| {
+        Arc::new(move |r: Req| {
+            if r.method == "POST" && r.body.starts_with(&[0x1f, 0x8b]) {
+                return Resp {
+                    status: 503,
+                    content_type: "application/json",
+                    body: b"{}".to_vec(),
+                };
+            }
+            inner(r)
+        })
     });
-    let (api, sink_addr) = rt.block_on(async { (serve(backend()).await, serve(refusing).await) });
-    let app = work.path().join("demo");
-    app_dir(&app, api, sink_addr, "");
-    let app_addr = rt.block_on(serve(static_files(app)));
-    rt.block_on(async {
+    let (_, app_addr) = setup.app("demo", "");
+    let sink = &setup.sink;
+    setup.rt.block_on(async {
         let (_driver, c, _profile) = support::headless_browser().await;
         c.goto(&format!("http://{app_addr}/"))
             .await
@@ -684,17 +697,15 @@ fn batches_still_unsent_when_the_page_is_left_go_out_with_the_last() {
             .await
             .expect("leave the page");
         wait_until("the refused batch, sent on leaving", || {
-            steps_in(&batches(&sink))
-                .iter()
-                .any(|s| s["selectors"][0][0] == "[data-testid=\"nl-terms\"]")
+            clicked(sink, "[data-testid=\"nl-terms\"]")
         })
         .await;
-        let got = batches(&sink);
+        let got = batches(sink);
         assert!(
             got.iter().any(|b| b.seq == 0 && b.start.is_some()),
             "the first batch, with the start"
         );
         let _ = c.close().await;
     });
-    drop(rt);
+    drop(setup);
 }

@@ -23,10 +23,9 @@ impl Tmpfs {
         match out {
             Ok(o) if o.status.success() => Some(Self(dir.to_path_buf())),
             other => {
-                let why = format!("cannot mount a tmpfs (root needed): {other:?}");
-                let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
-                assert!(!ci, "{why}");
-                eprintln!("SKIPPED outside CI: {why}");
+                support::missing_prerequisite(&format!(
+                    "cannot mount a tmpfs (root needed): {other:?}"
+                ));
                 None
             }
         }
