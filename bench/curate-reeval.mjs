@@ -28,8 +28,11 @@ for (const f of fs.readdirSync(path.join(poolDir, '.reprise/coverage'))) {
   if (c.agreed) cov[c.session] = new Set(c.units);
 }
 const ids = Object.keys(cov).sort();
-const all = new Set(ids.flatMap((id) => [...cov[id]]));
-const share = (set) => { const u = new Set(); for (const id of set) for (const x of cov[id] || []) u.add(x); return u.size / all.size; };
+// Coverage shares count JS blocks and CSS rules, as bench/curate.mjs does; view units
+// (what checkpoints showed) take part in the grouping only.
+const isCode = (u) => !u.startsWith('view:');
+const all = new Set(ids.flatMap((id) => [...cov[id]].filter(isCode)));
+const share = (set) => { const u = new Set(); for (const id of set) for (const x of cov[id] || []) if (isCode(x)) u.add(x); return u.size / all.size; };
 
 // The grouping of bench/curate.mjs, and the sessions it replayed (its curated 10 and two
 // members of every group).

@@ -60,11 +60,15 @@ const cov = {};
 let setAside = 0;
 for (const f of fs.readdirSync(path.join(poolDir, '.reprise/coverage'))) {
   const c = JSON.parse(fs.readFileSync(path.join(poolDir, '.reprise/coverage', f), 'utf8'));
-  if (c.agreed) cov[c.session] = { units: new Set(c.units), ms: Math.min(...c.replay_ms) };
+  // `units`: JS blocks and CSS rules, what the coverage figures count; `views`: what the
+  // session's checkpoints showed (view units), which selection weighs too.
+  if (c.agreed) cov[c.session] = { units: new Set(c.units.filter((u) => !u.startsWith('view:'))), views: new Set(c.units.filter((u) => u.startsWith('view:'))), ms: Math.min(...c.replay_ms) };
   else setAside++;
 }
 const ids = Object.keys(cov).sort();
 const all = new Set(ids.flatMap((id) => [...cov[id].units]));
+const allViews = new Set(ids.flatMap((id) => [...cov[id].views]));
+const viewShare = (set) => { const u = new Set(); for (const id of set) for (const x of cov[id]?.views || []) u.add(x); return allViews.size ? u.size / allViews.size : 1; };
 const share = (set) => { const u = new Set(); for (const id of set) for (const x of cov[id]?.units || []) u.add(x); return u.size / all.size; };
 const curate = (b) => JSON.parse(run(['curate', '--store', store, '-C', suite, '--budget-sessions', String(b), '--format', 'json'])).selected.map((s) => s.id);
 
@@ -77,10 +81,16 @@ for (const b of budgets) {
   const sel = curate(b);
   let r = 0;
   for (let d = 0; d < 20; d++) r += share(draw(b)) / 20;
-  rows.push({ budget: b, greedy: share(sel), random: r, all: share(ids), chosen: sel });
+  // view units' random share from draws of their own, so the JS/CSS draws stay as before
+  let rv = 0;
+  const saved = seed;
+  seed = 1000 + b;
+  for (let d = 0; d < 20; d++) rv += viewShare(draw(b)) / 20;
+  seed = saved;
+  rows.push({ budget: b, greedy: share(sel), random: r, all: share(ids), chosen: sel, greedy_views: viewShare(sel), random_views: rv });
 }
 const chosen10 = rows[9].chosen;
-say(`pool: ${ids.length} sessions with agreeing coverage (${setAside} set aside), ${all.size} units; curated 10: ${chosen10.map((id) => `${id.slice(0, 6)}(${kindOf(id)})`).join(' ')}`);
+say(`pool: ${ids.length} sessions with agreeing coverage (${setAside} set aside), ${all.size} units (JS, CSS) and ${allViews.size} view units; curated 10: ${chosen10.map((id) => `${id.slice(0, 6)}(${kindOf(id)})`).join(' ')}`);
 
 // --- 3. the mutation proof, by replay --------------------------------------------------
 // The regressions of tests/mutations.rs, read from its table: each `regression(` call's
@@ -106,7 +116,7 @@ function regressions() {
 }
 
 // Sessions are grouped by what a replay does: the same steps (types, selectors, keys,
-// values; not the timing) and the same measured coverage. Every curated session is
+// values; not the timing) and the same measured coverage (units and view units). Every curated session is
 // replayed, and at least two members of every group (all of a smaller one), so a group
 // whose members disagree under some mutation shows it; the other members take their
 // group's result (a group whose replayed members disagree counts as caught only by the
@@ -116,7 +126,7 @@ const groups = {};
 for (const id of ids) {
   const rec = JSON.parse(fs.readFileSync(path.join(poolDir, 'recordings', `${id}.json`), 'utf8'));
   const steps = rec.steps.map((s) => [s.type, s.selectors, s.key, s.value, s.url && new URL(s.url).pathname]);
-  const key = JSON.stringify([steps, [...cov[id].units].sort()]);
+  const key = JSON.stringify([steps, [...cov[id].units].sort(), [...cov[id].views].sort()]);
   (groups[key] ||= []).push(id);
 }
 Object.values(groups).forEach((g, i) => g.forEach((id) => { groupOf[id] = i; }));
@@ -193,7 +203,7 @@ const proof = { regressions: results.length, measured: measured.length, pool, cu
 say(`mutation proof by replay: ${measured.length} of ${results.length} regressions measured; the pool catches ${pool}, the curated 10 catch ${curated}, 10 random ${rsum.toFixed(2)} (mean of 20 draws); ${disagreements.length} group disagreement(s)`);
 
 const synth = JSON.parse(run(['curate', '--synthetic', '10000', '--budget-sessions', '100']));
-const figures = { pool: ids.length, set_aside: setAside, units: all.size, kinds: Object.fromEntries(Object.keys(MIX).map((k) => [k, ids.filter((id) => kindOf(id) === k).length])), capture: { seconds: manifest.capture_s, failed: manifest.failed }, overhead, rows, proof, synthetic: synth };
+const figures = { pool: ids.length, set_aside: setAside, units: all.size, view_units: allViews.size, kinds: Object.fromEntries(Object.keys(MIX).map((k) => [k, ids.filter((id) => kindOf(id) === k).length])), capture: { seconds: manifest.capture_s, failed: manifest.failed }, overhead, rows, proof, synthetic: synth };
 fs.writeFileSync(path.join(out, 'curate.json'), JSON.stringify(figures, null, 2));
 
 // The SVG, by hand: coverage (0..1) against budget, one polyline per strategy.
@@ -216,6 +226,6 @@ ${line('all', '#888', '4 3')}${line('random', '#d62728')}${line('greedy', '#1f77
 </svg>
 `;
 fs.writeFileSync(path.join(out, 'curate-coverage.svg'), svg);
-for (const r of rows) console.log(`budget ${String(r.budget).padStart(2)}: greedy ${(r.greedy * 100).toFixed(1)}%  random ${(r.random * 100).toFixed(1)}%  all ${(r.all * 100).toFixed(1)}%`);
+for (const r of rows) console.log(`budget ${String(r.budget).padStart(2)}: greedy ${(r.greedy * 100).toFixed(1)}%  random ${(r.random * 100).toFixed(1)}%  all ${(r.all * 100).toFixed(1)}%  (view units: greedy ${(r.greedy_views * 100).toFixed(1)}%, random ${(r.random_views * 100).toFixed(1)}%)`);
 console.log(`selection over 10,000 synthetic sessions: ${synth.selection_ms} ms`);
 console.log(`wrote ${path.join(out, 'curate-coverage.svg')} and curate.json`);

@@ -13,4 +13,4 @@ if [ ! -d bench/node_modules/puppeteer-core ]; then
   PUPPETEER_SKIP_DOWNLOAD=1 npm install --prefix bench --no-audit --no-fund >/dev/null
 fi
 cargo build --release --locked --quiet
-exec node bench/curate.mjs target/release/reprise bench/out
+exec node bench/curate.mjs "${CARGO_TARGET_DIR:-target}/release/reprise" bench/out

@@ -163,6 +163,23 @@ fn coverage_replays_and_a_change_to_one_module_selects_exactly_the_sessions_that
             "{c}"
         );
         let id = c["session"].as_str().expect("session").to_string();
+        // what the checkpoints showed: the demo's browse session ends hovering a roast
+        // badge, so its tooltip is open at its last checkpoint; search ends on its results
+        let tooltip_shown = units.iter().any(|u| {
+            u.as_str()
+                .is_some_and(|u| u.starts_with("view:") && u.contains("[role=tooltip].tooltip"))
+        });
+        assert!(
+            units
+                .iter()
+                .any(|u| u.as_str().is_some_and(|u| u.starts_with("view:"))),
+            "{c}"
+        );
+        match id.as_str() {
+            "browse" => assert!(tooltip_shown, "{c}"),
+            "search" | "checkout" => assert!(!tooltip_shown, "{c}"),
+            _ => {}
+        }
         if files.contains(&"checkout.js") {
             ran_checkout.insert(id.clone());
         }

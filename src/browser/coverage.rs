@@ -24,7 +24,74 @@ pub struct Blocks {
     /// Documents the replay showed (a change to their HTML touches the session too).
     #[serde(default)]
     pub documents: BTreeSet<String>,
+    /// What each checkpoint showed: the signatures of its visible elements. Regressions are
+    /// only seen at checkpoints, so two sessions that ran the same code but ended on
+    /// different screens (a tooltip still open, a dialog shown) are told apart here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub views: Vec<View>,
 }
+
+/// The visible elements at one checkpoint, without text or data: curation collapses data
+/// values and numbers in them and keys them by the route (`curate::coverage::view_units`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct View {
+    pub checkpoint: String,
+    pub url: String,
+    pub elements: BTreeSet<Element>,
+}
+
+/// One kind of visible element: its tag, `role`, `data-testid` and class tokens (sorted).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Element {
+    pub tag: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub role: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub testid: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub classes: Vec<String>,
+}
+
+/// The most checkpoints whose view a replay keeps.
+pub const MAX_VIEWS: usize = 1_000;
+
+/// The most distinct element signatures kept per checkpoint, and the most elements looked at:
+/// a page of ten thousand rows costs a bounded walk, and a checkpoint a bounded set of units.
+pub const MAX_VIEW_ELEMENTS: usize = 400;
+const MAX_VIEW_WALK: usize = 20_000;
+
+/// The page's visible elements: laid out (a box with an area), not
+/// `visibility: hidden` and not transparent (`opacity: 0`, its own or an ancestor's):
+/// `checkVisibility` with those options, so an element kept in the DOM but hidden by CSS
+/// until hovered, focused or opened counts only while it shows. reprise's own nodes, scripts
+/// and styles are skipped; text, ids and other attributes are left out (they carry data).
+const VIEW_JS: &str = r#"return (function (maxWalk, maxOut) {
+  const out = new Map();
+  const SKIP = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'LINK', 'META', 'BR', 'WBR']);
+  const all = document.body ? document.body.getElementsByTagName('*') : [];
+  const n = Math.min(all.length, maxWalk);
+  for (let i = 0; i < n; i++) {
+    const el = all[i];
+    if (SKIP.has(el.tagName) || el.id === '__reprise-style' || el.hasAttribute('data-reprise-mask')) continue;
+    const r = el.getBoundingClientRect();
+    if (!(r.width > 0 && r.height > 0)) continue;
+    if (el.checkVisibility) {
+      if (!el.checkVisibility({ opacityProperty: true, visibilityProperty: true })) continue;
+    } else {
+      const cs = getComputedStyle(el);
+      if (cs.visibility !== 'visible' || cs.opacity === '0') continue;
+    }
+    const e = {
+      tag: el.tagName.toLowerCase(),
+      role: (el.getAttribute('role') || '').slice(0, 40),
+      testid: (el.getAttribute('data-testid') || '').slice(0, 80),
+      classes: Array.from(el.classList).filter((c) => c.length <= 60).sort().slice(0, 8),
+    };
+    const key = JSON.stringify(e);
+    if (!out.has(key)) out.set(key, e);
+  }
+  return Array.from(out.keys()).sort().slice(0, maxOut).map((k) => out.get(k));
+})(arguments[0], arguments[1]);"#;
 
 impl Blocks {
     pub fn len(&self) -> usize {
@@ -109,6 +176,34 @@ impl Browser {
         Ok(())
     }
 
+    /// Adds what the page shows now, as a checkpoint sees it, to `blocks.views`.
+    pub async fn take_view(&self, checkpoint: &str, blocks: &mut Blocks) -> Result<(), String> {
+        if blocks.views.len() >= MAX_VIEWS {
+            return Ok(());
+        }
+        let v = self
+            .client
+            .execute(
+                VIEW_JS,
+                vec![json!(MAX_VIEW_WALK), json!(MAX_VIEW_ELEMENTS)],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let elements = v
+            .as_array()
+            .into_iter()
+            .flatten()
+            .take(MAX_VIEW_ELEMENTS)
+            .filter_map(|e| serde_json::from_value::<Element>(e.clone()).ok())
+            .collect();
+        blocks.views.push(View {
+            checkpoint: checkpoint.to_string(),
+            url: self.current_url().await,
+            elements,
+        });
+        Ok(())
+    }
+
     /// Adds what ran since the last call to `blocks`.
     pub async fn take_coverage(&self, blocks: &mut Blocks) -> Result<(), CdpError> {
         let js = self
@@ -147,6 +242,30 @@ impl Browser {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn views_are_optional_in_stored_blocks() {
+        // coverage stored before views existed still reads
+        let old: Blocks = serde_json::from_value(json!({ "js": {}, "css": {} })).expect("reads");
+        assert!(old.views.is_empty());
+        let mut b = Blocks::default();
+        b.views.push(View {
+            checkpoint: "3-end".into(),
+            url: "https://a.test/".into(),
+            elements: [Element {
+                tag: "span".into(),
+                role: "tooltip".into(),
+                ..Element::default()
+            }]
+            .into(),
+        });
+        let v = serde_json::to_value(&b).expect("json");
+        assert_eq!(
+            v["views"][0]["elements"][0],
+            json!({ "tag": "span", "role": "tooltip" })
+        );
+        assert_eq!(serde_json::from_value::<Blocks>(v).expect("reads"), b);
+    }
 
     #[test]
     fn only_blocks_that_ran_and_used_rules_are_kept() {

@@ -446,7 +446,9 @@ async fn measure(
             continue;
         };
         let mut replays = Vec::new();
+        let mut views = Vec::new();
         let mut reason = None;
+        let data = pool::data_values(&m.spec);
         for r in [ra, rb] {
             if matches!(r.status, SessionStatus::Broken | SessionStatus::Error) {
                 reason.get_or_insert(format!(
@@ -460,7 +462,10 @@ async fn measure(
                 .filter(|v| v.get("error").is_none())
                 .and_then(|v| serde_json::from_value(v.clone()).ok());
             match blocks {
-                Some(b) => replays.push(coverage::units_and_files(&b, app_dir.as_mut())),
+                Some(b) => {
+                    replays.push(coverage::units_and_files(&b, app_dir.as_mut()));
+                    views.push(coverage::view_units(&b, &data));
+                }
                 None => {
                     let why = r
                         .coverage
@@ -474,7 +479,11 @@ async fn measure(
         if reason.is_none() && replays.len() == 2 {
             reason = coverage::disagreement(&replays[0].0, &replays[1].0);
         }
-        let (units, files) = replays.into_iter().next().unwrap_or_default();
+        let (mut units, files) = replays.into_iter().next().unwrap_or_default();
+        if let [va, vb] = views.as_slice() {
+            units.extend(coverage::stable_views(va, vb));
+            units.sort();
+        }
         let record = Stored {
             session: id.clone(),
             build: build.clone(),

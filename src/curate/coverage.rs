@@ -8,7 +8,8 @@
 //! files, which is also how `run --affected-by` goes from a changed file to the sessions
 //! that ran it.
 
-use crate::browser::coverage::Blocks;
+use super::features::{collapse_numbers, route_template, DataValues};
+use crate::browser::coverage::{Blocks, Element, MAX_VIEW_ELEMENTS};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -30,7 +31,7 @@ pub struct Stored {
     pub reason: Option<String>,
     /// Replay durations (ms), with and without coverage when measured.
     pub replay_ms: Vec<u64>,
-    /// Unit keys (`js:…`, `css:…`), sorted.
+    /// Unit keys (`js:…`, `css:…`, `view:…`), sorted.
     pub units: Vec<String>,
     /// Files of the app folder (or original sources through source maps) the replays ran,
     /// relative to the app folder, `/`-separated.
@@ -334,6 +335,56 @@ pub fn units_and_files(
     (units.into_iter().collect(), files.into_iter().collect())
 }
 
+/// What a replay's checkpoints showed, as units: `view:ROUTE|SIGNATURE`, one per kind of
+/// element visible at a checkpoint on that route, e.g. `view:/|span[role=tooltip].tooltip`.
+///
+/// Regressions are only seen at checkpoints, so what a session shows there is part of what
+/// it can catch: two sessions that ran the same code and used the same CSS rules, one of which
+/// ended with a tooltip open, differ only here. The route is the checkpoint URL's template with
+/// data values collapsed, as features are; in a signature the test id and class tokens have
+/// their data values as `:slug` and digits as `N` (which product's badge is shown is not a
+/// different state), and the tag and role are kept as they are. At most
+/// `MAX_VIEW_ELEMENTS` units per checkpoint, in sorted order, so the result is deterministic
+/// and bounded.
+pub fn view_units(blocks: &Blocks, data: &DataValues) -> Vec<String> {
+    let mut units = BTreeSet::new();
+    for view in &blocks.views {
+        let route = data.collapse_path(&route_template(&view.url));
+        let sigs: BTreeSet<String> = view.elements.iter().map(|e| signature(e, data)).collect();
+        for sig in sigs.into_iter().take(MAX_VIEW_ELEMENTS) {
+            units.insert(format!("view:{route}|{sig}"));
+        }
+    }
+    units.into_iter().collect()
+}
+
+/// `tag[role=R][testid=T].class.class`, data values and digits collapsed.
+fn signature(e: &Element, data: &DataValues) -> String {
+    let token = |t: &str| collapse_numbers(&data.collapse_token(t));
+    let mut sig = e.tag.clone();
+    if !e.role.is_empty() {
+        sig.push_str(&format!("[role={}]", e.role));
+    }
+    if !e.testid.is_empty() {
+        sig.push_str(&format!("[testid={}]", token(&e.testid)));
+    }
+    let classes: BTreeSet<String> = e.classes.iter().map(|c| token(c)).collect();
+    for c in classes {
+        sig.push('.');
+        sig.push_str(&c);
+    }
+    sig
+}
+
+/// The view units both replays showed. A state only one replay reached (a checkpoint taken
+/// while something was still settling) is not a property of the session and is dropped; it
+/// does not set the session aside, since its code and rules ran the same (the runner's own
+/// comparison deals with a flaky checkpoint).
+pub fn stable_views(a: &[String], b: &[String]) -> Vec<String> {
+    let b: BTreeSet<&String> = b.iter().collect();
+    a.iter().filter(|u| b.contains(u)).cloned().collect()
+}
+
 /// Why two replays' units disagree, or `None` when they agree.
 pub fn disagreement(a: &[String], b: &[String]) -> Option<String> {
     let a: BTreeSet<&String> = a.iter().collect();
@@ -425,6 +476,101 @@ mod tests {
         let (units, files) = units_and_files(&blocks, None);
         assert_eq!(units[0], "js:/dist/app.js|b|15-29");
         assert!(files.is_empty());
+    }
+
+    fn element(tag: &str, role: &str, testid: &str, classes: &[&str]) -> Element {
+        Element {
+            tag: tag.into(),
+            role: role.into(),
+            testid: testid.into(),
+            classes: classes.iter().map(|c| c.to_string()).collect(),
+        }
+    }
+
+    fn view(url: &str, elements: Vec<Element>) -> crate::browser::coverage::View {
+        crate::browser::coverage::View {
+            checkpoint: "end".into(),
+            url: url.into(),
+            elements: elements.into_iter().collect(),
+        }
+    }
+
+    #[test]
+    fn what_a_checkpoint_shows_becomes_view_units_keyed_by_route_without_data() {
+        let har = serde_json::json!({ "log": { "entries": [ { "response": { "content": {
+            "mimeType": "application/json",
+            "text": r#"[{"id":"kenya-nyeri","roast":"light"},{"id":"brazil-cerrado","roast":"dark"}]"#
+        } } } ] } });
+        let data = DataValues::of_har(&har);
+        let mut blocks = Blocks::default();
+        blocks.views.push(view(
+            "https://shop.test/product/kenya-nyeri?ref=3",
+            vec![
+                element("h1", "", "", &[]),
+                element("span", "", "roast-kenya-nyeri", &["roast", "roast-light"]),
+                element("span", "tooltip", "", &["tooltip"]),
+                element("li", "", "row-17", &["card"]),
+            ],
+        ));
+        // another product's page showing the same kinds of element: the same units
+        blocks.views.push(view(
+            "https://shop.test/product/brazil-cerrado",
+            vec![
+                element("h1", "", "", &[]),
+                element("span", "", "roast-brazil-cerrado", &["roast-dark", "roast"]),
+                element("span", "tooltip", "", &["tooltip"]),
+                element("li", "", "row-4", &["card"]),
+            ],
+        ));
+        assert_eq!(
+            view_units(&blocks, &data),
+            vec![
+                "view:/product/:slug|h1",
+                "view:/product/:slug|li[testid=row-N].card",
+                "view:/product/:slug|span[role=tooltip].tooltip",
+                "view:/product/:slug|span[testid=roast-:slug].roast.roast-:slug",
+            ]
+        );
+        // without the HAR's data the product names stay: other states
+        let raw = view_units(&blocks, &DataValues::default());
+        assert!(
+            raw.contains(&"view:/product/kenya-nyeri|h1".to_string()),
+            "{raw:?}"
+        );
+        assert_eq!(raw.len(), 8, "{raw:?}");
+    }
+
+    #[test]
+    fn view_units_are_bounded_per_checkpoint_and_deterministic() {
+        let many: Vec<Element> = (0..MAX_VIEW_ELEMENTS + 50)
+            .map(|i| {
+                element(
+                    "div",
+                    "",
+                    "",
+                    &[&format!("c{}", char::from(b'a' + (i % 26) as u8)).repeat(1 + i / 26)],
+                )
+            })
+            .collect();
+        let mut a = Blocks::default();
+        a.views.push(view("https://a.test/", many.clone()));
+        let mut b = Blocks::default();
+        b.views
+            .push(view("https://a.test/", many.into_iter().rev().collect()));
+        let ua = view_units(&a, &DataValues::default());
+        assert_eq!(ua.len(), MAX_VIEW_ELEMENTS);
+        assert_eq!(ua, view_units(&b, &DataValues::default()));
+    }
+
+    #[test]
+    fn a_state_only_one_replay_showed_is_dropped() {
+        let a = vec![
+            "view:/|div".to_string(),
+            "view:/|span[role=tooltip].tooltip".to_string(),
+        ];
+        let b = vec!["view:/|div".to_string()];
+        assert_eq!(stable_views(&a, &b), vec!["view:/|div"]);
+        assert_eq!(stable_views(&a, &a), a);
     }
 
     #[test]

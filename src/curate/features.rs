@@ -57,6 +57,8 @@ pub enum Kind {
     Js,
     /// A CSS rule a replay used (coverage).
     Css,
+    /// An element kind visible at a checkpoint of a replay, on a route (coverage).
+    View,
 }
 
 impl Kind {
@@ -69,6 +71,7 @@ impl Kind {
             Kind::Error => "err",
             Kind::Js => "js",
             Kind::Css => "css",
+            Kind::View => "view",
         }
     }
 
@@ -83,6 +86,7 @@ impl Kind {
             Kind::Error,
             Kind::Js,
             Kind::Css,
+            Kind::View,
         ]
         .into_iter()
         .find(|k| k.prefix() == prefix)
@@ -295,6 +299,11 @@ impl DataValues {
             }
         }
         None
+    }
+
+    /// A token (a class name, a test id) with its data value part as `:slug`, else as it is.
+    pub fn collapse_token(&self, s: &str) -> String {
+        self.collapse_value(s).unwrap_or_else(|| s.to_string())
     }
 
     /// Every `"…"` / `'…'` quoted value in a selector, collapsed where it is data.

@@ -87,6 +87,16 @@ pub fn load(root: &Path) -> Result<Vec<Member>, PoolError> {
     Ok(out)
 }
 
+/// The data values of a session's HAR (`features::DataValues`), to collapse them in what its
+/// replays showed; none when it has no HAR or the HAR does not read.
+pub fn data_values(spec: &SessionSpec) -> features::DataValues {
+    spec.mocks
+        .as_ref()
+        .and_then(|p| read_json(p).ok())
+        .map(|har| features::DataValues::of_har(&har))
+        .unwrap_or_default()
+}
+
 /// A session's stored coverage, when there is one and it reads.
 pub fn load_coverage(dir: &Path, id: &str) -> Option<Stored> {
     let path = dir.join(format!("{id}.json"));
@@ -129,6 +139,10 @@ pub fn kind_weight(kind: Kind) -> f64 {
     match kind {
         Kind::Js => 1.0,
         Kind::Css => 0.3,
+        // What a checkpoint shows: an element kind on a route. Between a CSS rule (one
+        // rule's use) and a JS block, since a checkpoint compares exactly what is shown; a
+        // state every session shows is worth little anyway through rarity.
+        Kind::View => 0.5,
         Kind::Route => 3.0,
         Kind::Endpoint => 2.0,
         Kind::Interaction => 1.0,
@@ -174,4 +188,73 @@ pub fn candidates(
         .collect();
     let weights = super::select::idf_weights(&cands, &kinds);
     (cands, keys, weights)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::curate::select::{select, Budget};
+
+    fn member(id: &str, units: &[&str]) -> Member {
+        Member {
+            spec: SessionSpec {
+                id: id.into(),
+                recording: PathBuf::from(format!("recordings/{id}.json")),
+                mocks: None,
+            },
+            features: Features::default(),
+            coverage: Some(Stored {
+                session: id.into(),
+                build: "app".into(),
+                agreed: true,
+                reason: None,
+                replay_ms: vec![1000, 1000],
+                units: units.iter().map(|u| u.to_string()).collect(),
+                files: Vec::new(),
+            }),
+            tags: Vec::new(),
+            cost: 1.0,
+        }
+    }
+
+    #[test]
+    fn a_session_that_ends_on_a_state_no_other_shows_is_chosen_over_its_duplicates() {
+        // Five browse sessions run the same code; one ended with the tooltip open. A
+        // search session runs other code. Two picks: the search and that one.
+        let browse = [
+            "js:/shop.js|hover|1-9",
+            "css:/styles.css|5-9",
+            "view:/|div.card",
+        ];
+        let mut members: Vec<Member> = ["b1", "b2", "b3", "b4"]
+            .iter()
+            .map(|id| member(id, &browse))
+            .collect();
+        let mut open = browse.to_vec();
+        open.push("view:/|span[role=tooltip].tooltip");
+        members.push(member("b5", &open));
+        members.push(member(
+            "s1",
+            &["js:/shop.js|search|20-40", "view:/|div.card"],
+        ));
+        let (cands, keys, weights) = candidates(&members, &[], &[]);
+        let tip = keys
+            .iter()
+            .position(|k| k.starts_with("view:/|span"))
+            .expect("the tooltip unit");
+        let card = keys
+            .iter()
+            .position(|k| k == "view:/|div.card")
+            .expect("card");
+        // rarer states weigh more, and view units less than a JS block of the same rarity
+        assert!(weights[tip] > weights[card]);
+        let search = keys.iter().position(|k| k.contains("search")).expect("js");
+        let tip_in_one = kind_weight(Kind::View) * (1.0 + 6.0f64).ln();
+        assert!((weights[tip] - tip_in_one).abs() < 1e-9, "{}", weights[tip]);
+        assert!(weights[search] > weights[tip]);
+        let s = select(&cands, &weights, Budget::Sessions(2), 1);
+        let ids: Vec<&str> = s.picks.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, vec!["b5", "s1"]);
+        assert!(s.uncovered.is_empty());
+    }
 }

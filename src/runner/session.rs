@@ -562,6 +562,14 @@ impl Replay<'_> {
         .await;
         profile::timed(Phase::PrepareSnapshot, self.browser.prepare_snapshot()).await;
         let capture = Capture::take(self.browser, &self.normalizer, &self.viewport).await;
+        // With coverage on, what this checkpoint shows is measured too (curation's view
+        // units): the page is settled and prepared exactly as the capture saw it.
+        if let Some(blocks) = self.coverage.as_mut() {
+            if let Err(e) = self.browser.take_view(&name, blocks).await {
+                self.coverage_error
+                    .get_or_insert(format!("cannot read what checkpoint `{name}` shows: {e}"));
+            }
+        }
         let place = Place {
             session: &self.spec.id,
             name: &name,
