@@ -363,7 +363,8 @@ fn ten_curated_sessions_of_a_hundred_cover_the_pool_and_catch_what_it_catches() 
 }
 
 /// `curate --store`: closed sessions of a real store (SQLite folder) are assembled into a
-/// pool, get features as store meta, and are selected.
+/// pool, get features as store meta, and are selected. A session whose stored data does not
+/// assemble is skipped and listed (in the JSON too); a pool that cannot be written is exit 3.
 #[test]
 fn curate_reads_a_store_and_stores_features_as_meta() {
     let suite = TestSuite::empty().file("recordings/.keep", "");
@@ -388,8 +389,17 @@ fn curate_reads_a_store_and_stores_features_as_meta() {
             }
             store.end_session(id, "stop").expect("closed");
         }
+        let broken = reprise::store::BatchKey {
+            session: "brokenCCCC1".into(),
+            window: "w1".into(),
+            seq: 0,
+        };
+        store
+            .put_batch(&broken, br#"{"not":"a batch"}"#, 1_733_900_000_000)
+            .expect("stored");
+        store.end_session("brokenCCCC1", "stop").expect("closed");
     }
-    let out = suite.run(&[
+    let args = [
         "curate",
         "--store",
         &spec,
@@ -397,10 +407,27 @@ fn curate_reads_a_store_and_stores_features_as_meta() {
         "1",
         "--format",
         "json",
-    ]);
+    ];
+    let out = suite.run(&args);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     let v = json_out(&out.stdout);
     assert_eq!(v["pool"], 3, "{v}");
+    let skipped = v["skipped"].as_array().expect("skipped listed");
+    assert_eq!(skipped.len(), 1, "{v}");
+    assert_eq!(skipped[0]["id"], "brokenCCCC1", "{v}");
+    assert!(
+        skipped[0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("unreadable") || r.contains("cannot be assembled")),
+        "{v}"
+    );
+    let text = suite.run(&args[..5]);
+    assert_eq!(text.code, 0, "{}{}", text.stdout, text.stderr);
+    assert!(
+        text.stderr.contains("session brokenCCCC1 skipped"),
+        "{}",
+        text.stderr
+    );
     // the three sessions share their templates (`/api/cart/:n`, `#item-N`): one covers all,
     // and the smallest id wins the tie
     assert_eq!(ids(&v["selected"]), vec!["commonAAAA1"], "{v}");
@@ -413,6 +440,19 @@ fn curate_reads_a_store_and_stores_features_as_meta() {
     assert!(
         f["endpoints"].as_array().is_some_and(|e| !e.is_empty()),
         "{f}"
+    );
+    drop(store);
+
+    // A pool that cannot be written ends the command, naming the session and the folder.
+    let pool = suite.path().join(".reprise/store-pool");
+    std::fs::remove_dir_all(&pool).expect("remove the pool");
+    std::fs::write(&pool, b"in the way").expect("a file where the pool goes");
+    let blocked = suite.run(&args);
+    assert_eq!(blocked.code, 3, "{}{}", blocked.stdout, blocked.stderr);
+    assert!(
+        blocked.stderr.contains("cannot export session") && blocked.stderr.contains("store-pool"),
+        "{}",
+        blocked.stderr
     );
 }
 

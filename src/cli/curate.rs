@@ -115,10 +115,18 @@ pub async fn run(args: CurateArgs) -> Result<i32, Failure> {
         })?),
         None => None,
     };
-    let pool_dir = match &store {
-        Some(s) => pool_from_store(s.as_ref(), &args.suite, json)?,
-        None => args.pool.clone().unwrap_or_else(|| args.suite.clone()),
+    let (pool_dir, skipped) = match &store {
+        Some(s) => pool_from_store(s.as_ref(), &args.suite)?,
+        None => (
+            args.pool.clone().unwrap_or_else(|| args.suite.clone()),
+            Vec::new(),
+        ),
     };
+    if !json {
+        for (id, why) in &skipped {
+            eprintln!("curate: session {id} skipped: {why}");
+        }
+    }
     let load = || {
         pool::load(&pool_dir).map_err(|e| {
             Failure::usage(
@@ -187,6 +195,7 @@ pub async fn run(args: CurateArgs) -> Result<i32, Failure> {
             "coverage": round(selection.share()),
             "uncovered": selection.uncovered.iter().map(|&u| &keys[u as usize]).collect::<Vec<_>>(),
             "set_aside": set_aside.iter().map(|(id, why)| serde_json::json!({"id": id, "reason": why})).collect::<Vec<_>>(),
+            "skipped": skipped.iter().map(|(id, why)| serde_json::json!({"id": id, "reason": why})).collect::<Vec<_>>(),
             "not_justified": unjustified,
             "selection_ms": round(took_ms),
         });
@@ -217,12 +226,15 @@ fn store_pool_dir(suite: &Path) -> PathBuf {
 
 /// Exports every closed session of the store into a pool folder (recording + HAR, through
 /// the snippet's assembler), storing features as meta "features" where missing. A session
-/// that does not assemble is skipped, saying why.
+/// whose stored data does not assemble is skipped, and returned with why (both output forms
+/// list it: a pool that silently lost sessions would choose from less than the user has). A
+/// file that cannot be written, or a store that fails, ends the command (exit 3): the pool
+/// would be incomplete for a reason that is not the session's.
 fn pool_from_store(
     store: &dyn crate::store::Store,
     suite: &Path,
-    quiet: bool,
-) -> Result<PathBuf, Failure> {
+) -> Result<(PathBuf, Vec<(String, String)>), Failure> {
+    use crate::collect::export::ExportError;
     let dir = store_pool_dir(suite);
     let sessions = store
         .list(&crate::store::Query {
@@ -234,6 +246,7 @@ fn pool_from_store(
             hint: e.hint().map(str::to_string),
             code: exit::INFRASTRUCTURE,
         })?;
+    let mut skipped = Vec::new();
     for s in &sessions {
         let rec = dir.join("recordings").join(format!("{}.json", s.id));
         if rec.is_file() && s.features.is_some() {
@@ -254,18 +267,25 @@ fn pool_from_store(
                         &done.console_errors,
                     );
                     if let Ok(v) = serde_json::to_value(&f) {
+                        // a cache: features are computed again when missing
                         let _ = store.set_meta(&s.id, "features", &v);
                     }
                 }
             }
-            Err(e) => {
-                if !quiet {
-                    eprintln!("curate: session {} skipped: {e}", s.id);
-                }
+            Err(e @ (ExportError::Write { .. } | ExportError::Store(_))) => {
+                return Err(Failure {
+                    message: format!("cannot export session {} into the pool: {e}", s.id),
+                    hint: Some(format!(
+                        "the pool is `{}`: check that it is writable and that the store answers",
+                        dir.display()
+                    )),
+                    code: exit::INFRASTRUCTURE,
+                });
             }
+            Err(e) => skipped.push((s.id.clone(), e.to_string())),
         }
     }
-    Ok(dir)
+    Ok((dir, skipped))
 }
 
 /// Stores each session's measured coverage as its meta "coverage".
