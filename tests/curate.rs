@@ -214,6 +214,18 @@ fn coverage_replays_and_a_change_to_one_module_selects_exactly_the_sessions_that
         out.stdout
     );
 
+    // A typo in a named file must not shrink the run to the `always` session and pass: a
+    // file that does not exist and that no stored coverage ran is exit 2, naming it.
+    let out = suite.run(&["run", "--affected", "demo/chekout.js"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("--affected `demo/chekout.js`: no such file"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.report.is_null(), "nothing replayed: {}", out.report);
+
     // a file no coverage maps to is named; with nothing selected that is exit 2, not a pass
     let suite = suite
         .edit("recordings/browse.json", |s| {

@@ -31,23 +31,54 @@ pub(super) fn filters(
     let suite_abs = absolute(suite);
     let mut app_files = Vec::new();
     let mut suite_files = Vec::new();
-    for f in &changed {
-        let f = normalize(f);
-        if let Ok(rel) = f.strip_prefix(&app_abs) {
-            app_files.push(slash(rel));
+    // (as given, as mapped) of the named files that do not exist: a deleted module still
+    // selects the sessions that ran it, but one nothing ran is most likely a typo
+    let mut missing = Vec::new();
+    for (i, f) in changed.iter().map(|f| normalize(f)).enumerate() {
+        let mapped = if let Ok(rel) = f.strip_prefix(&app_abs) {
+            let rel = slash(rel);
+            app_files.push(rel.clone());
+            rel
         } else if let Ok(rel) = f.strip_prefix(&suite_abs) {
             let rel = slash(rel);
             if rel.starts_with("recordings/") || rel.starts_with("mocks/") {
-                suite_files.push(rel);
+                suite_files.push(rel.clone());
+                rel
             } else {
                 // an original source a source map names, outside the served folder
-                app_files.push(relative(&app_abs, &f));
+                let rel = relative(&app_abs, &f);
+                app_files.push(rel.clone());
+                rel
             }
         } else {
-            app_files.push(relative(&app_abs, &f));
+            let rel = relative(&app_abs, &f);
+            app_files.push(rel.clone());
+            rel
+        };
+        if args.affected_by.is_none() && !f.exists() {
+            // as the user typed it
+            missing.push((args.affected.get(i).cloned().unwrap_or_default(), mapped));
         }
     }
     let (chosen, unmapped) = curate::affected(suite, &app_files, &suite_files)?;
+    // A typo in `--affected` must not shrink the run to the `always` sessions and pass.
+    let named = |f: &str| {
+        chosen
+            .iter()
+            .any(|(_, why)| why.contains(&format!("`{f}`")))
+    };
+    if let Some((given, _)) = missing
+        .iter()
+        .find(|(_, m)| unmapped.contains(m) || (suite_files.contains(m) && !named(m)))
+    {
+        return Err(Failure::usage(
+            format!(
+                "--affected `{}`: no such file, and no stored coverage runs it",
+                given.display()
+            ),
+            Some("name files that exist (or that a session's stored coverage ran, if deleted), relative to the current folder"),
+        ));
+    }
     let what = match &args.affected_by {
         Some(r) => format!("changed since `{r}`"),
         None => "given".into(),
