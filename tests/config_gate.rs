@@ -116,6 +116,17 @@ fn a_filter_that_selects_nothing_is_an_error_with_the_closest_name() {
 }
 
 #[test]
+fn a_repeat_count_out_of_range_is_refused_before_any_replay() {
+    let suite = TestSuite::demo();
+    for k in ["0", "1001"] {
+        let o = suite.run(&["run", "--repeat", k, "browse"]);
+        assert_eq!(o.code, 2, "--repeat {k}: {}{}", o.stdout, o.stderr);
+        assert!(o.stderr.contains("1..=1000"), "{}", o.stderr);
+        assert!(o.report.is_null(), "nothing replayed: {}", o.report);
+    }
+}
+
+#[test]
 fn a_suite_without_recordings_is_an_error_not_a_pass() {
     let suite = TestSuite::demo();
     for entry in std::fs::read_dir(suite.path().join("recordings")).expect("recordings") {

@@ -13,6 +13,10 @@ mod queue;
 mod record;
 mod redact;
 mod repeat;
+
+/// The most replays `run --repeat` makes of a suite: 20 is the determinism suite's figure; a
+/// thousand replays of a suite is a day, not a check.
+const MAX_REPEAT: u64 = 1000;
 mod review;
 mod scan;
 mod serve;
@@ -223,7 +227,9 @@ struct RunArgs {
     slow_mo: u64,
     /// Measure determinism: replay K times against the same build and report, per
     /// checkpoint, whether the DOM and the screenshot were identical in every run.
-    #[arg(long, value_name = "K", default_value_t = 1, conflicts_with_all = ["update_snapshots", "prune"])]
+    /// K is 1 to 1000 (0 would replay once and pass without measuring anything).
+    #[arg(long, value_name = "K", default_value_t = 1, conflicts_with_all = ["update_snapshots", "prune"],
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_REPEAT))]
     repeat: usize,
     /// Replay only the sessions whose stored coverage touches a file changed since REF
     /// (`git diff REF...HEAD` and the working tree), plus those tagged `always`.
