@@ -127,6 +127,35 @@ fn a_repeat_count_out_of_range_is_refused_before_any_replay() {
 }
 
 #[test]
+fn accepting_a_session_or_checkpoint_that_is_not_there_is_a_typo_not_a_pass() {
+    let suite = TestSuite::demo();
+    let o = suite.run(&["accept", "chekout"]);
+    assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
+    assert!(o.stderr.contains("no session `chekout`"), "{}", o.stderr);
+    assert!(o.stderr.contains("did you mean `checkout`"), "{}", o.stderr);
+    // a real session with nothing pending is no error: there is nothing to decide
+    let o = suite.run(&["accept", "checkout"]);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    // a checkpoint no pending snapshot has, beside ones that are pending
+    let pending = suite.path().join("snapshots/checkout/02-index.dom.new");
+    std::fs::copy(
+        suite.path().join("snapshots/checkout/02-index.dom"),
+        &pending,
+    )
+    .expect("a pending snapshot");
+    let o = suite.run(&["accept", "checkout", "--checkpoint", "02-indx"]);
+    assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
+    assert!(
+        o.stderr
+            .contains("no pending snapshot of checkpoint `02-indx`")
+            && o.stderr.contains("did you mean `02-index`"),
+        "{}",
+        o.stderr
+    );
+    assert!(pending.exists(), "nothing was accepted");
+}
+
+#[test]
 fn a_suite_without_recordings_is_an_error_not_a_pass() {
     let suite = TestSuite::demo();
     for entry in std::fs::read_dir(suite.path().join("recordings")).expect("recordings") {

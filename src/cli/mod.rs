@@ -112,7 +112,8 @@ struct OpenArgs {
     #[arg(long, value_name = "STEP")]
     until: Option<usize>,
     /// Wait this many milliseconds before each step.
-    #[arg(long, value_name = "MS", default_value_t = 0)]
+    #[arg(long, value_name = "MS", default_value_t = 0,
+          value_parser = clap::value_parser!(u64).range(0..=60_000))]
     slow_mo: u64,
     /// Replay without a window (for scripts and machines without a display).
     #[arg(long)]
@@ -222,8 +223,9 @@ struct RunArgs {
     /// one at a time.
     #[arg(long, value_name = "STEP")]
     until: Option<usize>,
-    /// Wait this many milliseconds before each step, to watch a replay.
-    #[arg(long, value_name = "MS", default_value_t = 0)]
+    /// Wait this many milliseconds before each step, to watch a replay (at most a minute).
+    #[arg(long, value_name = "MS", default_value_t = 0,
+          value_parser = clap::value_parser!(u64).range(0..=60_000))]
     slow_mo: u64,
     /// Measure determinism: replay K times against the same build and report, per
     /// checkpoint, whether the DOM and the screenshot were identical in every run.

@@ -136,8 +136,38 @@ pub fn bulk(args: BulkArgs, action: Action) -> Result<i32, Failure> {
     }
     let root = args.suite.join(SNAPSHOTS_DIR);
     let mut todo = baseline::pending(&root, &args.sessions);
+    // A name that is no session of the suite, or a checkpoint no pending snapshot has, is a
+    // typo: acting on nothing and passing would leave the change undecided unnoticed.
+    let ids: Vec<String> = crate::suite::discover(&args.suite, &[])
+        .map(|specs| specs.into_iter().map(|s| s.id).collect())
+        .unwrap_or_default();
+    if let Some(s) = args
+        .sessions
+        .iter()
+        .find(|s| !ids.contains(s) && !todo.iter().any(|p| &p.session == *s))
+    {
+        let near = crate::suite::closest(s, &ids)
+            .map(|c| format!("did you mean `{c}`? "))
+            .unwrap_or_default();
+        return Err(Failure::usage(
+            format!("no session `{s}` in the suite"),
+            Some(&format!("{near}`reprise list` names the sessions")),
+        ));
+    }
     if let Some(c) = &args.checkpoint {
+        let names: Vec<String> = todo.iter().map(|p| p.checkpoint.clone()).collect();
         todo.retain(|p| &p.checkpoint == c);
+        if todo.is_empty() && !names.is_empty() {
+            let near = crate::suite::closest(c, &names)
+                .map(|n| format!("did you mean `{n}`? "))
+                .unwrap_or_default();
+            return Err(Failure::usage(
+                format!("no pending snapshot of checkpoint `{c}`"),
+                Some(&format!(
+                    "{near}`reprise review` lists the pending snapshots"
+                )),
+            ));
+        }
     }
     let unknown: Vec<&String> = args
         .sessions
