@@ -23,6 +23,11 @@ pub struct Collector {
 
 impl Collector {
     pub fn start(suite: &Path, store: &str, extra: &[&str]) -> Collector {
+        Self::start_logging(suite, store, extra, Stdio::inherit())
+    }
+
+    /// Started with its log (stderr) going to `log`.
+    pub fn start_logging(suite: &Path, store: &str, extra: &[&str], log: Stdio) -> Collector {
         let mut child = Command::new(env!("CARGO_BIN_EXE_reprise"))
             .args(["collect", "--listen", "127.0.0.1:0", "--store", store, "-C"])
             .arg(suite)
@@ -31,7 +36,7 @@ impl Collector {
             .env("REPRISE_READ_TOKEN", READ)
             .env("REPRISE_REDACT_KEY", "test-redaction-key")
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(log)
             .spawn()
             .expect("start reprise collect");
         let stdout = child.stdout.take().expect("stdout");
@@ -905,4 +910,100 @@ fn a_real_browser_session_through_the_collector_exports_and_replays_with_fidelit
     let s = o.session("real");
     assert_eq!(s["fidelity"], 1.0, "{s:#}");
     assert_eq!(s["network"]["unmatched"], json!([]), "{s:#}");
+}
+
+/// No batch goes unaccounted for: the snippet cannot retry a 4xx, so every refused batch is
+/// logged with its reason and counted; a batch whose client went away is still stored and
+/// closes its session; the collector's last line sums up what became of every batch posted.
+/// (Found capturing the curation pool: the bench closes the browser right after leaving each
+/// page, and 2 of 20 sessions whose `end` batch had arrived were closed as idle instead.)
+#[test]
+fn every_refused_batch_is_logged_with_its_reason_and_counted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let suite = dir.path().join("suite");
+    std::fs::create_dir_all(&suite).expect("mkdir");
+    let store = dir.path().join("store");
+    let log_path = dir.path().join("collect.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let mut col = Collector::start_logging(&suite, store.to_str().expect("utf-8"), &[], log.into());
+    let good = batch("sessionA1", "windowA1", 0, json!([]));
+    for expect in [202, 202] {
+        assert_eq!(post_batch(&col.addr, &good).expect("post").0, expect);
+    }
+    // the URL's seq differs from the batch's
+    let mut wrong_seq = batch("sessionA1", "windowA1", 1, json!([]));
+    wrong_seq["seq"] = json!(2);
+    let body = serde_json::to_vec(&wrong_seq).expect("json");
+    let (code, _, _) = http(
+        &col.addr,
+        "POST",
+        "/v1/ingest/sessionA1/windowA1/1",
+        &[("X-Reprise-Token", WRITE)],
+        &body,
+    )
+    .expect("post");
+    assert_eq!(code, 400);
+    let (code, _, _) = http(
+        &col.addr,
+        "POST",
+        "/v1/ingest/sessionA1/windowA1/3",
+        &[("X-Reprise-Token", "not-the-token")],
+        b"{}",
+    )
+    .expect("post");
+    assert_eq!(code, 401);
+    // The client goes away right after sending its last batch (a keepalive request the
+    // browser cancels as it closes): the batch is stored all the same and its `end` closes
+    // the session, though no one reads the answer.
+    let last = batch(
+        "sessionB1x",
+        "windowB1x",
+        0,
+        json!([{"t": 5, "type": "end", "reason": "pagehide"}]),
+    );
+    let body = serde_json::to_vec(&last).expect("json");
+    let mut s = TcpStream::connect(&col.addr).expect("connect");
+    let head = format!(
+        "POST /v1/ingest/sessionB1x/windowB1x/0 HTTP/1.1\r\nHost: {}\r\nX-Reprise-Token: {WRITE}\r\nContent-Length: {}\r\n\r\n",
+        col.addr,
+        body.len()
+    );
+    s.write_all(head.as_bytes()).expect("send the head");
+    s.write_all(&body).expect("send the batch");
+    drop(s);
+    let store_s = store.to_str().expect("utf-8");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, out, err) = reprise(
+            &suite,
+            &[
+                "sessions",
+                "show",
+                "sessionB1x",
+                "--format",
+                "json",
+                "--store",
+                store_s,
+            ],
+            &[("REPRISE_READ_TOKEN", READ)],
+        );
+        let reason = serde_json::from_str::<Value>(&out).map(|v| v["close_reason"].clone());
+        if matches!(reason, Ok(ref r) if r == "pagehide") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the abandoned batch did not close its session: {out}{err}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(col.sigterm().success());
+    let log = std::fs::read_to_string(&log_path).expect("the log");
+    for line in [
+        "collect: refused batch sessionA1/windowA1/1: 400 the batch's `seq` differs from the URL's (1 refused since start)",
+        "collect: refused batch sessionA1/windowA1/3: 401 wrong write token (2 refused since start)",
+        "collect: 2 batches stored, 1 duplicates, 2 refused",
+    ] {
+        assert!(log.lines().any(|l| l == line), "`{line}` in the log:\n{log}");
+    }
 }

@@ -231,18 +231,71 @@ pub async fn ingest(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    let batch = format!(
+        "{}/{}/{}",
+        crate::excerpt::excerpt(&session),
+        crate::excerpt::excerpt(&window),
+        crate::excerpt::excerpt(&seq)
+    );
     let origin = match allowed_origin(&state, &headers) {
         Ok(o) => o.map(str::to_string),
-        Err(r) => return r.into_response(),
+        Err(r) => return refused(&state, &batch, r).into_response(),
     };
-    let r = match accept(&state, session, window, seq, uri.query(), &headers, body).await {
-        Ok(dup) => json_response(
+    // In a task of its own, not in this handler: the server drops a handler whose client went
+    // away, and a page's last batch comes on a keepalive request that the browser cancels when
+    // it closes right after leaving. Awaited here, the batch could then be read in full and
+    // not stored, or stored and its `end` never close the session; spawned, what was received
+    // is stored (or refused and logged) and counted either way.
+    let query = uri.query().map(str::to_string);
+    let (st, label) = (state.clone(), batch.clone());
+    let task = tokio::spawn(async move {
+        let result = accept(&st, session, window, seq, query.as_deref(), &headers, body).await;
+        match result {
+            Ok(put) => {
+                let n = match put {
+                    Put::Stored => &st.counts.stored,
+                    Put::Duplicate => &st.counts.duplicates,
+                };
+                n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Ok(put)
+            }
+            Err(refusal) => Err(refused(&st, &batch, refusal)),
+        }
+    });
+    let r = match task.await {
+        Ok(Ok(put)) => json_response(
             StatusCode::ACCEPTED,
-            json!({"ok": true, "duplicate": dup == Put::Duplicate}),
+            json!({"ok": true, "duplicate": put == Put::Duplicate}),
         ),
-        Err(refusal) => refusal.into_response(),
+        Ok(Err(refusal)) => refusal.into_response(),
+        Err(e) => refused(
+            &state,
+            &label,
+            Refusal::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("the batch could not be processed: {e}"),
+                "retry; the collector's log says more",
+            ),
+        )
+        .into_response(),
     };
     with_cors(r, origin.as_deref())
+}
+
+/// Counts and logs a refused batch: the page cannot retry a 4xx, so without this line the
+/// batch would be gone without a trace (docs/capture.md, "The collector").
+fn refused(state: &State, batch: &str, refusal: Refusal) -> Refusal {
+    let n = state
+        .counts
+        .refused
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        + 1;
+    eprintln!(
+        "collect: refused batch {batch}: {} {} ({n} refused since start)",
+        refusal.status.as_u16(),
+        crate::excerpt::message(&refusal.error)
+    );
+    refusal
 }
 
 async fn accept(
@@ -298,9 +351,21 @@ async fn accept(
     if declared.is_some_and(|n| n > super::MAX_WIRE_BYTES as u64) {
         return Err(too_big());
     }
+    // With a declared length within the limit, a body that cannot be read was cut short (the
+    // client went away), which the log should not call too large.
     let wire = axum::body::to_bytes(body, super::MAX_WIRE_BYTES)
         .await
-        .map_err(|_| too_big())?;
+        .map_err(|e| match declared {
+            Some(n) => Refusal::new(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "the body ended before its {n} bytes: {}",
+                    crate::excerpt::excerpt(&e.to_string())
+                ),
+                "send the batch again",
+            ),
+            None => too_big(),
+        })?;
     let gz_header = headers
         .get(header::CONTENT_ENCODING)
         .and_then(|v| v.to_str().ok())

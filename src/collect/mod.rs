@@ -53,8 +53,6 @@ pub enum CollectError {
     Store(#[from] crate::store::StoreError),
     #[error("redaction setup failed: {0}")]
     Redaction(String),
-    #[error("server error: {0}")]
-    Serve(String),
 }
 
 impl CollectError {
@@ -73,7 +71,6 @@ impl CollectError {
                 "set `{}` to the team's redaction key",
                 crate::privacy::pseudonym::KEY_ENV
             )),
-            Self::Serve(_) => None,
         }
     }
 }
@@ -96,6 +93,30 @@ pub struct State {
     pub allow_origins: Vec<String>,
     pub redactor: redact::Redactor,
     pub in_flight: tokio::sync::Semaphore,
+    pub counts: Counts,
+}
+
+/// What became of the batches posted since the collector started: no batch goes unaccounted
+/// for. Each refusal is also logged with its reason (`collect: refused batch …`), since the
+/// snippet cannot retry a 4xx and would otherwise lose it without a trace.
+#[derive(Debug, Default)]
+pub struct Counts {
+    pub stored: std::sync::atomic::AtomicU64,
+    pub duplicates: std::sync::atomic::AtomicU64,
+    pub refused: std::sync::atomic::AtomicU64,
+}
+
+impl Counts {
+    /// `N batches stored, N duplicates, N refused`.
+    pub fn summary(&self) -> String {
+        use std::sync::atomic::Ordering::Relaxed;
+        format!(
+            "{} batches stored, {} duplicates, {} refused",
+            self.stored.load(Relaxed),
+            self.duplicates.load(Relaxed),
+            self.refused.load(Relaxed)
+        )
+    }
 }
 
 /// The router: ingest, preflight, the snippet.
@@ -138,6 +159,7 @@ pub async fn serve(
         allow_origins: opts.allow_origins.clone(),
         redactor,
         in_flight: tokio::sync::Semaphore::new(MAX_IN_FLIGHT),
+        counts: Counts::default(),
     });
     let sweeper = tokio::spawn(lifecycle::sweep_loop(
         store,
@@ -146,12 +168,53 @@ pub async fn serve(
         opts.sweep_every,
     ));
     on_bound(addr);
-    let result = axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| CollectError::Serve(e.to_string()));
+    accept_loop(listener, router(state.clone()), shutdown).await;
     sweeper.abort();
-    result
+    eprintln!("collect: {}", state.counts.summary());
+    Ok(())
+}
+
+/// Serves connections until `shutdown` resolves, then lets those open finish (batches in
+/// flight are stored and answered). Not `axum::serve`: its connections close as soon as the
+/// client stops sending, and hyper then drops a request it has read in full without calling
+/// the handler, which is how the last batch of a page arrives when the browser closes right
+/// after leaving it (its keepalive request cancelled once sent). Half-closed connections
+/// (`half_close`) keep the request, so the batch is stored and its `end` closes the session.
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) {
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use hyper_util::server::conn::auto::Builder;
+    let mut builder = Builder::new(TokioExecutor::new()).http1_only();
+    builder.http1().half_close(true);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (io, _) = tokio::select! {
+            conn = listener.accept() => match conn {
+                Ok(c) => c,
+                Err(e) => {
+                    // Out of file descriptors and the like: passes; wait rather than spin.
+                    eprintln!("collect: cannot accept a connection: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = shutdown.as_mut() => break,
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let conn = builder
+            .serve_connection(TokioIo::new(io), service)
+            .into_owned();
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
 }
 
 /// The `<script>` tag to paste into the app's HTML, before the app's own scripts.

@@ -136,8 +136,12 @@
   W.addEventListener('popstate', () => navEv('popstate'));
   W.addEventListener('hashchange', () => navEv('hashchange'));
 
-  // --- transport: a batch every 2 s or 512 KB, gzipped, retried with backoff
-  let on = !C.consent, dead = false, sentStart = false, size = 0, timer = 0, failures = 0;
+  // --- transport: a batch soon after something happened (or at 512 KB), gzipped, retried
+  // with backoff. Soon, not on a slow tick: what is still in the page when the person leaves
+  // rides on `pagehide`'s keepalive request, which the browser cancels if it is closed at
+  // once (a closed window, a quit browser); a short session then never reached the store.
+  const SOON = 250;
+  let on = !C.consent, dead = false, sentStart = false, size = 0, timer = 0, soonTimer = 0, failures = 0;
   const outbox = [];
   const gzip = async (s) => {
     if (!W.CompressionStream) return s;
@@ -199,14 +203,21 @@
     for (let i = outbox.length - 1; i >= 0; i--) if ((total += outbox[i].json.length) > PENDING) { outbox.splice(0, i + 1); break; }
     if (outbox.length === 1) drain();
   };
+  // At most one batch per SOON ms: the first event not yet sent starts the wait.
+  const soon = () => { if (on && !soonTimer) soonTimer = setTimeout(() => { soonTimer = 0; flush(); }, SOON); };
   const push = q.push.bind(q);
   q.push = (e) => {
     if (dead) return 0;
     const n = push(e);
     size += 200 + (e.entry ? (e.entry.response.content.text || '').length + ((e.entry.request.postData || {}).text || '').length : 0);
     if (size > BATCH) flush();
+    else soon();
     return n;
   };
+  // The first batch (the start state) leaves once the page has loaded, events or not, so the
+  // session is in the store from its first second; the tick trims the consent buffer.
+  if (D.readyState === 'complete') soon();
+  else W.addEventListener('load', () => soon());
   timer = setInterval(flush, 2000);
   W.addEventListener('pagehide', () => { q.push({ type: 'end', t: at(), reason: 'pagehide' }); flush(true); }, true);
   W.reprise = {
