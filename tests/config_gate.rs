@@ -156,6 +156,21 @@ fn accepting_a_session_or_checkpoint_that_is_not_there_is_a_typo_not_a_pass() {
 }
 
 #[test]
+fn a_pause_no_session_reaches_is_refused_before_any_replay() {
+    let suite = TestSuite::demo();
+    for step in ["0", "11"] {
+        let o = suite.run(&["run", "--until", step, "browse"]);
+        assert_eq!(o.code, 2, "--until {step}: {}{}", o.stdout, o.stderr);
+        assert!(
+            o.stderr.contains("give a step from 1 to 10"),
+            "{}",
+            o.stderr
+        );
+        assert!(o.report.is_null(), "nothing replayed: {}", o.report);
+    }
+}
+
+#[test]
 fn a_suite_without_recordings_is_an_error_not_a_pass() {
     let suite = TestSuite::demo();
     for entry in std::fs::read_dir(suite.path().join("recordings")).expect("recordings") {

@@ -540,6 +540,24 @@ async fn watch(mut opts: RunOptions, until: Option<usize>, slow_mo: u64) -> Resu
             }
         }
     });
+    if let Some(n) = until {
+        // A pause no session reaches is a typo: the replay would run through and pass.
+        let longest = crate::suite::discover(&opts.suite_dir, &opts.filters)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|s| crate::recording::load_recording(&s.recording).ok())
+            .map(|r| r.steps.len())
+            .max();
+        // (`usize::MAX` is `open`'s "at the end")
+        if let Some(longest) = longest.filter(|&l| n == 0 || (n > l && n != usize::MAX)) {
+            return Err(Failure::usage(
+                format!("--until {n}: no session has a step {n}"),
+                Some(&format!(
+                    "give a step from 1 to {longest} (the longest session's last); `reprise list` shows each session's steps"
+                )),
+            ));
+        }
+    }
     opts.jobs = 1;
     opts.ci = true;
     opts.update_snapshots = false;
