@@ -62,15 +62,7 @@ pub(super) fn filters(
     }
     let (chosen, unmapped) = curate::affected(suite, &app_files, &suite_files)?;
     // A typo in `--affected` must not shrink the run to the `always` sessions and pass.
-    let named = |f: &str| {
-        chosen
-            .iter()
-            .any(|(_, why)| why.contains(&format!("`{f}`")))
-    };
-    if let Some((given, _)) = missing
-        .iter()
-        .find(|(_, m)| unmapped.contains(m) || (suite_files.contains(m) && !named(m)))
-    {
+    if let Some((given, _)) = missing.iter().find(|(_, m)| unmapped.contains(m)) {
         return Err(Failure::usage(
             format!(
                 "--affected `{}`: no such file, and no stored coverage runs it",
@@ -87,7 +79,7 @@ pub(super) fn filters(
     for (id, why) in &chosen {
         println!("  run {id}: {why}");
     }
-    for f in &unmapped {
+    for f in unmapped.iter().filter(|f| !suite_files.contains(f)) {
         println!("  no stored coverage runs `{f}`: no session was chosen for it");
     }
     if chosen.is_empty() {

@@ -727,11 +727,13 @@ async fn apply(
     })
 }
 
-/// Sessions of a suite whose stored coverage touches one of `changed` (paths relative to the
-/// app folder), with why each was chosen; plus changed files no coverage maps to.
 /// A session chosen for a change, with why.
 type Chosen = (String, String);
 
+/// Sessions of a suite whose stored coverage touches one of `changed_app_files` (paths
+/// relative to the app folder) or whose own recording or HAR is among `changed_suite_files`,
+/// with why each was chosen; plus the changed files that chose no session (app files no
+/// coverage maps to, then suite files that are no session's own).
 pub(crate) fn affected(
     suite: &Path,
     changed_app_files: &[String],
@@ -759,6 +761,7 @@ pub(crate) fn affected(
             format!("mocks/{}.har", spec.id),
         ];
         if let Some(f) = changed_suite_files.iter().find(|f| own.contains(f)) {
+            mapped.insert(f.clone());
             chosen.push((spec.id.clone(), format!("its own file `{f}` changed")));
             continue;
         }
@@ -792,6 +795,7 @@ pub(crate) fn affected(
     }
     let unmapped = changed_app_files
         .iter()
+        .chain(changed_suite_files)
         .filter(|f| !mapped.contains(*f))
         .cloned()
         .collect();
