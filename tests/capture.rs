@@ -296,6 +296,23 @@ struct Setup {
 }
 
 impl Setup {
+    /// A set-up whose sink answers 503 to the batches (POSTs) `refuse` picks, as a collector
+    /// that is down or gone would, and takes the others.
+    fn refusing_posts(refuse: impl Fn(&Req) -> bool + Send + Sync + 'static) -> Self {
+        Self::new(|inner| {
+            Arc::new(move |r: Req| {
+                if r.method == "POST" && refuse(&r) {
+                    return Resp {
+                        status: 503,
+                        content_type: "application/json",
+                        body: b"{}".to_vec(),
+                    };
+                }
+                inner(r)
+            })
+        })
+    }
+
     fn new(sink_with: impl FnOnce(Handler) -> Handler) -> Self {
         let rt = tokio::runtime::Runtime::new().expect("runtime");
         let work = tempfile::tempdir().expect("tempdir");
@@ -668,18 +685,7 @@ fn batches_still_unsent_when_the_page_is_left_go_out_with_the_last() {
     if !prerequisites() {
         return;
     }
-    let setup = Setup::new(|inner| {
-        Arc::new(move |r: Req| {
-            if r.method == "POST" && r.body.starts_with(&[0x1f, 0x8b]) {
-                return Resp {
-                    status: 503,
-                    content_type: "application/json",
-                    body: b"{}".to_vec(),
-                };
-            }
-            inner(r)
-        })
-    });
+    let setup = Setup::refusing_posts(|r| r.body.starts_with(&[0x1f, 0x8b]));
     let (_, app_addr) = setup.app("demo", "");
     let sink = &setup.sink;
     setup.rt.block_on(async {
@@ -726,18 +732,7 @@ fn a_short_session_reaches_the_collector_before_the_browser_goes_away() {
     }
     let gone = Arc::new(AtomicBool::new(false));
     let cut = gone.clone();
-    let setup = Setup::new(move |inner| {
-        Arc::new(move |r: Req| {
-            if r.method == "POST" && cut.load(Ordering::SeqCst) {
-                return Resp {
-                    status: 503,
-                    content_type: "application/json",
-                    body: b"{}".to_vec(),
-                };
-            }
-            inner(r)
-        })
-    });
+    let setup = Setup::refusing_posts(move |_| cut.load(Ordering::SeqCst));
     let (_, app_addr) = setup.app("demo", "");
     let sink = &setup.sink;
     setup.rt.block_on(async {

@@ -114,10 +114,7 @@ fn features_alone_rank_the_demo_pool_and_json_lists_the_selection() {
 /// exactly the sessions whose replays ran it, plus the session tagged `always`.
 #[test]
 fn coverage_replays_and_a_change_to_one_module_selects_exactly_the_sessions_that_ran_it() {
-    if !std::path::Path::new("/usr/bin/chromium").exists()
-        && std::env::var_os("REPRISE_CHROMIUM").is_none()
-    {
-        support::missing_prerequisite("Chromium");
+    if !crate::capture::prerequisites() {
         return;
     }
     let suite = TestSuite::demo().edit("recordings/browse.json", |s| {
@@ -474,10 +471,7 @@ fn curate_reads_a_store_and_stores_features_as_meta() {
 /// holds is refused (exit 2, the suite untouched) unless `--force`.
 #[test]
 fn apply_brings_the_chosen_sessions_in_with_baselines_and_never_overwrites_without_force() {
-    if !std::path::Path::new("/usr/bin/chromium").exists()
-        && std::env::var_os("REPRISE_CHROMIUM").is_none()
-    {
-        support::missing_prerequisite("Chromium");
+    if !crate::capture::prerequisites() {
         return;
     }
     // the suite: the demo app and one session of its own (`search`, never replayed here)
