@@ -9,7 +9,7 @@
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
@@ -43,6 +43,8 @@ pub struct Cdp {
     next_id: Arc<AtomicU64>,
     out: mpsc::UnboundedSender<Message>,
     pending: Pending,
+    /// Set when the browser's side of the connection ended: no answer can come any more.
+    closed: Arc<AtomicBool>,
 }
 
 impl Cdp {
@@ -69,6 +71,8 @@ impl Cdp {
             }
         });
         let reader_pending = pending.clone();
+        let closed = Arc::new(AtomicBool::new(false));
+        let reader_closed = closed.clone();
         tokio::spawn(async move {
             while let Some(Ok(msg)) = stream.next().await {
                 let Message::Text(text) = msg else { continue };
@@ -102,7 +106,9 @@ impl Cdp {
                     });
                 }
             }
-            // Wake every waiter: the connection is gone.
+            // Wake every waiter: the connection is gone. Commands sent from now on fail at
+            // once instead of waiting out their timeout (a killed browser).
+            reader_closed.store(true, Ordering::SeqCst);
             reader_pending
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
@@ -113,6 +119,7 @@ impl Cdp {
                 next_id: Arc::new(AtomicU64::new(1)),
                 out: out_tx,
                 pending,
+                closed,
             },
             ev_rx,
         ))
@@ -135,6 +142,13 @@ impl Cdp {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(id, tx);
+        if self.closed.load(Ordering::SeqCst) {
+            self.pending
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&id);
+            return Err(CdpError::Closed);
+        }
         self.out
             .send(Message::Text(msg.to_string().into()))
             .map_err(|_| CdpError::Closed)?;

@@ -182,8 +182,7 @@ impl Browser {
             return Ok(());
         }
         let v = self
-            .client
-            .execute(
+            .script(
                 VIEW_JS,
                 vec![json!(MAX_VIEW_WALK), json!(MAX_VIEW_ELEMENTS)],
             )

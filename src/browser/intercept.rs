@@ -40,11 +40,62 @@ pub struct NetworkLog {
     pages: Mutex<Vec<(String, String)>>,
     /// Stylesheets by id, with their URL (`CSS.styleSheetAdded`, while coverage is on).
     pub stylesheets: Mutex<std::collections::BTreeMap<String, String>>,
+    /// The main page's frame id (its target id) and whether it is loading a new document.
+    navigation: Mutex<Navigation>,
 }
+
+/// What the main frame's `Page` events say about a navigation in progress.
+#[derive(Default)]
+struct Navigation {
+    main_frame: String,
+    /// Between `frameStartedLoading` and `frameStoppedLoading`.
+    loading: bool,
+    /// When the page asked for a navigation in its own tab that has not started loading yet.
+    requested: Option<std::time::Instant>,
+}
+
+/// How long a requested navigation that never starts loading (cancelled, a download, a
+/// 204 answer) counts as pending.
+const REQUESTED_NAVIGATION_TTL: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl NetworkLog {
     pub fn in_flight(&self) -> usize {
         self.in_flight.load(Ordering::SeqCst)
+    }
+
+    fn lock_navigation(&self) -> std::sync::MutexGuard<'_, Navigation> {
+        self.navigation.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether the main page is loading a new document, or has asked for one: a script run
+    /// now could see the document the page is leaving.
+    pub fn navigation_pending(&self) -> bool {
+        let n = self.lock_navigation();
+        n.loading
+            || n.requested
+                .is_some_and(|at| at.elapsed() < REQUESTED_NAVIGATION_TTL)
+    }
+
+    /// Follows the main frame's navigation events (`Page` domain, main page session).
+    fn on_page_event(&self, method: &str, params: &Value) {
+        let mut n = self.lock_navigation();
+        if n.main_frame.is_empty() || params["frameId"].as_str() != Some(n.main_frame.as_str()) {
+            return;
+        }
+        match method {
+            "Page.frameRequestedNavigation" if params["disposition"] == "currentTab" => {
+                n.requested = Some(std::time::Instant::now());
+            }
+            "Page.frameStartedLoading" => {
+                n.loading = true;
+                n.requested = None;
+            }
+            "Page.frameStoppedLoading" => {
+                n.loading = false;
+                n.requested = None;
+            }
+            _ => {}
+        }
     }
 }
 
@@ -120,6 +171,9 @@ impl Interceptor {
                             let _ = backend_tx.send((ev.params, ev.session_id));
                         }
                     }
+                    "Page.frameRequestedNavigation"
+                    | "Page.frameStartedLoading"
+                    | "Page.frameStoppedLoading" => me.log.on_page_event(&ev.method, &ev.params),
                     "Target.attachedToTarget" => {
                         let mut params = ev.params;
                         params["parentSession"] = json!(ev.session_id);
@@ -190,6 +244,8 @@ impl Interceptor {
     /// Attaches to the page chromedriver drives (its window handle is the CDP target id) and
     /// intercepts it; its iframes and workers follow through auto-attach.
     pub async fn attach_page(&self, target_id: &str) -> Result<(), super::cdp::CdpError> {
+        // A page's main frame has its target's id.
+        self.log.lock_navigation().main_frame = target_id.to_string();
         let v = self
             .cdp
             .send(

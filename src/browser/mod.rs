@@ -8,6 +8,7 @@ mod environment;
 pub mod hygiene;
 pub mod input;
 pub mod intercept;
+mod script;
 mod sink;
 pub mod steps;
 
@@ -16,9 +17,10 @@ use cdp::Cdp;
 use driver::{DriverError, LaunchOptions};
 pub use environment::Environment;
 use intercept::{AppSource, Interceptor, NetworkLog};
+pub use script::ScriptError;
 use serde_json::{json, Value};
 use sink::Sink;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -42,13 +44,11 @@ const SETTLE_JS: &str = "const [quietMs, maxMs] = arguments; const done = argume
 /// requests in flight on its side again.
 const SETTLE_WAIT_MS: u64 = 250;
 
+/// How long ending the WebDriver session of a browser that stopped answering may take.
+const QUIT_WAIT: Duration = Duration::from_secs(3);
+
 /// In-page helpers, evaluated before scripts that need them.
 const PAGE_JS: &str = include_str!("page.js");
-
-/// A script body with the in-page helpers defined before it.
-fn with_page_helpers(body: &str) -> String {
-    format!("{PAGE_JS}\n{body}")
-}
 
 /// Which common font families the browser has, and how its generic families render: text
 /// measured in each family against a fallback (fonts cannot be listed from a page).
@@ -91,6 +91,11 @@ pub struct Browser {
     current_target: Mutex<Option<String>>,
     /// The CDP modifier bits of the keys `keyDown` steps hold.
     modifiers: AtomicU32,
+    /// How many frames deep WebDriver is, while a step in an iframe runs.
+    frame_depth: AtomicUsize,
+    /// Whether WebDriver's current window is the session's tab (see
+    /// [`Browser::webdriver_on_tab`]).
+    on_tab: AtomicBool,
 }
 
 /// A browser started ahead of the session that will use it: a fresh profile, its loopback
@@ -198,7 +203,8 @@ impl Browser {
             let cdp_err = |e: cdp::CdpError| infra(e.to_string());
             // A session of its own in a browser that serves several: a new browser context
             // (cookies, storage, cache, service workers, permissions all empty, as on a fresh
-            // profile) with one tab, which WebDriver then drives.
+            // profile) with one tab, driven through DevTools. WebDriver stays on the first
+            // window until a step needs it there (see `webdriver_on_tab`).
             let (context, target) = if isolate {
                 let c = cdp
                     .send("Target.createBrowserContext", json!({}), None)
@@ -217,12 +223,11 @@ impl Browser {
                     .await
                     .map_err(cdp_err)?;
                 let target = t["targetId"].as_str().unwrap_or_default().to_string();
-                let handle = fantoccini::wd::WindowHandle::try_from(target.clone())
-                    .map_err(|e| infra(format!("the new tab `{target}`: {e}")))?;
-                client
-                    .switch_to_window(handle)
+                // The focused tab, as WebDriver's window switch would make it: focus and
+                // blur events, `:focus-visible` and `document.hasFocus()` depend on it.
+                cdp.send("Target.activateTarget", json!({ "targetId": target }), None)
                     .await
-                    .map_err(|e| infra(format!("cannot switch to the session's tab: {e}")))?;
+                    .map_err(cdp_err)?;
                 (Some(context), target)
             } else {
                 let handle = client.window().await.map_err(|e| infra(e.to_string()))?;
@@ -290,6 +295,8 @@ impl Browser {
             main_window,
             current_target: Mutex::new(None),
             modifiers: AtomicU32::new(0),
+            frame_depth: AtomicUsize::new(0),
+            on_tab: AtomicBool::new(!isolate),
         };
         browser.apply_environment().await;
         Ok(browser)
@@ -317,13 +324,17 @@ impl Browser {
             .await
             .is_ok();
         cdp.close();
+        // WebDriver goes back to the first window only when a step moved it to this tab.
         let home = fantoccini::wd::WindowHandle::try_from(self.home.clone()).ok();
         let back = match home {
+            Some(_) if disposed && !self.on_tab.load(Ordering::SeqCst) => true,
             Some(h) if disposed => self.client.switch_to_window(h).await.is_ok(),
             _ => false,
         };
         if !back {
-            let _ = self.client.clone().close().await;
+            // The browser is gone or wedged: chromedriver's quit would wait on it (tens of
+            // seconds); the driver's process group is killed with it at the latest.
+            let _ = tokio::time::timeout(QUIT_WAIT, self.client.clone().close()).await;
             return None;
         }
         let environment = self
@@ -420,8 +431,7 @@ impl Browser {
             self.intercept.update_script(script).await;
         }
         let _ = self
-            .client
-            .execute(
+            .script(
                 "if (arguments[1] && window.__repriseShim) window.__repriseShim.setNow(arguments[0]); window.__repriseMarker = true;",
                 vec![json!(now_ms), json!(moved)],
             )
@@ -440,27 +450,6 @@ impl Browser {
         }
     }
 
-    /// Runs a script with the page helpers defined.
-    pub async fn js(
-        &self,
-        body: &str,
-        args: Vec<Value>,
-    ) -> Result<Value, fantoccini::error::CmdError> {
-        self.client.execute(&with_page_helpers(body), args).await
-    }
-
-    /// Runs an asynchronous script (it calls its last argument with the result) with the page
-    /// helpers defined.
-    pub async fn js_async(
-        &self,
-        body: &str,
-        args: Vec<Value>,
-    ) -> Result<Value, fantoccini::error::CmdError> {
-        self.client
-            .execute_async(&with_page_helpers(body), args)
-            .await
-    }
-
     /// Waits until the page is quiet: no request in flight (in the browser or in the page),
     /// the document loaded, fonts ready, no short timer pending, and no DOM change for
     /// `quiet_ms`. Gives up after `max`, leaving the page as it is.
@@ -475,8 +464,7 @@ impl Browser {
             if self.intercept.log.in_flight() == 0 {
                 let look = crate::profile::timed(
                     crate::profile::Phase::SettlePoll,
-                    self.client
-                        .execute_async(SETTLE_JS, vec![json!(quiet_ms), json!(SETTLE_WAIT_MS)]),
+                    self.script_async(SETTLE_JS, vec![json!(quiet_ms), json!(SETTLE_WAIT_MS)]),
                 );
                 if let Ok(v) = look.await {
                     marked = v["marked"].as_bool();
@@ -493,8 +481,7 @@ impl Browser {
     /// Ends running animations and waits for fonts and images, right before a snapshot.
     pub async fn prepare_snapshot(&self) {
         let _ = self
-            .client
-            .execute(
+            .script(
                 "document.getAnimations && document.getAnimations().forEach(a => { try { a.finish(); } catch (_) { a.cancel(); } });\
                  const inView = (i) => { const r = i.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; };\
                  const imgs = Array.from(document.images).filter(i => !i.complete && (i.loading !== 'lazy' || inView(i))).map(i => i.decode().catch(() => 0));\
@@ -516,8 +503,7 @@ impl Browser {
         }
         let script = "const s = window.__repriseShim; if (!s || s.state.pending || s.state.timers) return false; return s.advanceToNextTimer(arguments[0]);";
         let limit = *self.time_limit.lock().unwrap_or_else(|p| p.into_inner());
-        self.client
-            .execute(script, vec![json!(limit)])
+        self.script(script, vec![json!(limit)])
             .await
             .ok()
             .and_then(|v| v.as_bool())
@@ -562,8 +548,7 @@ impl Browser {
                 .to_string()
         };
         let fonts = self
-            .client
-            .execute(FONT_PROBE_JS, vec![])
+            .script(FONT_PROBE_JS, vec![])
             .await
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
@@ -594,11 +579,33 @@ impl Browser {
             .unwrap_or(false)
     }
 
+    /// The main page's URL.
     pub async fn current_url(&self) -> String {
-        self.client
-            .current_url()
+        self.script("return location.href;", vec![])
             .await
-            .map(|u| u.to_string())
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    /// The main page's title.
+    pub async fn title(&self) -> String {
+        self.script("return document.title;", vec![])
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    /// The WebDriver session's id, with its current window moved to the session's tab, so
+    /// that a person attaching to it (`reprise open`) drives the page the replay is on.
+    pub async fn webdriver_session(&self) -> String {
+        let _ = self.webdriver_on_tab().await;
+        self.client
+            .session_id()
+            .await
+            .ok()
+            .flatten()
             .unwrap_or_default()
     }
 

@@ -42,9 +42,11 @@ fn alternatives_js(selectors: &[Selector]) -> Value {
     Value::Array(selectors.iter().map(Selector::to_js).collect())
 }
 
-/// An element ready for input, with its box in CSS pixels.
+/// An element ready for input, with its box in CSS pixels. `element` is what later scripts
+/// of the step get as the element: a WebDriver element reference, or the stand-in for the
+/// element the DevTools look-up kept in the page.
 struct Target {
-    element: Element,
+    element: Value,
     rect: [f64; 4],
 }
 
@@ -56,7 +58,14 @@ impl Browser {
         if step.target.is_empty() || step.target == "main" {
             return self.perform_in_page(step, timeout).await;
         }
-        let handle = self.enter_target(&step.target, timeout).await?;
+        let entered = self.enter_target(&step.target, timeout).await;
+        let handle = match entered {
+            Ok(h) => h,
+            Err(e) => {
+                self.back_to_main().await;
+                return Err(e);
+            }
+        };
         *self.lock_current() = Some(handle.clone());
         let result = if matches!(step.kind, StepKind::Close) {
             self.client
@@ -67,17 +76,25 @@ impl Browser {
             self.perform_in_page(step, timeout).await
         };
         *self.lock_current() = None;
-        let main = fantoccini::wd::WindowHandle::try_from(self.main_window.clone())
-            .map_err(|e| StepError::new(format!("the main page's window: {e}")))?;
-        self.client
-            .switch_to_window(main)
-            .await
-            .map_err(|e| StepError::new(format!("cannot return to the main page: {e}")))?;
+        self.back_to_main().await;
         result
     }
 
+    /// Leaves WebDriver on the main page after a step in a popup; the next step that needs
+    /// WebDriver there switches again if this failed.
+    async fn back_to_main(&self) {
+        self.on_tab.store(false, Ordering::SeqCst);
+        let _ = self.webdriver_on_tab().await;
+    }
+
     async fn perform_in_page(&self, step: &Step, timeout: Duration) -> Result<(), StepError> {
+        if !step.frame.is_empty() && self.lock_current().is_none() {
+            self.webdriver_on_tab()
+                .await
+                .map_err(|e| StepError::new(e.to_string()))?;
+        }
         self.enter_frames(&step.frame).await?;
+        self.frame_depth.store(step.frame.len(), Ordering::SeqCst);
         let result = match &step.kind {
             StepKind::Change { selectors, .. } if !step.files.is_empty() => {
                 self.upload(selectors, &step.files, timeout).await
@@ -90,10 +107,11 @@ impl Browser {
         for _ in &step.frame {
             let _ = self.client.enter_parent_frame().await;
         }
+        self.frame_depth.store(0, Ordering::SeqCst);
         result
     }
 
-    fn lock_current(&self) -> std::sync::MutexGuard<'_, Option<String>> {
+    pub(super) fn lock_current(&self) -> std::sync::MutexGuard<'_, Option<String>> {
         self.current_target
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -102,6 +120,7 @@ impl Browser {
     /// Switches WebDriver to the window whose URL is `url`, waiting for it to open.
     async fn enter_target(&self, url: &str, timeout: Duration) -> Result<String, StepError> {
         let deadline = Instant::now() + timeout;
+        self.on_tab.store(false, Ordering::SeqCst);
         loop {
             if let Ok(handles) = self.client.windows().await {
                 for h in handles {
@@ -117,9 +136,6 @@ impl Browser {
                         return Ok(id);
                     }
                 }
-            }
-            if let Ok(main) = fantoccini::wd::WindowHandle::try_from(self.main_window.clone()) {
-                let _ = self.client.switch_to_window(main).await;
             }
             if Instant::now() > deadline {
                 return Err(StepError::new(format!(
@@ -218,11 +234,14 @@ impl Browser {
                 )
                 .await
                 .map_err(|e| StepError::new(e.to_string())),
-            StepKind::Navigate { url } => self
-                .client
-                .goto(url)
-                .await
-                .map_err(|e| StepError::new(format!("cannot navigate to `{url}`: {e}"))),
+            StepKind::Navigate { url } => {
+                let navigated = if self.lock_current().is_none() && frames.is_empty() {
+                    self.navigate_main(url, timeout).await
+                } else {
+                    self.client.goto(url).await.map_err(|e| e.to_string())
+                };
+                navigated.map_err(|e| StepError::new(format!("cannot navigate to `{url}`: {e}")))
+            }
             StepKind::Click(c) => self.click(c, 1, frames, timeout).await,
             StepKind::DoubleClick(c) => self.click(c, 2, frames, timeout).await,
             StepKind::Hover { selectors } => {
@@ -248,7 +267,7 @@ impl Browser {
                         .await?;
                     self.js(
                         "arguments[0].scrollTop = arguments[2]; arguments[0].scrollLeft = arguments[1];",
-                        vec![element_arg(&t.element), json!(x), json!(y)],
+                        vec![t.element, json!(x), json!(y)],
                     )
                     .await
                 };
@@ -326,8 +345,7 @@ impl Browser {
                 let mut polls = 0u32;
                 loop {
                     let ok = self
-                        .client
-                        .execute(
+                        .script(
                             "return Promise.resolve((0, eval)(arguments[0])).then(Boolean);",
                             vec![json!(expression)],
                         )
@@ -466,10 +484,21 @@ impl Browser {
     ) -> Result<(), StepError> {
         let deadline = Instant::now() + timeout;
         let mut polls = 0u32;
+        // A file is attached through WebDriver, which needs a WebDriver element reference.
+        let on_main = self.lock_current().is_none();
+        let client = match on_main {
+            true => self
+                .webdriver_on_tab()
+                .await
+                .map_err(|e| StepError::new(e.to_string()))?,
+            false => &self.client,
+        };
         let element = loop {
-            let v = self
-                .js(
-                    "const r = __reprisePage.find(arguments[0]);                      return r && r.element.tagName === 'INPUT' && r.element.type === 'file' ? r.element : null;",
+            let v = client
+                .execute(
+                    &super::script::with_page_helpers(
+                        "const r = __reprisePage.find(arguments[0]); return r && r.element.tagName === 'INPUT' && r.element.type === 'file' ? r.element : null;",
+                    ),
                     vec![alternatives_js(selectors)],
                 )
                 .await
@@ -550,7 +579,7 @@ impl Browser {
             .wait_for_target(selectors, timeout, Mode::Actionable)
             .await?;
         let how = self
-            .js(FILL_JS, vec![element_arg(&t.element), json!(value)])
+            .js(FILL_JS, vec![t.element, json!(value)])
             .await
             .map_err(|e| StepError::new(format!("change failed: {e}")))?;
         let typed = match how["action"].as_str() {
@@ -647,12 +676,10 @@ impl Browser {
                 .await
             {
                 Ok(v) if v["state"] == "ok" => {
-                    if let Some(id) = element_id(&v["element"]) {
+                    let element = &v["element"];
+                    if element_id(element).is_some() || element["__repriseTarget"] == true {
                         return Ok(Target {
-                            element: Element::from_element_id(
-                                self.client.clone(),
-                                ElementRef::from(id.to_string()),
-                            ),
+                            element: element.clone(),
                             rect: rect_of(&v["rect"]),
                         });
                     }
@@ -718,10 +745,6 @@ fn selectors_of(v: &Value) -> Option<Vec<Selector>> {
             _ => None,
         })
         .collect()
-}
-
-fn element_arg(element: &Element) -> Value {
-    serde_json::to_value(element).unwrap_or(Value::Null)
 }
 
 /// The content-box origin of child frame `arguments[0]` of this document, in this

@@ -38,9 +38,7 @@ impl Capture {
         let mut problem = None;
         let serialized = crate::profile::timed(
             crate::profile::Phase::SerializeDom,
-            browser
-                .client
-                .execute(SERIALIZE_JS, vec![json!({ "mask": normalizer.mask })]),
+            browser.script(SERIALIZE_JS, vec![json!({ "mask": normalizer.mask })]),
         )
         .await;
         let dom = match serialized {
@@ -54,8 +52,7 @@ impl Capture {
         // removed: the page itself is never changed, so later steps act on it as recorded.
         if !normalizer.mask.is_empty() {
             if let Err(e) = browser
-                .client
-                .execute(PAINT_MASKS_JS, vec![json!(normalizer.mask)])
+                .script(PAINT_MASKS_JS, vec![json!(normalizer.mask)])
                 .await
             {
                 // Unmasked pixels must never pass as a capture.
@@ -66,8 +63,7 @@ impl Capture {
             crate::profile::timed(crate::profile::Phase::Screenshot, browser.screenshot()).await;
         if !normalizer.mask.is_empty() {
             let _ = browser
-                .client
-                .execute(
+                .script(
                     "document.querySelectorAll('[data-reprise-mask]').forEach(e => e.remove());",
                     vec![],
                 )

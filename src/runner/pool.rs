@@ -114,6 +114,15 @@ impl Pool {
         Some(why)
     }
 
+    /// Replaces the local chromedriver if it died since the last session. A session talks to
+    /// its page through DevTools and needs chromedriver only for a new browser, a window or
+    /// frame switch, or a file upload, so a driver can die unnoticed: it is checked here,
+    /// before a session depends on it, rather than when a session fails on it.
+    pub(super) async fn replace_dead_driver(&self) {
+        let generation = self.generation().await;
+        let _ = self.driver_death(generation).await;
+    }
+
     /// A browser for a session: an idle one if there is one, else a new one.
     pub(super) async fn take(&self) -> Result<Launched, DriverError> {
         let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();

@@ -147,6 +147,7 @@ pub(super) async fn replay(
     let recording_path = recording_path.clone();
     let backend = profile::timed(Phase::Mock, MockBackend::start(exchanges.clone())).await;
     let determinism = Determinism::for_recording(rec);
+    ctx.pool.replace_dead_driver().await;
     let generation = ctx.pool.generation().await;
     let webdriver_url = ctx.pool.webdriver_url();
     let opened = match profile::timed(Phase::Launch, ctx.pool.take()).await {
@@ -469,8 +470,7 @@ impl Replay<'_> {
                 (Some(m), true) => Some(m),
                 _ => self
                     .browser
-                    .client
-                    .execute("return window.__repriseMarker === true;", vec![])
+                    .script("return window.__repriseMarker === true;", vec![])
                     .await
                     .ok()
                     .and_then(|v| v.as_bool()),
@@ -517,14 +517,7 @@ impl Replay<'_> {
         let Some(w) = &self.ctx.opts.watch else {
             return;
         };
-        let session = self
-            .browser
-            .client
-            .session_id()
-            .await
-            .ok()
-            .flatten()
-            .unwrap_or_default();
+        let session = self.browser.webdriver_session().await;
         let _ = self.ctx.events.send(Event::Paused {
             id: self.spec.id.clone(),
             step,
@@ -545,7 +538,7 @@ impl Replay<'_> {
             }
         }
         if let Some(want) = &ev.title {
-            let got = self.browser.client.title().await.unwrap_or_default();
+            let got = self.browser.title().await;
             if &got != want {
                 return Err(format!("expected the page title `{want}`, found `{got}`"));
             }
