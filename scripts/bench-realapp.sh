@@ -14,7 +14,8 @@
 # a child subreaper, so the browser's processes count, the neighbours' do not) and median busy
 # core-seconds machine-wide from /proc/stat; ratios reprise/peer; one JSON summary line last.
 # Usage: scripts/bench-realapp.sh [--skip-jobs]   (env: RUNS=5, REPRISE_BIN, REPRISE_ARGS: extra
-# `reprise run` arguments, REALAPP_CACHE=target/realapp)
+# `reprise run` arguments, REALAPP_CACHE=target/realapp, REPRISE_BASE_BIN: an earlier reprise
+# measured in turn with the others as `reprise-base`, for a before/after of a change)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -75,6 +76,7 @@ run_tool() {
   for app in "${apps[@]}"; do
     case $1 in
       reprise) cmd+="$(printf '%q ' "$REPRISE_BIN" run -C "$work/$app" --report "json=$work/$app.json" "${extra[@]}");" ;;
+      reprise-base) cmd+="$(printf '%q ' "$REPRISE_BASE_BIN" run -C "$work/$app" "${extra[@]}")>/dev/null;" ;;
       playwright) cmd+="$(printf '%q ' node bench/realapp/playwright.mjs "$work/$app")>>$work/pw.out;" ;;
       puppeteer-replay) cmd+="$(printf '%q ' node bench/replay.mjs "$work/$app" "${app_dir[$app]}" "${app_origin[$app]}")>>$work/pr.out;" ;;
       jobs1) cmd="$(printf '%q ' "$REPRISE_BIN" run --jobs 1 "${extra[@]}");" ;;
@@ -100,7 +102,9 @@ stat() { # TOOL FIELD: the median of a field over the tool's runs
 
 echo
 echo "== real-app flows: each tool once per app, in turn; median of $RUNS rounds"
-measure_in_turn reprise playwright puppeteer-replay
+tools=(reprise playwright puppeteer-replay)
+[ -z "${REPRISE_BASE_BIN:-}" ] || tools=(reprise reprise-base playwright puppeteer-replay)
+measure_in_turn "${tools[@]}"
 bad=$(python3 - "$work" "${apps[@]}" <<'PY'
 import json, sys
 work, apps = sys.argv[1], sys.argv[2:]
@@ -118,11 +122,13 @@ PY
 [ -z "$bad" ] || { echo "warning: not every flow passed:"; sort -u <<<"$bad" | sed 's/^/   /'; }
 printf '%-18s %8s %14s %16s %12s\n' tool "wall s" "tree CPU s" "machine busy s" "per flow s"
 declare -A W C B
-for tool in reprise playwright puppeteer-replay; do
+for tool in "${tools[@]}"; do
   W[$tool]=$(stat "$tool" wall) C[$tool]=$(stat "$tool" tree_cpu) B[$tool]=$(stat "$tool" busy)
   printf '%-18s %8.2f %14.2f %16.2f %12.2f\n' "$tool" "${W[$tool]}" "${C[$tool]}" "${B[$tool]}" "$(python3 -c "print(${W[$tool]} / $flows)")"
 done
-for peer in playwright puppeteer-replay; do
+peers=(playwright puppeteer-replay)
+[ -z "${REPRISE_BASE_BIN:-}" ] || peers+=(reprise-base)
+for peer in "${peers[@]}"; do
   printf 'reprise/%-17s wall %sx  tree CPU %sx  machine busy %sx\n' "$peer" "$(ratio "${W[$peer]}" "${W[reprise]}")" \
     "$(ratio "${C[$peer]}" "${C[reprise]}")" "$(ratio "${B[$peer]}" "${B[reprise]}")"
 done
