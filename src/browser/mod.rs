@@ -141,9 +141,6 @@ impl Launched {
             window: (1280, 800),
         });
         let (client, debugger) = driver::open_session(webdriver_url, caps).await?;
-        // chromedriver sets up its script support on a session's first script (about a
-        // tenth of a second): here, that happens before the session's clock starts.
-        let _ = client.execute("return 1", vec![]).await;
         let home = match client.window().await {
             Ok(h) => String::from(h),
             Err(e) => {
