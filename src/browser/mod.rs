@@ -578,16 +578,17 @@ impl Browser {
 
     /// The main page's URL.
     pub async fn current_url(&self) -> String {
-        self.script("return location.href;", vec![])
-            .await
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default()
+        self.text_of("return location.href;").await
     }
 
     /// The main page's title.
     pub async fn title(&self) -> String {
-        self.script("return document.title;", vec![])
+        self.text_of("return document.title;").await
+    }
+
+    /// A script's string result; empty when it did not run.
+    async fn text_of(&self, body: &str) -> String {
+        self.script(body, vec![])
             .await
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))

@@ -79,27 +79,30 @@ impl Browser {
     /// Runs a script body in the document the current step acts on, as WebDriver's
     /// `executeScript` does (a returned promise is awaited).
     pub async fn script(&self, body: &str, args: Vec<Value>) -> Result<Value, ScriptError> {
-        if self.on_main_document() {
-            return self.evaluate_in_main(body, &args, false).await;
-        }
-        self.webdriver()
-            .await?
-            .execute(body, args)
-            .await
-            .map_err(|e| ScriptError(e.to_string()))
+        self.run(body, args, false).await
     }
 
     /// Runs an asynchronous script body (it calls its last argument with the result), as
     /// WebDriver's `executeAsyncScript` does.
     pub async fn script_async(&self, body: &str, args: Vec<Value>) -> Result<Value, ScriptError> {
+        self.run(body, args, true).await
+    }
+
+    async fn run(
+        &self,
+        body: &str,
+        args: Vec<Value>,
+        asynchronous: bool,
+    ) -> Result<Value, ScriptError> {
         if self.on_main_document() {
-            return self.evaluate_in_main(body, &args, true).await;
+            return self.evaluate_in_main(body, &args, asynchronous).await;
         }
-        self.webdriver()
-            .await?
-            .execute_async(body, args)
-            .await
-            .map_err(|e| ScriptError(e.to_string()))
+        let client = self.webdriver().await?;
+        let ran = match asynchronous {
+            true => client.execute_async(body, args).await,
+            false => client.execute(body, args).await,
+        };
+        ran.map_err(|e| ScriptError(e.to_string()))
     }
 
     /// Whether the current step acts on the main page's top document (not in a frame, not in
