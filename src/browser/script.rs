@@ -107,13 +107,13 @@ impl Browser {
 
     /// Whether the current step acts on the main page's top document (not in a frame, not in
     /// a popup): scripts for it go through DevTools.
-    pub(super) fn on_main_document(&self) -> bool {
+    fn on_main_document(&self) -> bool {
         self.frame_depth.load(Ordering::SeqCst) == 0 && self.lock_current().is_none()
     }
 
     /// The WebDriver client, on the page the current step acts on: a popup the step entered,
     /// else the session's tab.
-    pub(super) async fn webdriver(&self) -> Result<&fantoccini::Client, ScriptError> {
+    async fn webdriver(&self) -> Result<&fantoccini::Client, ScriptError> {
         if self.lock_current().is_some() {
             return Ok(&self.client);
         }
@@ -153,7 +153,7 @@ impl Browser {
         });
         let deadline = Instant::now() + CONTEXT_WAIT;
         loop {
-            self.wait_for_navigation().await;
+            self.wait_for_navigation(NAVIGATION_WAIT).await;
             let answer = self
                 .intercept
                 .page_command("Runtime.evaluate", params.clone())
@@ -176,10 +176,9 @@ impl Browser {
         }
     }
 
-    /// Waits (up to [`NAVIGATION_WAIT`]) while the main page is loading a new document or
-    /// about to.
-    async fn wait_for_navigation(&self) {
-        let deadline = Instant::now() + NAVIGATION_WAIT;
+    /// Waits (up to `max`) while the main page is loading a new document or about to.
+    pub(super) async fn wait_for_navigation(&self, max: Duration) {
+        let deadline = Instant::now() + max;
         while self.intercept.log.navigation_pending() && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
@@ -201,17 +200,21 @@ impl Browser {
             // Within the document (a fragment): nothing loads.
             return Ok(());
         }
-        // The script itself waits for the load, and is sent again if it meets the page
-        // between two documents; a load that never comes is left to the settle after the
-        // step, which gives up on its own.
-        let loaded = self.script_async(
-            "const done = arguments[arguments.length - 1];\
-             if (document.readyState === 'complete') done(true);\
-             else window.addEventListener('load', () => done(true), { once: true });",
-            vec![],
-        );
-        let _ = tokio::time::timeout(timeout, loaded).await;
-        Ok(())
+        let deadline = Instant::now() + timeout;
+        loop {
+            let loaded = self
+                .script_async(
+                    "const done = arguments[arguments.length - 1];\
+                     if (document.readyState === 'complete') done(true);\
+                     else window.addEventListener('load', () => done(true), { once: true });",
+                    vec![],
+                )
+                .await;
+            if loaded.is_ok() || Instant::now() > deadline {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 }
 

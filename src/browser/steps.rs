@@ -88,9 +88,8 @@ impl Browser {
     }
 
     async fn perform_in_page(&self, step: &Step, timeout: Duration) -> Result<(), StepError> {
-        if !step.frame.is_empty() {
-            // WebDriver's frames: on the session's tab, unless the step is in a popup.
-            self.webdriver()
+        if !step.frame.is_empty() && self.lock_current().is_none() {
+            self.webdriver_on_tab()
                 .await
                 .map_err(|e| StepError::new(e.to_string()))?;
         }
@@ -236,7 +235,7 @@ impl Browser {
                 .await
                 .map_err(|e| StepError::new(e.to_string())),
             StepKind::Navigate { url } => {
-                let navigated = if self.on_main_document() {
+                let navigated = if self.lock_current().is_none() && frames.is_empty() {
                     self.navigate_main(url, timeout).await
                 } else {
                     self.client.goto(url).await.map_err(|e| e.to_string())
@@ -486,10 +485,14 @@ impl Browser {
         let deadline = Instant::now() + timeout;
         let mut polls = 0u32;
         // A file is attached through WebDriver, which needs a WebDriver element reference.
-        let client = self
-            .webdriver()
-            .await
-            .map_err(|e| StepError::new(e.to_string()))?;
+        let on_main = self.lock_current().is_none();
+        let client = match on_main {
+            true => self
+                .webdriver_on_tab()
+                .await
+                .map_err(|e| StepError::new(e.to_string()))?,
+            false => &self.client,
+        };
         let element = loop {
             let v = client
                 .execute(
