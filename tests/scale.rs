@@ -179,8 +179,9 @@ fn shards_split_the_suite_and_merge_back_into_one_report() {
 
 /// A browser serves one session after another: each must start as on a fresh profile. The
 /// page reports what an earlier session could have left behind (local and session storage, a
-/// cookie, IndexedDB, the HTTP cache), then leaves all of it for the next; three sessions in
-/// one worker must all see a clean browser.
+/// cookie, IndexedDB, Cache Storage, a service worker, `window.name`, the back/forward list),
+/// then leaves all of it for the next; three sessions in one worker must all see a clean
+/// browser, and the same page.
 #[test]
 fn sessions_sharing_a_browser_start_from_a_clean_slate() {
     let page = r#"<!doctype html><html><body><p id="state">checking</p><script>
@@ -189,17 +190,25 @@ fn sessions_sharing_a_browser_start_from_a_clean_slate() {
       open.onsuccess = () => {
         const db = open.result;
         const get = db.transaction('s').objectStore('s').get('seen');
-        get.onsuccess = () => {
+        get.onsuccess = async () => {
           const left = [];
           if (localStorage.getItem('seen')) left.push('localStorage');
           if (sessionStorage.getItem('seen')) left.push('sessionStorage');
           if (document.cookie.includes('seen=1')) left.push('cookie');
           if (get.result) left.push('indexedDB');
-          document.getElementById('state').textContent = left.length ? 'left: ' + left.join(' ') : 'fresh';
+          if (window.name) left.push('window.name');
+          if ((await caches.keys()).length) left.push('caches');
+          if ((await navigator.serviceWorker.getRegistrations()).length) left.push('serviceWorker');
+          document.getElementById('state').textContent =
+            (left.length ? 'left: ' + left.join(' ') : 'fresh') + ', history ' + history.length;
           localStorage.setItem('seen', '1');
           sessionStorage.setItem('seen', '1');
           document.cookie = 'seen=1; max-age=3600';
+          window.name = 'seen';
           db.transaction('s', 'readwrite').objectStore('s').put(1, 'seen');
+          await caches.open('seen');
+          await navigator.serviceWorker.register('sw.js');
+          document.body.dataset.done = 'yes';
         };
       };
     </script></body></html>"#;
@@ -208,26 +217,39 @@ fn sessions_sharing_a_browser_start_from_a_clean_slate() {
             r#"{{"title":"{title}","steps":[
               {{"type":"setViewport","width":800,"height":600,"deviceScaleFactor":1,"isMobile":false,"hasTouch":false,"isLandscape":true}},
               {{"type":"navigate","url":"https://isolation.reprise.test/"}},
-              {{"type":"waitForExpression","expression":"document.getElementById('state').textContent === 'fresh'","timeout":3000}}
+              {{"type":"waitForExpression","expression":"document.body.dataset.done === 'yes'","timeout":3000}}
             ]}}"#
         )
     };
     let suite = TestSuite::empty()
         .file("app/index.html", page)
+        .file("app/sw.js", "self.addEventListener('fetch', () => {});\n")
         .file("recordings/first.json", &recording("first"))
         .file("recordings/second.json", &recording("second"))
         .file("recordings/third.json", &recording("third"))
         .file("reprise.toml", "[app]\ndir = \"app\"\n");
     let o = suite.run(&["run", "--jobs", "1", "--update-snapshots"]);
     assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+    let mut states = Vec::new();
     for s in ["first", "second", "third"] {
         assert_eq!(o.session(s)["steps_completed"], 3, "{s}: {}", o.stdout);
         let dom = std::fs::read_to_string(suite.path().join(format!("snapshots/{s}/03-end.dom")))
             .unwrap_or_default();
+        let state = dom
+            .lines()
+            .find(|l| l.contains("history "))
+            .unwrap_or_default()
+            .trim()
+            .to_string();
         assert!(
-            dom.contains("fresh"),
+            state.contains("fresh"),
             "{s} saw an earlier session's data:\n{dom}"
         );
+        states.push(state);
     }
+    assert!(
+        states.iter().all(|s| *s == states[0]),
+        "every session saw the page the first one saw: {states:?}"
+    );
     assert_eq!(reprise_browsers(), 0, "no Chromium survives the run");
 }

@@ -42,7 +42,13 @@ pub struct NetworkLog {
     pub stylesheets: Mutex<std::collections::BTreeMap<String, String>>,
     /// The main page's frame id (its target id) and whether it is loading a new document.
     navigation: Mutex<Navigation>,
+    /// The origins of the documents the session loaded (main page, iframes, popups): what
+    /// it may have stored something for (see [`Browser::recycle`](super::Browser)). At most
+    /// [`MAX_DOCUMENT_ORIGINS`]; more only ever means "more than one".
+    document_origins: Mutex<std::collections::BTreeSet<String>>,
 }
+
+const MAX_DOCUMENT_ORIGINS: usize = 8;
 
 /// What the main frame's `Page` events say about a navigation in progress.
 #[derive(Default)]
@@ -59,6 +65,35 @@ struct Navigation {
 const REQUESTED_NAVIGATION_TTL: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl NetworkLog {
+    /// The origins of the documents loaded so far, sorted.
+    pub fn document_origins(&self) -> Vec<String> {
+        self.document_origins
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    /// The DevTools session of the main page (the first document attached).
+    pub fn main_session(&self) -> Option<String> {
+        self.documents
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .first()
+            .map(|(s, _)| s.clone())
+    }
+
+    /// The targets of the pages other than `main` (popups, new tabs) the session attached.
+    pub fn other_pages(&self, main: &str) -> usize {
+        self.pages
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter(|(id, _)| id != main)
+            .count()
+    }
+
     pub fn in_flight(&self) -> usize {
         self.in_flight.load(Ordering::SeqCst)
     }
@@ -495,13 +530,7 @@ impl Interceptor {
         method: &str,
         params: Value,
     ) -> Result<Value, super::cdp::CdpError> {
-        let page = self
-            .log
-            .documents
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .first()
-            .map(|(s, _)| s.clone());
+        let page = self.log.main_session();
         self.cdp.send(method, params, page.as_deref()).await
     }
 
@@ -520,6 +549,16 @@ impl Interceptor {
             self.fail(&id, s).await;
             return;
         };
+        if params["resourceType"] == "Document" {
+            let mut origins = self
+                .log
+                .document_origins
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if origins.len() < MAX_DOCUMENT_ORIGINS {
+                origins.insert(url.origin().ascii_serialization());
+            }
+        }
         let started = std::time::Instant::now();
         let app = self.is_app_request(&params);
         let answer = if app {

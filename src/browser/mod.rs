@@ -16,6 +16,7 @@ use crate::determinism::Determinism;
 use cdp::Cdp;
 use driver::{DriverError, LaunchOptions};
 pub use environment::Environment;
+use futures_util::FutureExt;
 use intercept::{AppSource, Interceptor, NetworkLog};
 pub use script::ScriptError;
 use serde_json::{json, Value};
@@ -43,6 +44,10 @@ const SETTLE_JS: &str = "const [quietMs, maxMs] = arguments; const done = argume
 /// The longest one look at the page waits for it to settle, before the runner checks the
 /// requests in flight on its side again.
 const SETTLE_WAIT_MS: u64 = 250;
+
+/// How long leaving a session's tab clean for the next session may take before its browser
+/// context is disposed of instead.
+const PARK_WAIT: Duration = Duration::from_secs(3);
 
 /// How long ending the WebDriver session of a browser that stopped answering may take.
 const QUIT_WAIT: Duration = Duration::from_secs(3);
@@ -98,6 +103,13 @@ pub struct Browser {
     on_tab: AtomicBool,
 }
 
+/// A browser context whose one tab a session left blank, with everything it stored cleared
+/// (see [`Browser::recycle`]).
+struct Parked {
+    context: String,
+    target: String,
+}
+
 /// A browser started ahead of the session that will use it: a fresh profile, its loopback
 /// sink, and a WebDriver session. Starting Chromium is most of a session's set-up, so the
 /// runner launches the next sessions' browsers while others replay; each is used by exactly
@@ -110,6 +122,8 @@ pub struct Launched {
     home: String,
     /// Run each session in a browser context of its own (see [`Browser::recycle`]).
     isolate: bool,
+    /// The browser context and blank tab the last session left clean for the next one.
+    parked: Option<Parked>,
     sessions: usize,
     /// The environment measured by an earlier session, with the app origin it measured on.
     environment: Option<(String, Environment)>,
@@ -155,6 +169,7 @@ impl Launched {
             profile,
             home,
             isolate,
+            parked: None,
             sessions: 0,
             environment: None,
         })
@@ -186,6 +201,7 @@ impl Browser {
             profile,
             home,
             isolate,
+            parked,
             sessions,
             environment,
         } = launched;
@@ -202,7 +218,12 @@ impl Browser {
             // (cookies, storage, cache, service workers, permissions all empty, as on a fresh
             // profile) with one tab, driven through DevTools. WebDriver stays on the first
             // window until a step needs it there (see `webdriver_on_tab`).
-            let (context, target) = if isolate {
+            let (context, target) = if let Some(Parked { context, target }) = parked {
+                cdp.send("Target.activateTarget", json!({ "targetId": target }), None)
+                    .await
+                    .map_err(cdp_err)?;
+                (Some(context), target)
+            } else if isolate {
                 let c = cdp
                     .send("Target.createBrowserContext", json!({}), None)
                     .await
@@ -299,27 +320,38 @@ impl Browser {
         Ok(browser)
     }
 
-    /// Ends this session and hands the browser back for the next one: the session's browser
-    /// context is disposed of (its tabs and everything they stored), the DevTools connection
-    /// closed, and WebDriver back on the browser's first window. `None` (and the browser
+    /// Ends this session and hands the browser back for the next one, as clean as a new
+    /// browser context: either the session's tab is left blank with everything the session
+    /// stored cleared ([`Browser::park`]), or, when that is not certain to be complete, the
+    /// context is disposed of (its tabs and everything they stored). Then the DevTools
+    /// connection closes, which ends the session's interception, scripts and emulation,
+    /// and WebDriver goes back to the browser's first window. `None` (and the browser
     /// closed) when the session had no context of its own or the browser does not answer.
     pub async fn recycle(self) -> Option<Launched> {
         let Some(context) = self.context.clone() else {
             self.close().await;
             return None;
         };
+        let cdp = self.intercept.cdp.clone();
+        let parked = match tokio::time::timeout(PARK_WAIT, self.park(&context)).await {
+            Ok(Ok(())) => Some(Parked {
+                context: context.clone(),
+                target: self.main_window.clone(),
+            }),
+            _ => None,
+        };
         for t in &self.tasks {
             t.abort();
         }
-        let cdp = self.intercept.cdp.clone();
-        let disposed = cdp
-            .send(
-                "Target.disposeBrowserContext",
-                json!({ "browserContextId": context }),
-                None,
-            )
-            .await
-            .is_ok();
+        let disposed = parked.is_some()
+            || cdp
+                .send(
+                    "Target.disposeBrowserContext",
+                    json!({ "browserContextId": context }),
+                    None,
+                )
+                .await
+                .is_ok();
         cdp.close();
         // WebDriver goes back to the first window only when a step moved it to this tab.
         let home = fantoccini::wd::WindowHandle::try_from(self.home.clone()).ok();
@@ -347,9 +379,115 @@ impl Browser {
             profile: self.profile,
             home: self.home,
             isolate: true,
+            parked,
             sessions: self.sessions,
             environment,
         })
+    }
+
+    /// Leaves the session's tab on a blank page and clears what the session left in its
+    /// browser context, so the next session can use both as it would a new context and tab:
+    /// a new context costs a renderer process and about twice the CPU of a short session
+    /// (docs/performance.md, "Parked tabs").
+    ///
+    /// What a context and tab keep, and how each is cleared: the document (replaced by
+    /// `about:blank`, from the page, so it stays in its renderer process; `window.name`
+    /// emptied first), the back/forward list (reset), cookies (all of the context's),
+    /// the storage of the session's document origin (local and session storage, IndexedDB,
+    /// Cache Storage, service workers, file systems), the HTTP cache, the renderer's memory
+    /// caches (a critical memory-pressure signal) and permissions. Interception, the
+    /// determinism script and emulation belong to the DevTools session and end with it.
+    ///
+    /// Only a session whose documents all had one origin, in one tab, is parked: storage
+    /// of a second origin may be partitioned under the first, which the DevTools commands
+    /// do not reach. Anything else, or any command failing, is an error, and the context is
+    /// disposed of instead.
+    async fn park(&self, context: &str) -> Result<(), String> {
+        let log = &self.intercept.log;
+        let origins = log.document_origins();
+        if origins.len() > 1 || log.other_pages(&self.main_window) > 0 {
+            return Err("more than one origin or page".into());
+        }
+        let session = log.main_session().ok_or("no page session")?;
+        let cdp = &self.intercept.cdp;
+        let page = |method: &'static str, params: Value| {
+            let session = session.clone();
+            async move {
+                cdp.send(method, params, Some(&session))
+                    .await
+                    .map_err(|e| format!("{method}: {e}"))
+            }
+        };
+        // The answer may be lost to the navigation it starts ("Inspected target navigated").
+        if let Ok(v) = page(
+            "Runtime.evaluate",
+            json!({ "expression": "window.name = ''; location.replace('about:blank')" }),
+        )
+        .await
+        {
+            if v.get("exceptionDetails").is_some() {
+                return Err("the page did not leave".into());
+            }
+        }
+        // The page's unload handlers run, then `about:blank` commits (a beforeunload
+        // prompt would stop it: the wait in `recycle` ends that). A look may meet the page
+        // between two documents; the next one sees where it went.
+        loop {
+            let href = page(
+                "Runtime.evaluate",
+                json!({ "expression": "location.href", "returnByValue": true }),
+            )
+            .await;
+            if href.is_ok_and(|h| h["result"]["value"] == "about:blank")
+                && !log.navigation_pending()
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let browser = |method: &'static str| async move {
+            cdp.send(method, json!({ "browserContextId": context }), None)
+                .await
+                .map_err(|e| format!("{method}: {e}"))
+        };
+        // Independent of each other: sent together, answered in one round trip's time.
+        let mut clears = vec![
+            page("Page.resetNavigationHistory", json!({})).boxed(),
+            page("Network.clearBrowserCache", json!({})).boxed(),
+            page(
+                "Memory.simulatePressureNotification",
+                json!({ "level": "critical" }),
+            )
+            .boxed(),
+            browser("Storage.clearCookies").boxed(),
+            browser("Browser.resetPermissions").boxed(),
+        ];
+        for origin in origins.iter().filter(|o| o.as_str() != "null") {
+            clears.push(
+                page(
+                    "Storage.clearDataForOrigin",
+                    json!({ "origin": origin, "storageTypes": "all" }),
+                )
+                .boxed(),
+            );
+            clears.push(
+                page(
+                    "DOMStorage.clear",
+                    json!({ "storageId": { "securityOrigin": origin, "isLocalStorage": false } }),
+                )
+                .boxed(),
+            );
+        }
+        futures_util::future::try_join_all(clears).await?;
+        // Detached before the next session attaches: its interception must be the only one.
+        cdp.send(
+            "Target.detachFromTarget",
+            json!({ "sessionId": session }),
+            None,
+        )
+        .await
+        .map_err(|e| format!("Target.detachFromTarget: {e}"))?;
+        Ok(())
     }
 
     /// Timezone, locale and the default viewport, before the first navigation.
