@@ -214,7 +214,8 @@ impl Browser {
             .map_err(|e| infra(e.to_string()))?;
             let (cdp, events) = Cdp::connect(&ws).await.map_err(|e| infra(e.to_string()))?;
             let cdp_err = |e: cdp::CdpError| infra(e.to_string());
-            // A session of its own in a browser that serves several: a new browser context
+            // A session of its own in a browser that serves several: the tab the previous
+            // session left blank and cleared (see `park`), or else a new browser context
             // (cookies, storage, cache, service workers, permissions all empty, as on a fresh
             // profile) with one tab, driven through DevTools. WebDriver stays on the first
             // window until a step needs it there (see `webdriver_on_tab`).
@@ -321,19 +322,23 @@ impl Browser {
     }
 
     /// Ends this session and hands the browser back for the next one, as clean as a new
-    /// browser context: either the session's tab is left blank with everything the session
-    /// stored cleared ([`Browser::park`]), or, when that is not certain to be complete, the
-    /// context is disposed of (its tabs and everything they stored). Then the DevTools
+    /// browser context: with `park`, the session's tab is left blank with everything the
+    /// session stored cleared ([`Browser::park`]); without, or when parking is not certain to
+    /// be complete, the context is disposed of (its tabs and everything they stored). Then the DevTools
     /// connection closes, which ends the session's interception, scripts and emulation,
     /// and WebDriver goes back to the browser's first window. `None` (and the browser
     /// closed) when the session had no context of its own or the browser does not answer.
-    pub async fn recycle(self) -> Option<Launched> {
+    pub async fn recycle(self, park: bool) -> Option<Launched> {
         let Some(context) = self.context.clone() else {
             self.close().await;
             return None;
         };
         let cdp = self.intercept.cdp.clone();
-        let parked = match tokio::time::timeout(PARK_WAIT, self.park(&context)).await {
+        let parked = match park {
+            true => tokio::time::timeout(PARK_WAIT, self.park(&context)).await,
+            false => Ok(Err(String::new())),
+        };
+        let parked = match parked {
             Ok(Ok(())) => Some(Parked {
                 context: context.clone(),
                 target: self.main_window.clone(),

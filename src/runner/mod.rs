@@ -110,7 +110,7 @@ pub async fn run(
             Some(url) => Err(url.clone()),
             None => Ok(Chromedriver::start().await?),
         };
-        let pool = pool::Pool::new(endpoint, chromium, opts.headed);
+        let pool = pool::Pool::new(endpoint, chromium, opts.headed, !opts.coverage);
         let ctx = Arc::new(Context {
             opts: opts.clone(),
             events: events.clone(),
@@ -131,7 +131,12 @@ pub async fn run(
             workers.spawn(async move {
                 let mut done = Vec::new();
                 loop {
-                    let next = queue.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
+                    let next = {
+                        let mut queue = queue.lock().unwrap_or_else(|p| p.into_inner());
+                        let next = queue.pop_front();
+                        ctx.pool.set_queued(queue.len());
+                        next
+                    };
                     let Some(i) = next else {
                         return done;
                     };

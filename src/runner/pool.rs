@@ -5,7 +5,10 @@
 //! CPU in a run (a run of the demo suite burnt twice the CPU of @puppeteer/replay on the same
 //! recordings, nearly all of it in the browsers). So a browser serves one session after
 //! another, each in a browser context of its own (cookies, storage, cache and service workers
-//! start empty, as on a fresh profile), which is disposed of when the session ends. A browser
+//! start empty, as on a fresh profile). When the session ends, its tab is left blank and
+//! everything it stored is cleared, so the next session runs in the same context and
+//! renderer process (`Browser::park`); when that cannot be complete (documents of two
+//! origins, a popup) the context is disposed of and the next session gets a new one. A browser
 //! that fails to come back (crashed, driver gone) is closed and the next session launches a
 //! new one. Browsers on a remote WebDriver endpoint (a Grid) serve one session each: the Grid
 //! schedules sessions, and its DevTools proxy is not asked to manage contexts.
@@ -38,6 +41,13 @@ pub(super) struct Pool {
     chromium: Option<PathBuf>,
     headed: bool,
     reuse: bool,
+    /// Whether a session may leave its tab clean for the next one (`Browser::recycle`).
+    /// Not on a coverage run: code coverage must start in a new renderer, whose script
+    /// engine has compiled none of the app's code.
+    park: bool,
+    /// Sessions the run has not started yet: a tab is left clean for the next session only
+    /// when one will come (the last session's browser context is disposed of, cheaper).
+    queued: std::sync::atomic::AtomicUsize,
     idle: Mutex<Vec<Launched>>,
 }
 
@@ -47,6 +57,7 @@ impl Pool {
         endpoint: Result<Chromedriver, String>,
         chromium: Option<PathBuf>,
         headed: bool,
+        park: bool,
     ) -> Self {
         let (url, local) = match endpoint {
             Ok(driver) => (
@@ -65,8 +76,15 @@ impl Pool {
             local,
             chromium,
             headed,
+            park,
+            queued: std::sync::atomic::AtomicUsize::new(0),
             idle: Mutex::new(Vec::new()),
         }
+    }
+
+    /// How many sessions the run has not started yet.
+    pub(super) fn set_queued(&self, n: usize) {
+        self.queued.store(n, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// The WebDriver endpoint sessions start on now.
@@ -142,7 +160,8 @@ impl Pool {
 
     /// Ends a session's use of its browser: back to the idle ones, or closed.
     pub(super) async fn retire(&self, browser: Browser) {
-        if let Some(b) = browser.recycle().await {
+        let park = self.park && self.queued.load(std::sync::atomic::Ordering::SeqCst) > 0;
+        if let Some(b) = browser.recycle(park).await {
             if b.sessions() < SESSIONS_PER_BROWSER {
                 self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(b);
             } else {
