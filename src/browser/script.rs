@@ -113,7 +113,7 @@ impl Browser {
 
     /// The WebDriver client, on the page the current step acts on: a popup the step entered,
     /// else the session's tab.
-    async fn webdriver(&self) -> Result<&fantoccini::Client, ScriptError> {
+    pub(super) async fn webdriver(&self) -> Result<&fantoccini::Client, ScriptError> {
         if self.lock_current().is_some() {
             return Ok(&self.client);
         }
@@ -200,21 +200,27 @@ impl Browser {
             // Within the document (a fragment): nothing loads.
             return Ok(());
         }
-        let deadline = Instant::now() + timeout;
-        loop {
-            let loaded = self
-                .script_async(
-                    "const done = arguments[arguments.length - 1];\
-                     if (document.readyState === 'complete') done(true);\
-                     else window.addEventListener('load', () => done(true), { once: true });",
-                    vec![],
-                )
-                .await;
-            if loaded.is_ok() || Instant::now() > deadline {
-                return Ok(());
+        // Until the load, or the step's timeout: each look waits in the page for the load
+        // (a DevTools command that may itself wait up to its own timeout), so the loop's
+        // deadline alone could not end a load that never comes.
+        let loaded = async {
+            loop {
+                let loaded = self
+                    .script_async(
+                        "const done = arguments[arguments.length - 1];\
+                         if (document.readyState === 'complete') done(true);\
+                         else window.addEventListener('load', () => done(true), { once: true });",
+                        vec![],
+                    )
+                    .await;
+                if loaded.is_ok() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
             }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        };
+        let _ = tokio::time::timeout(timeout, loaded).await;
+        Ok(())
     }
 }
 

@@ -88,8 +88,9 @@ impl Browser {
     }
 
     async fn perform_in_page(&self, step: &Step, timeout: Duration) -> Result<(), StepError> {
-        if !step.frame.is_empty() && self.lock_current().is_none() {
-            self.webdriver_on_tab()
+        if !step.frame.is_empty() {
+            // WebDriver's frames: on the step's popup, else on the session's tab.
+            self.webdriver()
                 .await
                 .map_err(|e| StepError::new(e.to_string()))?;
         }
@@ -485,14 +486,10 @@ impl Browser {
         let deadline = Instant::now() + timeout;
         let mut polls = 0u32;
         // A file is attached through WebDriver, which needs a WebDriver element reference.
-        let on_main = self.lock_current().is_none();
-        let client = match on_main {
-            true => self
-                .webdriver_on_tab()
-                .await
-                .map_err(|e| StepError::new(e.to_string()))?,
-            false => &self.client,
-        };
+        let client = self
+            .webdriver()
+            .await
+            .map_err(|e| StepError::new(e.to_string()))?;
         let element = loop {
             let v = client
                 .execute(
