@@ -61,6 +61,8 @@ fn a_visual_change_makes_sessions_changed_with_a_diff_image() {
     });
     let o = suite.run(&["run", "browse", "search"]);
     assert_eq!(o.code, 1, "{}", o.stdout);
+    // Two short sessions do not pay for a second browser when `--jobs` is not given.
+    assert!(o.stdout.contains("(1 at a time)"), "{}", o.stdout);
     for id in ["browse", "search"] {
         let s = o.session(id);
         assert_eq!(s["status"], "changed", "{}", o.stdout);

@@ -400,6 +400,7 @@ pub(crate) async fn replay_pool(
         // nothing is written under the pool's snapshots/
         ci: true,
         jobs: jobs.max(1),
+        jobs_auto: false,
         retries: 1,
         headed: false,
         webdriver: None,
@@ -694,6 +695,7 @@ async fn apply(
         update_snapshots: true,
         ci: false,
         jobs: args.jobs.max(1),
+        jobs_auto: false,
         retries: 1,
         headed: false,
         webdriver: None,

@@ -191,7 +191,8 @@ struct RunArgs {
     /// Take the app's assets from this running server.
     #[arg(long)]
     app_url: Option<String>,
-    /// Sessions replayed at once (default: the number of cores).
+    /// Sessions replayed at once (default: the number of cores, fewer when the suite is
+    /// too short to pay for another browser).
     #[arg(long, short = 'j', value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=crate::config::validate::MAX_JOBS))]
     jobs: Option<usize>,
     /// Replay only shard I of N (e.g. `2/4`): a deterministic split, even by recorded steps.
@@ -411,6 +412,7 @@ async fn run(args: RunArgs) -> Result<i32, Failure> {
         update_snapshots: args.update_snapshots,
         ci: is_ci(),
         jobs,
+        jobs_auto: args.jobs.is_none(),
         retries: args.retries,
         headed: args.headed,
         webdriver: args.webdriver.clone(),

@@ -308,6 +308,7 @@ async fn replay_for_baselines(
         update_snapshots: true,
         ci: false,
         jobs: 1,
+        jobs_auto: false,
         retries: 1,
         headed: false,
         webdriver: None,

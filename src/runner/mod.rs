@@ -32,6 +32,9 @@ pub struct RunOptions {
     /// In CI nothing is written under `snapshots/` unless asked, and a missing baseline fails.
     pub ci: bool,
     pub jobs: usize,
+    /// `jobs` is the default (`--jobs` not given): a suite too short to pay for another
+    /// browser runs on fewer (see [`shard::workers_worth`]).
+    pub jobs_auto: bool,
     pub retries: u32,
     pub headed: bool,
     /// A remote WebDriver endpoint instead of a local chromedriver.
@@ -92,7 +95,11 @@ pub async fn run(
     // read before the output folder is cleared: the last run's durations order this one
     let previous = shard::previous_durations(&opts.out_dir.join(LAST_REPORT));
     prepare_out_dir(&opts.out_dir)?;
-    let jobs = opts.jobs.max(1).min(specs.len().max(1));
+    let mut jobs = opts.jobs.max(1).min(specs.len().max(1));
+    if opts.jobs_auto {
+        let work = specs.iter().map(|s| shard::expected_ms(s, &previous)).sum();
+        jobs = jobs.min(shard::workers_worth(work));
+    }
     let _ = events.send(Event::RunStarted {
         sessions: specs.len(),
         jobs,

@@ -61,6 +61,20 @@ pub fn expected_ms(spec: &SessionSpec, previous: &std::collections::HashMap<Stri
         .unwrap_or_else(|| weight(spec) * MS_PER_STEP)
 }
 
+/// How much expected work (ms, [`expected_ms`] summed) pays for each browser beyond the
+/// first. A worker is a browser of its own: its launch and first browser context cost about
+/// 2 s of CPU, while the next session in a browser that already runs costs a fraction of
+/// that (its tab is reused). Measured on 2 cores (docs/performance.md, "How many browsers"):
+/// 3 and 2 real-app flows (about 2–4 s of work each) took 0.81× the wall time and 0.64× the
+/// CPU on one browser than on two; the demo suite (about 9 s) took 0.83× the wall time on two.
+pub const WORK_PER_EXTRA_BROWSER_MS: u64 = 6_000;
+
+/// How many workers a run's expected work pays for: one, and one more per
+/// [`WORK_PER_EXTRA_BROWSER_MS`].
+pub fn workers_worth(work_ms: u64) -> usize {
+    1 + usize::try_from(work_ms / WORK_PER_EXTRA_BROWSER_MS).unwrap_or(usize::MAX - 1)
+}
+
 /// The order to start sessions in on a run's workers: heaviest first (ties: suite order).
 pub fn longest_first(specs: &[SessionSpec], weight: impl Fn(&SessionSpec) -> u64) -> Vec<usize> {
     let mut order: Vec<(u64, usize)> = specs.iter().map(&weight).zip(0..).collect();
@@ -168,6 +182,15 @@ mod tests {
             select(specs.clone(), Shard { index: 2, count: 4 }, w),
             select(specs, Shard { index: 2, count: 4 }, w)
         );
+    }
+
+    #[test]
+    fn another_browser_only_for_enough_work() {
+        assert_eq!(workers_worth(0), 1);
+        assert_eq!(workers_worth(WORK_PER_EXTRA_BROWSER_MS - 1), 1);
+        assert_eq!(workers_worth(WORK_PER_EXTRA_BROWSER_MS), 2);
+        assert_eq!(workers_worth(3 * WORK_PER_EXTRA_BROWSER_MS + 1), 4);
+        assert!(workers_worth(u64::MAX) > 1);
     }
 
     #[test]
