@@ -141,7 +141,8 @@ impl Chromedriver {
                     }
                 }
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            // chromedriver listens within tens of ms: a coarser poll would wait on it.
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
         Err("chromedriver did not become ready within 15 s".into())
     }
