@@ -334,17 +334,14 @@ impl Browser {
             return None;
         };
         let cdp = self.intercept.cdp.clone();
-        let parked = match park {
-            true => tokio::time::timeout(PARK_WAIT, self.park(&context)).await,
-            false => Ok(Err(String::new())),
-        };
-        let parked = match parked {
-            Ok(Ok(())) => Some(Parked {
-                context: context.clone(),
-                target: self.main_window.clone(),
-            }),
-            _ => None,
-        };
+        let parked = park
+            && tokio::time::timeout(PARK_WAIT, self.park(&context))
+                .await
+                .is_ok_and(|parked| parked.is_ok());
+        let parked = parked.then(|| Parked {
+            context: context.clone(),
+            target: self.main_window.clone(),
+        });
         for t in &self.tasks {
             t.abort();
         }
@@ -435,17 +432,13 @@ impl Browser {
             }
         }
         // The page's unload handlers run, then `about:blank` commits (a beforeunload
-        // prompt would stop it: the wait in `recycle` ends that). A look may meet the page
-        // between two documents; the next one sees where it went.
+        // prompt would stop it: the wait in `recycle` ends that). The main document's script
+        // path waits out the navigation and a look that meets the page between documents.
         loop {
-            let href = page(
-                "Runtime.evaluate",
-                json!({ "expression": "location.href", "returnByValue": true }),
-            )
-            .await;
-            if href.is_ok_and(|h| h["result"]["value"] == "about:blank")
-                && !log.navigation_pending()
-            {
+            let href = self
+                .evaluate_in_main("return location.href;", &[], false)
+                .await;
+            if href.is_ok_and(|h| h == "about:blank") && !log.navigation_pending() {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
@@ -467,7 +460,8 @@ impl Browser {
             browser("Storage.clearCookies").boxed(),
             browser("Browser.resetPermissions").boxed(),
         ];
-        for origin in origins.iter().filter(|o| o.as_str() != "null") {
+        // At most one origin (see above); an opaque one ("null") stored nothing.
+        if let Some(origin) = origins.first().filter(|o| o.as_str() != "null") {
             clears.push(
                 page(
                     "Storage.clearDataForOrigin",

@@ -140,7 +140,7 @@ impl Browser {
     /// Waits first for a navigation the page started to finish loading, and again when the
     /// script met the page between two documents, as chromedriver does before each script:
     /// a look at the page must see the document a step led to, not the one it left.
-    async fn evaluate_in_main(
+    pub(super) async fn evaluate_in_main(
         &self,
         body: &str,
         args: &[Value],
