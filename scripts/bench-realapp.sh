@@ -49,6 +49,12 @@ fi
 bundle=$(du -cb "$cache"/app/dist/assets/*.js | tail -1 | cut -f1)
 
 export CI=true NO_COLOR=1
+# The browser binary of the peers: the one reprise picks without REPRISE_CHROMIUM (its headless
+# shell when installed, else the full browser; Playwright too runs headless on the shell by
+# default). PEER_CHROMIUM=/usr/bin/chromium measures them on the full browser instead.
+shell=/usr/lib/chromium/chromium-headless-shell # Debian's; /usr/bin's is a script around it
+[ -x "$shell" ] || shell=/usr/bin/chromium
+peer_chromium=${PEER_CHROMIUM:-$shell}
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 # Each app as a suite in a temporary folder: its flows, HARs and the dist it serves.
 declare -A app_dir app_origin
@@ -64,7 +70,7 @@ apps=(react-shop ops-console)
 flows=$(ls "$work"/*/recordings/*.json | wc -l)
 
 echo "reprise real-app benchmark  $(date -u +%FT%TZ)  $(nproc) cores  load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "reprise $("$REPRISE_BIN" --version | cut -d' ' -f2)  playwright-core $(node -p "require('./bench/node_modules/playwright-core/package.json').version")  @puppeteer/replay $(node -p "require('./bench/node_modules/@puppeteer/replay/package.json').version")  $(/usr/bin/chromium --version 2>/dev/null | head -1)"
+echo "reprise $("$REPRISE_BIN" --version | cut -d' ' -f2)  playwright-core $(node -p "require('./bench/node_modules/playwright-core/package.json').version")  @puppeteer/replay $(node -p "require('./bench/node_modules/@puppeteer/replay/package.json').version")  $(/usr/bin/chromium --version 2>/dev/null | head -1); peers on $peer_chromium"
 echo "flows: $flows on ${#apps[@]} apps (${apps[*]}); Ops Console JavaScript: $((bundle / 1024)) KB"
 for app in "${apps[@]}"; do # baselines, and a warm-up of the page cache
   "$REPRISE_BIN" run -C "$work/$app" -u "${extra[@]}" >/dev/null 2>&1 || { echo "reprise -u failed on $app" >&2; exit 1; }
@@ -77,8 +83,8 @@ run_tool() {
     case $1 in
       reprise) cmd+="$(printf '%q ' "$REPRISE_BIN" run -C "$work/$app" --report "json=$work/$app.json" "${extra[@]}");" ;;
       reprise-base) cmd+="$(printf '%q ' "$REPRISE_BASE_BIN" run -C "$work/$app" "${extra[@]}")>/dev/null;" ;;
-      playwright) cmd+="$(printf '%q ' node bench/realapp/playwright.mjs "$work/$app")>>$work/pw.out;" ;;
-      puppeteer-replay) cmd+="$(printf '%q ' node bench/replay.mjs "$work/$app" "${app_dir[$app]}" "${app_origin[$app]}")>>$work/pr.out;" ;;
+      playwright) cmd+="CHROMIUM=$(printf '%q ' "$peer_chromium" node bench/realapp/playwright.mjs "$work/$app")>>$work/pw.out;" ;;
+      puppeteer-replay) cmd+="REPRISE_CHROMIUM=$(printf '%q ' "$peer_chromium" node bench/replay.mjs "$work/$app" "${app_dir[$app]}" "${app_origin[$app]}")>>$work/pr.out;" ;;
       jobs1) cmd="$(printf '%q ' "$REPRISE_BIN" run --jobs 1 "${extra[@]}");" ;;
       jobs2) cmd="$(printf '%q ' "$REPRISE_BIN" run --jobs 2 "${extra[@]}");" ;;
     esac

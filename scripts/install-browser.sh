@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Installs what replays need from Debian's packages when missing: Chromium, its matching
-# chromedriver, the fonts the bundled baselines were rendered with, and xmllint (the JUnit
+# Installs what replays need from Debian's packages when missing: Chromium, its headless shell
+# (what headless runs use: half the CPU of the full browser), its matching chromedriver, the fonts the bundled baselines were rendered with, and xmllint (the JUnit
 # schema test). Never downloads a
 # browser from anywhere else.
 set -euo pipefail
 
 # postgresql: the PostgreSQL store's test starts a throwaway server with its initdb.
-packages=(chromium chromium-driver fonts-dejavu-core fonts-liberation libxml2-utils postgresql)
+packages=(chromium chromium-headless-shell chromium-driver fonts-dejavu-core fonts-liberation libxml2-utils postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -364,7 +364,7 @@ pub(crate) async fn find(c: &fantoccini::Client, css: &str) -> fantoccini::eleme
 }
 
 pub(crate) fn prerequisites() -> bool {
-    if reprise::browser::driver::find_chromium().is_err() {
+    if reprise::browser::driver::find_chromium(true).is_err() {
         support::missing_prerequisite("chromium");
         return false;
     }

@@ -319,7 +319,7 @@ fn build_suite(suite: &Path) -> RunReport {
 }
 
 async fn browser() -> (Chromedriver, fantoccini::Client, tempfile::TempDir) {
-    let chromium = find_chromium().expect("chromium");
+    let chromium = find_chromium(false).expect("chromium");
     let driver = Chromedriver::start().await.expect("chromedriver");
     let profile = tempfile::tempdir().expect("profile dir");
     let caps = json!({

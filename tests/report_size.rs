@@ -127,7 +127,7 @@ pub(crate) fn check_all_changed_reports(
 /// Opens both forms in headless Chromium and reports navigation-to-load (not asserted: the
 /// machine's load decides it).
 async fn open_in_chromium(page: &Path, inline: &Path) {
-    let chromium = find_chromium().expect("chromium");
+    let chromium = find_chromium(false).expect("chromium");
     let driver = Chromedriver::start().await.expect("chromedriver");
     let profile = tempfile::tempdir().expect("profile dir");
     let caps = json!({

@@ -58,7 +58,7 @@ fn an_infrastructure_failure_is_retried_and_does_not_take_other_sessions_down() 
     // session: the marker makes only the very first launch fail.
     let suite = TestSuite::demo();
     let marker = suite.path().join("first-launch-done");
-    let chromium = reprise::browser::driver::find_chromium().expect("chromium");
+    let chromium = reprise::browser::driver::find_chromium(true).expect("chromium");
     let wrapper = suite.path().join("flaky-chromium.sh");
     std::fs::write(
         &wrapper,

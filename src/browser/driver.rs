@@ -48,11 +48,34 @@ fn locate(env_var: &str, names: &[&str]) -> Option<PathBuf> {
     None
 }
 
-pub fn find_chromium() -> Result<PathBuf, DriverError> {
-    locate("REPRISE_CHROMIUM", &["chromium", "chromium-browser", "google-chrome", "chrome"]).ok_or(
+/// The browser binary. A headless run prefers Chromium's headless shell when it is installed
+/// (Debian's `chromium-headless-shell`, the build Playwright runs headless by default): the
+/// same Blink and Skia, without the desktop browser's services, so a session costs about half
+/// the CPU (docs/performance.md, "The headless shell"). Screenshots are the same pixels,
+/// since [`super::Browser`] pins the default fonts both builds would otherwise choose
+/// differently. A headed run needs the full browser, and so does recording (`record`).
+pub fn find_chromium(headless: bool) -> Result<PathBuf, DriverError> {
+    // Debian's `/usr/bin/chromium-headless-shell` is a script that runs the binary as its
+    // child without `exec`: a browser chromedriver kills would leave the real one running.
+    const DEBIAN_SHELL: &str = "/usr/lib/chromium/chromium-headless-shell";
+    const SHELLS: &[&str] = &["chrome-headless-shell", "chromium-headless-shell"];
+    const BROWSERS: &[&str] = &["chromium", "chromium-browser", "google-chrome", "chrome"];
+    let debian_shell = Path::new(DEBIAN_SHELL);
+    if headless
+        && std::env::var_os("REPRISE_CHROMIUM").is_none_or(|p| p.is_empty())
+        && debian_shell.is_file()
+    {
+        return Ok(debian_shell.to_path_buf());
+    }
+    let names: Vec<&str> = if headless {
+        SHELLS.iter().chain(BROWSERS).copied().collect()
+    } else {
+        BROWSERS.to_vec()
+    };
+    locate("REPRISE_CHROMIUM", &names).ok_or(
         DriverError::NotFound {
             what: "chromium",
-            hint: "install it with `sudo apt-get install chromium chromium-driver`, or set REPRISE_CHROMIUM to the browser binary".into(),
+            hint: "install it with `sudo apt-get install chromium chromium-headless-shell chromium-driver`, or set REPRISE_CHROMIUM to the browser binary".into(),
         },
     )
 }
@@ -78,6 +101,10 @@ pub struct Chromedriver {
     /// Kills chromedriver's process group if reprise dies without dropping this.
     watchdog: Option<std::process::Child>,
     url: String,
+    /// chromedriver's `TMPDIR`, named for [`super::hygiene::sweep_profiles`]: the profile
+    /// folder chromedriver makes for each browser lands in it. Removed after the process
+    /// group is killed (fields drop after `drop`).
+    _tmp: tempfile::TempDir,
 }
 
 /// How a process ended, in words: "exited with status 1", "exited with signal 9".
@@ -99,13 +126,23 @@ impl Chromedriver {
             path: path.clone(),
             message,
         };
+        // chromedriver makes each browser's profile itself (in `TMPDIR`), and only then opens
+        // the first tab on `data:,`: with a `--user-data-dir` of reprise's it opens none, and
+        // the headless shell, which opens no tab by itself, fails with "unable to discover
+        // open pages". A URL cannot be passed, as chromedriver turns every argument into a
+        // switch. So the profiles go in a folder of reprise's, swept like the profiles were.
         let mut last = String::new();
         // A port can be taken between asking for it and chromedriver binding it: try a few.
         for _ in 0..3 {
+            let tmp = tempfile::Builder::new()
+                .prefix(&super::hygiene::profile_prefix())
+                .tempdir()
+                .map_err(|e| spawn_err(e.to_string()))?;
             let port = free_port().map_err(|e| spawn_err(e.to_string()))?;
             let mut cmd = std::process::Command::new(&path);
             cmd.arg(format!("--port={port}"))
                 .arg("--allowed-ips=127.0.0.1")
+                .env("TMPDIR", tmp.path())
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null());
@@ -117,6 +154,7 @@ impl Chromedriver {
                 child: std::sync::Mutex::new(child),
                 watchdog: None,
                 url: format!("http://127.0.0.1:{port}"),
+                _tmp: tmp,
             };
             driver.watchdog = Some(watchdog.map_err(|e| spawn_err(e.to_string()))?);
             match driver.wait_ready().await {
@@ -195,7 +233,6 @@ impl JsonText for reqwest::Response {
 pub struct LaunchOptions<'a> {
     /// The browser binary; `None` lets the WebDriver endpoint choose (a Grid node's own).
     pub chromium: Option<&'a Path>,
-    pub profile_dir: &'a Path,
     pub sink_port: u16,
     pub headed: bool,
     pub window: (u32, u32),
@@ -232,7 +269,6 @@ pub fn capabilities(opts: &LaunchOptions<'_>) -> serde_json::Map<String, Value> 
             "--host-resolver-rules=MAP * 127.0.0.1:{}",
             opts.sink_port
         ),
-        format!("--user-data-dir={}", opts.profile_dir.display()),
         format!("--window-size={},{}", opts.window.0, opts.window.1),
     ];
     if !opts.headed {

@@ -64,6 +64,31 @@ const FONT_PROBE_JS: &str = "const c = document.createElement('canvas').getConte
   const present = families.filter(f => w('\\'' + f + '\\', monospace') !== w('monospace') || w('\\'' + f + '\\', serif') !== w('serif')); \
   return generic.concat(present).join('|');";
 
+/// Chromium's default font families on Linux (`locale_settings_linux.grd`), set in every
+/// session whichever build runs it: see `apply_environment`.
+const DEFAULT_FONT_FAMILIES: FontFamilies = FontFamilies {
+    standard: "Times New Roman",
+    serif: "Times New Roman",
+    sans_serif: "Arial",
+    fixed: "Monospace",
+    cursive: "Comic Sans MS",
+    fantasy: "Impact",
+    math: "Latin Modern Math",
+};
+
+/// `Page.setFontFamilies`' families, in the protocol's field names.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FontFamilies {
+    standard: &'static str,
+    serif: &'static str,
+    sans_serif: &'static str,
+    fixed: &'static str,
+    cursive: &'static str,
+    fantasy: &'static str,
+    math: &'static str,
+}
+
 /// What a session's browser needs to know.
 pub struct SessionConfig<'a> {
     pub webdriver_url: &'a str,
@@ -81,7 +106,6 @@ pub struct Browser {
     environment: Mutex<Option<Environment>>,
     time_limit: Mutex<Option<i64>>,
     sink: Sink,
-    profile: tempfile::TempDir,
     tasks: Vec<tokio::task::JoinHandle<()>>,
     debugger: driver::DevTools,
     /// The window the WebDriver session opened with, kept while sessions come and go.
@@ -110,15 +134,14 @@ struct Parked {
     target: String,
 }
 
-/// A browser started ahead of the session that will use it: a fresh profile, its loopback
-/// sink, and a WebDriver session. Starting Chromium is most of a session's set-up, so the
+/// A browser started ahead of the session that will use it: a fresh profile (chromedriver's,
+/// see [`driver::Chromedriver::start`]), its loopback sink, and a WebDriver session. Starting Chromium is most of a session's set-up, so the
 /// runner launches the next sessions' browsers while others replay; each is used by exactly
 /// one session, so every session still starts on a clean profile.
 pub struct Launched {
     client: fantoccini::Client,
     debugger: driver::DevTools,
     sink: Sink,
-    profile: tempfile::TempDir,
     home: String,
     /// Run each session in a browser context of its own (see [`Browser::recycle`]).
     isolate: bool,
@@ -142,14 +165,9 @@ impl Launched {
             url: webdriver_url.to_string(),
             message,
         };
-        let profile = tempfile::Builder::new()
-            .prefix(&hygiene::profile_prefix())
-            .tempdir()
-            .map_err(|e| infra(e.to_string()))?;
         let sink = Sink::start().await.map_err(|e| infra(e.to_string()))?;
         let caps = driver::capabilities(&LaunchOptions {
             chromium,
-            profile_dir: profile.path(),
             sink_port: sink.port,
             headed,
             window: (1280, 800),
@@ -166,7 +184,6 @@ impl Launched {
             client,
             debugger,
             sink,
-            profile,
             home,
             isolate,
             parked: None,
@@ -198,7 +215,6 @@ impl Browser {
             client,
             debugger,
             sink,
-            profile,
             home,
             isolate,
             parked,
@@ -305,7 +321,6 @@ impl Browser {
             ),
             time_limit: Mutex::new(None),
             sink,
-            profile,
             tasks: vec![task],
             debugger,
             home,
@@ -378,7 +393,6 @@ impl Browser {
             client: self.client,
             debugger: self.debugger,
             sink: self.sink,
-            profile: self.profile,
             home: self.home,
             isolate: true,
             parked,
@@ -507,6 +521,23 @@ impl Browser {
             .intercept
             .page_command("Emulation.setLocaleOverride", json!({ "locale": locale }))
             .await;
+        // The generic families' defaults come from the build, not the page: the headless shell
+        // maps `monospace` to Courier New (Liberation Mono here) where the full browser maps it
+        // to Monospace (DejaVu Sans Mono), so a `<kbd>` moved by 3 px a glyph. Pinning the
+        // full browser's Linux defaults makes both builds, and any profile, draw the same text.
+        for (method, params) in [
+            (
+                "Page.setFontFamilies",
+                json!({ "fontFamilies": DEFAULT_FONT_FAMILIES }),
+            ),
+            (
+                "Page.setFontSizes",
+                json!({ "fontSizes": { "standard": 16, "fixed": 13 } }),
+            ),
+        ] {
+            let _ = self.intercept.page_command(method, params.clone()).await;
+            self.intercept.for_new_pages(method, params);
+        }
         let _ = self.set_viewport(1280, 800, 1.0, false, false).await;
     }
 

@@ -130,7 +130,6 @@ pub async fn record(
     stop: impl std::future::Future<Output = ()>,
 ) -> Result<Recorded, RecordError> {
     let origin = opts.url.origin().ascii_serialization();
-    let browser_err = |e: String| RecordError::Browser(e);
     // `--mocks`: reprise's own mock server, so recording answers exactly as replay will.
     let backend = match &opts.mocks {
         Some(path) => {
@@ -139,15 +138,13 @@ pub async fn record(
         }
         None => None,
     };
-    let chromium = driver::find_chromium()?;
+    // The full browser, even headless: recording is a person's session, and the recorder's
+    // hover rule (a DOM change within 300 ms of the pointer entering) is timed, so the
+    // headless shell's different timing recorded a `hover` a ticking clock had caused.
+    let chromium = driver::find_chromium(false)?;
     let chromedriver = Chromedriver::start().await?;
-    let profile = tempfile::Builder::new()
-        .prefix(&crate::browser::hygiene::profile_prefix())
-        .tempdir()
-        .map_err(|e| browser_err(e.to_string()))?;
     let mut caps = driver::capabilities(&LaunchOptions {
         chromium: Some(&chromium),
-        profile_dir: profile.path(),
         sink_port: 0,
         headed: opts.headed,
         window: (1280, 800),

@@ -108,7 +108,7 @@ pub async fn run(
     if !specs.is_empty() {
         // A remote WebDriver endpoint brings its own browser unless one is named.
         let chromium = match &opts.webdriver {
-            None => Some(driver::find_chromium()?),
+            None => Some(driver::find_chromium(!opts.headed)?),
             Some(_) => std::env::var_os("REPRISE_CHROMIUM").map(PathBuf::from),
         };
         // A local chromedriver lives as long as the run (the pool replaces it if it dies);

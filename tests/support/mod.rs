@@ -223,14 +223,15 @@ fn strip(v: &mut Value) {
 }
 
 /// A headless Chromium driven through chromedriver, for tests that look at what reprise
-/// serves or writes (reports, the review UI) the way a person's browser would.
+/// serves or writes (reports, the review UI) the way a person's browser would: the full
+/// browser, not the headless shell replays use.
 pub async fn headless_browser() -> (
     reprise::browser::driver::Chromedriver,
     fantoccini::Client,
     tempfile::TempDir,
 ) {
     use reprise::browser::driver::{find_chromium, open_session, Chromedriver};
-    let chromium = find_chromium().expect("chromium");
+    let chromium = find_chromium(false).expect("chromium");
     let driver = Chromedriver::start().await.expect("chromedriver");
     let profile = tempfile::tempdir().expect("profile dir");
     let caps = serde_json::json!({
