@@ -78,3 +78,78 @@ fn repeat_reports_a_page_that_is_not_deterministic() {
     assert_eq!(o.code, 1, "{}", o.stdout);
     assert!(o.stdout.contains("DIFFERS hostile/"), "{}", o.stdout);
 }
+
+/// Headless runs use Chromium's headless shell when it is installed; a machine without it,
+/// and `--headed`, use the full browser. Both must write the same snapshots, byte for byte, or
+/// a baseline made with one would fail with the other. Until reprise pinned the default font
+/// families they did not: the shell's `monospace` is another font, which moved every `<kbd>`
+/// of the demo (its index page's search tip, the keyboard session's hints).
+#[test]
+fn the_headless_shell_and_the_full_browser_write_the_same_snapshots() {
+    let shell = std::path::Path::new("/usr/lib/chromium/chromium-headless-shell");
+    if !shell.is_file() {
+        support::missing_prerequisite(
+            "chromium-headless-shell (apt-get install chromium-headless-shell)",
+        );
+        return;
+    }
+    let full = reprise::browser::driver::find_chromium(false).expect("chromium");
+    let snapshots = |binary: &std::path::Path| {
+        let suite = TestSuite::demo().env("REPRISE_CHROMIUM", &binary.display().to_string());
+        std::fs::remove_dir_all(suite.path().join("snapshots")).expect("remove the baselines");
+        let o = suite.run(&["run", "-u", "browse", "keyboard"]);
+        assert_eq!(
+            o.code,
+            0,
+            "{}: {}\n{}",
+            binary.display(),
+            o.stdout,
+            o.stderr
+        );
+        let dir = suite.path().join("snapshots");
+        let mut files: Vec<(String, Vec<u8>)> = walk(&dir)
+            .into_iter()
+            .map(|p| {
+                let rel = p
+                    .strip_prefix(&dir)
+                    .expect("under snapshots")
+                    .display()
+                    .to_string();
+                (rel, std::fs::read(&p).expect("snapshot"))
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let from_shell = snapshots(shell);
+    let from_full = snapshots(&full);
+    let names = |f: &[(String, Vec<u8>)]| f.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&from_shell), names(&from_full));
+    assert!(
+        from_shell
+            .iter()
+            .filter(|(n, _)| n.ends_with(".png"))
+            .count()
+            >= 4,
+        "{:?}",
+        names(&from_shell)
+    );
+    for ((name, a), (_, b)) in from_shell.iter().zip(&from_full) {
+        assert!(
+            a == b,
+            "{name} differs between the headless shell and the full browser"
+        );
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if e.path().is_dir() {
+            out.extend(walk(&e.path()));
+        } else {
+            out.push(e.path());
+        }
+    }
+    out
+}
