@@ -15,7 +15,8 @@
 # core-seconds machine-wide from /proc/stat; ratios reprise/peer; one JSON summary line last.
 # Usage: scripts/bench-realapp.sh [--skip-jobs]   (env: RUNS=5, REPRISE_BIN, REPRISE_ARGS: extra
 # `reprise run` arguments, REALAPP_CACHE=target/realapp, REPRISE_BASE_BIN: an earlier reprise
-# measured in turn with the others as `reprise-base`, for a before/after of a change)
+# measured in turn with the others as `reprise-base`, for a before/after of a change,
+# PEER_CHROMIUM: the peers' browser binary, by default the one reprise picks: the headless shell)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
