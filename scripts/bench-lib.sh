@@ -25,3 +25,17 @@ bench_prepare() {
     PUPPETEER_SKIP_DOWNLOAD=1 npm install --prefix bench --no-audit --no-fund --loglevel=error
   fi
 }
+
+# The browser binary of the peers: the one reprise picks without REPRISE_CHROMIUM (Debian's
+# headless shell when installed, else the full browser; Playwright too runs headless on the
+# shell by default). PEER_CHROMIUM overrides it. (/usr/bin/chromium-headless-shell is a script
+# around the binary, which does not exec it.)
+peer_chromium() {
+  if [ -n "${PEER_CHROMIUM:-}" ]; then
+    echo "$PEER_CHROMIUM"
+  elif [ -x /usr/lib/chromium/chromium-headless-shell ]; then
+    echo /usr/lib/chromium/chromium-headless-shell
+  else
+    echo /usr/bin/chromium
+  fi
+}

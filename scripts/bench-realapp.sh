@@ -50,12 +50,7 @@ fi
 bundle=$(du -cb "$cache"/app/dist/assets/*.js | tail -1 | cut -f1)
 
 export CI=true NO_COLOR=1
-# The browser binary of the peers: the one reprise picks without REPRISE_CHROMIUM (its headless
-# shell when installed, else the full browser; Playwright too runs headless on the shell by
-# default). PEER_CHROMIUM=/usr/bin/chromium measures them on the full browser instead.
-shell=/usr/lib/chromium/chromium-headless-shell # Debian's; /usr/bin's is a script around it
-[ -x "$shell" ] || shell=/usr/bin/chromium
-peer_chromium=${PEER_CHROMIUM:-$shell}
+peer_chromium=$(peer_chromium)
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 # Each app as a suite in a temporary folder: its flows, HARs and the dist it serves.
 declare -A app_dir app_origin

@@ -4,7 +4,8 @@
 #      `reprise diff-images` vs odiff (npm odiff-bin, its native binary) vs pixelmatch 7's CLI
 #      (node), on 1280x800 and 1920x1080 pairs of real screenshots of the demo app;
 #   2. replaying the demo suite's recordings: `reprise run` vs @puppeteer/replay (puppeteer-core
-#      on Debian's chromium, HAR-answered requests: bench/replay.mjs), whole-suite wall time;
+#      on the binary reprise picks, PEER_CHROMIUM to choose, HAR-answered requests:
+#      bench/replay.mjs), whole-suite wall time;
 #   3. `reprise run --jobs 1` vs `--jobs 2` on a generated suite of N sessions, and the peak
 #      RSS of the reprise process itself (not the browser), from /usr/bin/time -v.
 # Usage: scripts/bench.sh [--skip-diff] [--skip-replay] [--skip-suite]
@@ -115,7 +116,7 @@ if [ $skip_replay = 0 ]; then
       case $tool in
         "reprise --jobs 1") "$REPRISE_BIN" run --jobs 1 >/dev/null 2>&1 || true ;;
         "reprise --jobs 2") "$REPRISE_BIN" run --jobs 2 >/dev/null 2>&1 || true ;;
-        *) node bench/replay.mjs . demo >"$work/replay.json" ;;
+        *) REPRISE_CHROMIUM=$(peer_chromium) node bench/replay.mjs . demo >"$work/replay.json" ;;
       esac
       e=$(now)
       times[$tool]+="$(python3 -c "print(round($e - $s, 2))") "

@@ -62,12 +62,14 @@ pub fn expected_ms(spec: &SessionSpec, previous: &std::collections::HashMap<Stri
 }
 
 /// How much expected work (ms, [`expected_ms`] summed) pays for each browser beyond the
-/// first. A worker is a browser of its own: its launch and first browser context cost about
-/// 2 s of CPU, while the next session in a browser that already runs costs a fraction of
-/// that (its tab is reused). Measured on 2 cores (docs/performance.md, "How many browsers"):
-/// 3 and 2 real-app flows (about 2–4 s of work each) took 0.81× the wall time and 0.64× the
-/// CPU on one browser than on two; the demo suite (about 9 s) took 0.83× the wall time on two.
-pub const WORK_PER_EXTRA_BROWSER_MS: u64 = 6_000;
+/// first. A worker is a browser of its own, and the next session in a browser that already
+/// runs costs a fraction of a launch (its tab is reused). With the full browser a launch
+/// and first context cost about 2 s of CPU, and 6 s of work per extra browser was the break
+/// even. The headless shell launches for about 0.3 core-seconds: on 2 cores, 3 and 2 real-app
+/// flows (about 2 s of work each) took 0.75× and 0.82× the wall time on two browsers for
+/// 1.2× and 1.14× the CPU (docs/performance.md, "The headless shell"); two sessions of a
+/// second or less each still run on one.
+pub const WORK_PER_EXTRA_BROWSER_MS: u64 = 2_000;
 
 /// How many workers a run's expected work pays for: one, and one more per
 /// [`WORK_PER_EXTRA_BROWSER_MS`].
