@@ -64,8 +64,8 @@ const FONT_PROBE_JS: &str = "const c = document.createElement('canvas').getConte
   const present = families.filter(f => w('\\'' + f + '\\', monospace') !== w('monospace') || w('\\'' + f + '\\', serif') !== w('serif')); \
   return generic.concat(present).join('|');";
 
-/// Chromium's default font families on Linux (`locale_settings_linux.grd`), set in every
-/// session whichever build runs it: see `apply_environment`.
+/// The full Chromium's default font families on Linux (its en-US locale resources hold these
+/// names), set in every session whichever build runs it: see `apply_environment`.
 const DEFAULT_FONT_FAMILIES: FontFamilies = FontFamilies {
     standard: "Times New Roman",
     serif: "Times New Roman",
@@ -134,10 +134,11 @@ struct Parked {
     target: String,
 }
 
-/// A browser started ahead of the session that will use it: a fresh profile (chromedriver's,
-/// see [`driver::Chromedriver::start`]), its loopback sink, and a WebDriver session. Starting Chromium is most of a session's set-up, so the
-/// runner launches the next sessions' browsers while others replay; each is used by exactly
-/// one session, so every session still starts on a clean profile.
+/// A browser started ahead of the session that will use it: a fresh profile (chromedriver
+/// makes it, see [`driver::Chromedriver::start`]), its loopback sink, and a WebDriver session.
+/// Starting Chromium is most of a session's set-up, so the runner launches the next sessions'
+/// browsers while others replay. A browser then serves sessions one after another, each on a
+/// cleared tab or in a new browser context (see [`Browser::recycle`]).
 pub struct Launched {
     client: fantoccini::Client,
     debugger: driver::DevTools,
@@ -523,7 +524,7 @@ impl Browser {
             .await;
         // The generic families' defaults come from the build, not the page: the headless shell
         // maps `monospace` to Courier New (Liberation Mono here) where the full browser maps it
-        // to Monospace (DejaVu Sans Mono), so a `<kbd>` moved by 3 px a glyph. Pinning the
+        // to Monospace (DejaVu Sans Mono), so every `<kbd>` drew in another font. Pinning the
         // full browser's Linux defaults makes both builds, and any profile, draw the same text.
         for (method, params) in [
             (
