@@ -138,9 +138,9 @@ pub async fn record(
         }
         None => None,
     };
-    // The full browser, even headless: recording is a person's session, and the recorder's
-    // hover rule (a DOM change within 300 ms of the pointer entering) is timed, so the
-    // headless shell's different timing recorded a `hover` a ticking clock had caused.
+    // The full browser, even headless: recording is a person's session, in the browser a
+    // person uses. (On the headless shell a recording test once recorded a `hover` that a
+    // ticking clock had caused; the recorder now ignores changes of text alone.)
     let chromium = driver::find_chromium(false)?;
     let chromedriver = Chromedriver::start().await?;
     let mut caps = driver::capabilities(&LaunchOptions {

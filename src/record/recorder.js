@@ -362,10 +362,14 @@
       if (host && host.matches(':hover') && document.querySelector(r.full)) { recordHover(host); return; }
     }
   }, true);
-  new MutationObserver(() => {
+  // A change of text alone (a ticking clock, a counter) is not what a hover opens: a clock in
+  // the header under the pointer's resting place recorded a `hover` on the header.
+  const textOnly = (records) => records.every((r) => r.type === 'characterData'
+    || (r.type === 'childList' && [...r.addedNodes, ...r.removedNodes].every((n) => n.nodeType === 3)));
+  new MutationObserver((records) => {
     domGen++;
     if (press) press.mutated = true;
-    if (!hoverRaw || performance.now() - hoverAt > 300) return;
+    if (!hoverRaw || performance.now() - hoverAt > 300 || textOnly(records)) return;
     const raw = hoverRaw;
     hoverRaw = null;
     if (raw.isConnected) recordHover(raw);
