@@ -126,6 +126,23 @@ async fn wait_for(client: &fantoccini::Client, css: &str) -> fantoccini::element
         .unwrap_or_else(|e| panic!("`{css}` did not appear: {e}"))
 }
 
+/// Moves the pointer onto the element the selector finds, as a person's mouse would.
+async fn move_pointer_to(client: &fantoccini::Client, css: &str) {
+    use fantoccini::actions::{InputSource, MouseActions, PointerAction};
+    let element = wait_for(client, css).await;
+    client
+        .perform_actions(
+            MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
+                element,
+                duration: None,
+                x: 0.0,
+                y: 0.0,
+            }),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("cannot move the pointer to `{css}`: {e}"));
+}
+
 fn types(rec: &Value) -> Vec<String> {
     rec["steps"]
         .as_array()
@@ -430,34 +447,14 @@ fn hover_keys_drag_upload_and_popup_are_recorded_and_replayed() {
     rt.block_on(async {
         let c = recorder.client().await;
         // Hover: the pointer moves onto the menu, which opens; then its item is clicked.
-        let menu = wait_for(&c, "[data-testid=\"menu\"]").await;
-        c.perform_actions(
-            MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
-                element: menu,
-                duration: None,
-                x: 0.0,
-                y: 0.0,
-            }),
-        )
-        .await
-        .expect("hover the menu");
+        move_pointer_to(&c, "[data-testid=\"menu\"]").await;
         wait_for(&c, "[data-testid=\"menu-item\"]:not([hidden])")
             .await
             .click()
             .await
             .expect("click the menu item");
         // The pointer rests on the ticking clock: its text changes, and that is no hover.
-        let clock = wait_for(&c, "[data-testid=\"clock\"]").await;
-        c.perform_actions(
-            MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
-                element: clock,
-                duration: None,
-                x: 0.0,
-                y: 0.0,
-            }),
-        )
-        .await
-        .expect("rest on the clock");
+        move_pointer_to(&c, "[data-testid=\"clock\"]").await;
         tokio::time::sleep(Duration::from_millis(400)).await;
         // Keys outside text fields: a shortcut, a plain key, a shifted key.
         let body = c
