@@ -33,9 +33,18 @@ impl DriverError {
 
 /// Locates an executable from an environment variable, then the usual names on `PATH`.
 fn locate(env_var: &str, names: &[&str]) -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os(env_var).filter(|p| !p.is_empty()) {
-        return Some(PathBuf::from(p));
-    }
+    from_env(env_var).or_else(|| on_path(names))
+}
+
+/// The path an environment variable names, when it is set and not empty.
+fn from_env(env_var: &str) -> Option<PathBuf> {
+    std::env::var_os(env_var)
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+}
+
+/// The first of `names` found in a `PATH` folder.
+fn on_path(names: &[&str]) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     for dir in std::env::split_paths(&path) {
         for name in names {
@@ -48,6 +57,10 @@ fn locate(env_var: &str, names: &[&str]) -> Option<PathBuf> {
     None
 }
 
+/// Debian's headless shell binary. `/usr/bin/chromium-headless-shell` is a script that runs it
+/// as its child without `exec`: a browser chromedriver killed would leave the real one running.
+pub const DEBIAN_HEADLESS_SHELL: &str = "/usr/lib/chromium/chromium-headless-shell";
+
 /// The browser binary. A headless run prefers Chromium's headless shell when it is installed
 /// (Debian's `chromium-headless-shell`, the build Playwright runs headless by default): the
 /// same Blink and Skia, without the desktop browser's services, so a session costs about half
@@ -55,29 +68,23 @@ fn locate(env_var: &str, names: &[&str]) -> Option<PathBuf> {
 /// since [`super::Browser`] pins the default fonts both builds would otherwise choose
 /// differently. A headed run needs the full browser, and so does recording (`record`).
 pub fn find_chromium(headless: bool) -> Result<PathBuf, DriverError> {
-    // Debian's `/usr/bin/chromium-headless-shell` is a script that runs the binary as its
-    // child without `exec`: a browser chromedriver kills would leave the real one running.
-    const DEBIAN_SHELL: &str = "/usr/lib/chromium/chromium-headless-shell";
     const SHELLS: &[&str] = &["chrome-headless-shell", "chromium-headless-shell"];
     const BROWSERS: &[&str] = &["chromium", "chromium-browser", "google-chrome", "chrome"];
-    let debian_shell = Path::new(DEBIAN_SHELL);
-    if headless
-        && std::env::var_os("REPRISE_CHROMIUM").is_none_or(|p| p.is_empty())
-        && debian_shell.is_file()
-    {
-        return Ok(debian_shell.to_path_buf());
-    }
+    let debian_shell = Path::new(DEBIAN_HEADLESS_SHELL);
     let names: Vec<&str> = if headless {
         SHELLS.iter().chain(BROWSERS).copied().collect()
     } else {
         BROWSERS.to_vec()
     };
-    locate("REPRISE_CHROMIUM", &names).ok_or(
-        DriverError::NotFound {
+    let hint = "install it with `sudo apt-get install chromium chromium-headless-shell \
+                chromium-driver`, or set REPRISE_CHROMIUM to the browser binary";
+    from_env("REPRISE_CHROMIUM")
+        .or_else(|| (headless && debian_shell.is_file()).then(|| debian_shell.to_path_buf()))
+        .or_else(|| on_path(&names))
+        .ok_or(DriverError::NotFound {
             what: "chromium",
-            hint: "install it with `sudo apt-get install chromium chromium-headless-shell chromium-driver`, or set REPRISE_CHROMIUM to the browser binary".into(),
-        },
-    )
+            hint: hint.into(),
+        })
 }
 
 fn find_chromedriver() -> Result<PathBuf, DriverError> {
