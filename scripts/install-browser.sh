@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what replays need from Debian's packages when missing: Chromium, its headless shell
-# (what headless runs use: half the CPU of the full browser), its matching chromedriver, the fonts the bundled baselines were rendered with, and xmllint (the JUnit
-# schema test). Never downloads a
-# browser from anywhere else.
+# (what headless runs use: half the CPU of the full browser), its matching chromedriver, the
+# fonts the bundled baselines were rendered with, and xmllint (the JUnit schema test). Never
+# downloads a browser from anywhere else.
 set -euo pipefail
 
 # postgresql: the PostgreSQL store's test starts a throwaway server with its initdb.

@@ -89,7 +89,7 @@ fn repeat_reports_a_page_that_is_not_deterministic() {
 /// of the demo (its index page's search tip, the keyboard session's hints).
 #[test]
 fn the_headless_shell_and_the_full_browser_write_the_same_snapshots() {
-    let shell = std::path::Path::new("/usr/lib/chromium/chromium-headless-shell");
+    let shell = std::path::Path::new(reprise::browser::driver::DEBIAN_HEADLESS_SHELL);
     if !shell.is_file() {
         support::missing_prerequisite(
             "chromium-headless-shell (apt-get install chromium-headless-shell)",
@@ -110,7 +110,7 @@ fn the_headless_shell_and_the_full_browser_write_the_same_snapshots() {
             o.stderr
         );
         let dir = suite.path().join("snapshots");
-        let mut files: Vec<(String, Vec<u8>)> = walk(&dir)
+        let mut files: Vec<(String, Vec<u8>)> = support::walk(&dir)
             .into_iter()
             .map(|p| {
                 let rel = p
@@ -143,16 +143,4 @@ fn the_headless_shell_and_the_full_browser_write_the_same_snapshots() {
             "{name} differs between the headless shell and the full browser"
         );
     }
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        if e.path().is_dir() {
-            out.extend(walk(&e.path()));
-        } else {
-            out.push(e.path());
-        }
-    }
-    out
 }

@@ -40,18 +40,12 @@ fn demo_suite_passes_three_times_in_a_row_with_identical_reports() {
     assert_eq!(pending, 0);
 }
 
+/// Every file under `dir`, as text (for `ends_with` on a name's suffix).
 fn walk(dir: &std::path::Path) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        for e in rd.flatten() {
-            if e.path().is_dir() {
-                out.extend(walk(&e.path()));
-            } else {
-                out.push(e.path().display().to_string());
-            }
-        }
-    }
-    out
+    support::walk(dir)
+        .into_iter()
+        .map(|p| p.display().to_string())
+        .collect()
 }
 
 #[test]

@@ -7,8 +7,6 @@
 
 use crate::support;
 
-use reprise::browser::driver::{find_chromium, open_session, Chromedriver};
-use serde_json::{json, Value};
 use std::path::Path;
 use support::TestSuite;
 
@@ -127,26 +125,7 @@ pub(crate) fn check_all_changed_reports(
 /// Opens both forms in headless Chromium and reports navigation-to-load (not asserted: the
 /// machine's load decides it).
 async fn open_in_chromium(page: &Path, inline: &Path) {
-    let chromium = find_chromium(false).expect("chromium");
-    let driver = Chromedriver::start().await.expect("chromedriver");
-    let profile = tempfile::tempdir().expect("profile dir");
-    let caps = json!({
-        "browserName": "chrome",
-        "goog:chromeOptions": {
-            "binary": chromium.display().to_string(),
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run",
-                format!("--user-data-dir={}", profile.path().display()),
-                "--window-size=1280,900",
-            ],
-        },
-    });
-    let Value::Object(caps) = caps else {
-        unreachable!()
-    };
-    let (client, _) = open_session(driver.url(), caps).await.expect("session");
+    let (_driver, client, _profile) = support::headless_browser().await;
     let mut result = Ok(());
     for (form, path) in [("html=DIR", page), ("html-inline=FILE", inline)] {
         let url = url::Url::from_file_path(path).expect("file url");

@@ -222,6 +222,19 @@ fn strip(v: &mut Value) {
     }
 }
 
+/// Every file under `dir`, at any depth (none when it does not exist).
+pub fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if e.path().is_dir() {
+            out.extend(walk(&e.path()));
+        } else {
+            out.push(e.path());
+        }
+    }
+    out
+}
+
 /// A headless Chromium driven through chromedriver, for tests that look at what reprise
 /// serves or writes (reports, the review UI) the way a person's browser would: the full
 /// browser, not the headless shell replays use.
